@@ -1,0 +1,91 @@
+"""The one typed configuration object of phasenmonitor.
+
+Every rate, budget, factor, path and threshold the pipeline uses lives here, with its default and
+its source. An installation overrides values with a YAML file named by the environment variable
+``PHASENMONITOR_CONFIG`` (keys as the field names below); the command line sets the paths and the
+Stichtag. See docs/konfiguration.md.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+CONFIG_ENV = "PHASENMONITOR_CONFIG"
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # --- paths -------------------------------------------------------------------------------
+    inbox: Path = Field(Path("data/inbox"), description="Inbox the partners drop exports into; never modified.")
+    out: Path = Field(Path("data/out"), description="Data folder: warehouse, reporting database, archive, bericht/.")
+
+    # --- reporting period --------------------------------------------------------------------
+    programmstart: date = Field(date(2024, 1, 1), description="Programme start (seed document: 01.01.2024).")
+    stichtag: date | None = Field(None, description="Reporting date; None = oldest Datenstand of the newest valid snapshots of the required kinds.")
+    heute: date | None = Field(None, description="Day of the run; None = today. Consent and 'Datenstand in the future' are judged against it.")
+
+    # --- BA rules ----------------------------------------------------------------------------
+    nachhaltigkeit_monate: int = Field(6, ge=1, description="Months after Beginn on which a placement's sustainability is checked (BA: 6).")
+
+    # --- mentoring ---------------------------------------------------------------------------
+    stundensatz_eur: float = Field(15.00, ge=0, description="Hourly Ehrenamtszuschuss in EUR.")
+    budget_eur: float = Field(10_000.00, ge=0, description="Allowance budget: the company donation (seed document: 10.000 EUR).")
+    emissionsfaktoren_kg_km: dict[str, float] = Field(
+        default_factory=lambda: {"Pkw": 0.166, "ÖPNV": 0.065, "Fahrrad": 0.0, "zu Fuß": 0.0, "keins": 0.0},
+        description="kg CO2e per passenger-km per Verkehrsmittel (UBA/TREMOD averages).",
+    )
+    inaktiv_tage: int = Field(60, ge=1, description="Days without contact after which a running tandem's mentor is flagged.")
+    prognose_monate: int = Field(3, ge=1, description="Trailing months whose average allowance drives the budget forecast.")
+
+    # --- input handling ----------------------------------------------------------------------
+    max_quarantaene_anteil: float = Field(0.5, ge=0, le=1, description="A file with more than this share of quarantined rows is rejected.")
+    spalten_aliase: dict[str, dict[str, list[str]]] = Field(
+        default_factory=dict,
+        description="Extra header aliases per kind: {kind: {canonical header: [alias, ...]}}; added to the built-in ones.",
+    )
+    altersgruppen: list[int] = Field(
+        default_factory=lambda: [18, 25, 35, 45, 55],
+        description="Lower bounds of the age bands kept instead of the birth date.",
+    )
+
+    # --- operations --------------------------------------------------------------------------
+    archiv_aufbewahrung_tage: int = Field(90, ge=1, description="Raw exports in the archive are deleted after this many days.")
+    dagster_historie_tage: int = Field(30, ge=1, description="Dagster runs older than this are pruned by the cleanup job.")
+
+    @property
+    def run_day(self) -> date:
+        return self.heute or date.today()
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.out / "warehouse.duckdb"
+
+    @property
+    def reporting_path(self) -> Path:
+        return self.out / "reporting.duckdb"
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.out / "archiv"
+
+    @property
+    def bericht_dir(self) -> Path:
+        return self.out / "bericht"
+
+    @classmethod
+    def load(cls, **overrides) -> "Settings":
+        """Defaults, then the YAML file of PHASENMONITOR_CONFIG (if set), then explicit overrides."""
+        values: dict = {}
+        cfg = os.environ.get(CONFIG_ENV)
+        if cfg:
+            import yaml
+
+            with open(cfg, encoding="utf-8") as fh:
+                values.update(yaml.safe_load(fh) or {})
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)

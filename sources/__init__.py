@@ -1,0 +1,1 @@
+"""Partner exports: discovery, reading, the export contract, parsing and pseudonymisation."""
