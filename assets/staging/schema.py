@@ -19,7 +19,8 @@ from sources.kinds import ALL_KINDS
 META_DDL = """
 CREATE SCHEMA IF NOT EXISTS meta;
 CREATE TABLE IF NOT EXISTS meta.dateien (
-    datei_id VARCHAR,            -- sha256 of the file's content
+    datei_id VARCHAR,            -- identifies (path, content): sha256 of both, shortened
+    inhalt_sha256 VARCHAR,       -- sha256 of the file's content; the archive copy's name
     datei VARCHAR,               -- path relative to the inbox, e.g. asyl/teilnehmende_2026-11-20.csv
     quelle VARCHAR,              -- asyl / jobcenter / vhs / folder name for unknown files
     art VARCHAR,                 -- export kind, NULL when unknown
@@ -34,8 +35,11 @@ CREATE TABLE IF NOT EXISTS meta.dateien (
     zeilen_ausgeschlossen BIGINT,
     ohne_einwilligung BIGINT,    -- rows excluded for missing or withdrawn consent
     nicht_zugeordnet BIGINT,     -- rows excluded because they link to no participant
-    kontext VARCHAR,             -- fingerprint of the references the rows were checked against
+    endung VARCHAR,
+    kodierung VARCHAR,
+    kontext VARCHAR,             -- fingerprint of what the rows were checked against (key, aliases, referenced files)
     verarbeitet_am TIMESTAMP,
+    gesehen_am TIMESTAMP,
     im_eingang BOOLEAN           -- still present in the inbox
 );
 CREATE TABLE IF NOT EXISTS meta.befunde (

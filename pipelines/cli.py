@@ -1,0 +1,89 @@
+"""The command line (a contract, product.md):
+
+    phasenmonitor run --inbox DIR --out DIR [--stichtag JJJJ-MM-TT]
+    phasenmonitor demo-data --out DIR [--teilnehmende N] [--seed S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' ist kein Datum der Form JJJJ-MM-TT") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="phasenmonitor", description="Berichtspipeline des 3-Phasen-Modells (Stadt Hilden).")
+    sub = p.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="Nachtlauf: Eingang prüfen, laden, Kennzahlen und Ratsunterlagen erzeugen.")
+    run.add_argument("--inbox", required=True, type=Path, help="Eingangsordner mit asyl/, jobcenter/, vhs/")
+    run.add_argument("--out", required=True, type=Path, help="Datenordner für warehouse.duckdb, reporting.duckdb, bericht/")
+    run.add_argument("--stichtag", type=_date, default=None, help="Stichtag JJJJ-MM-TT (Standard: ältester Datenstand der aktuellen Exporte)")
+    demo = sub.add_parser("demo-data", help="Synthetischen Demo-Eingang erzeugen (deterministisch aus dem Seed).")
+    demo.add_argument("--out", required=True, type=Path)
+    demo.add_argument("--teilnehmende", type=int, default=60)
+    demo.add_argument("--seed", type=int, default=2024)
+    demo.add_argument("--datenstand", type=_date, default=None, help="Datenstand der Dateien (Standard: gestern)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "demo-data":
+        return _demo(args)
+    return _run(args)
+
+
+def _demo(args) -> int:
+    from sources.demo import write_demo_inbox
+
+    t0 = time.perf_counter()
+    summary = write_demo_inbox(args.out, teilnehmende=args.teilnehmende, seed=args.seed, datenstand=args.datenstand)
+    print(f"Demo-Eingang mit {args.teilnehmende} Teilnehmenden in {args.out} geschrieben ({time.perf_counter() - t0:.1f} s).")
+    rows = summary.get("rows") if isinstance(summary, dict) else None
+    if rows:
+        print("Zeilen: " + ", ".join(f"{k} {v}" for k, v in rows.items()))
+    return 0
+
+
+def _run(args) -> int:
+    # Everything the run writes (warehouse, archive, Dagster storage) is private by default.
+    os.umask(0o077)
+    from pipelines.config import Settings
+    from pipelines.report_summary import print_summary
+    from pipelines.runner import RunRefused, has_registry, run_pipeline
+    from sources.pseudonym import KeyMissing
+
+    t0 = time.perf_counter()
+    try:
+        settings = Settings.load(inbox=args.inbox, out=args.out, stichtag=args.stichtag)
+        summary = run_pipeline(settings)
+    except (KeyMissing, RunRefused) as exc:
+        print(f"Fehler: {exc}", file=sys.stderr)
+        return 2
+    elapsed = time.perf_counter() - t0
+    if not has_registry(settings):
+        print(
+            "Fehler: Es gibt keine gültige Teilnehmendenliste (asyl/teilnehmende_JJJJ-MM-TT.csv); ohne sie kann kein Bericht entstehen.",
+            file=sys.stderr,
+        )
+        print_summary(settings, summary, elapsed, stream=sys.stderr)
+        return 3
+    print_summary(settings, summary, elapsed)
+    if not summary.success:
+        print("Fehler: Der Lauf ist nicht vollständig durchgelaufen: " + "; ".join(summary.failures), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

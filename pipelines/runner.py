@@ -1,0 +1,124 @@
+"""Running the nightly job in-process, the way the CLI and the tests do it."""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Iterator
+
+import dagster as dg
+
+from pipelines.config import Settings
+from sources.pseudonym import KEY_ENV, KEY_FILE_ENV, load_key
+
+
+class RunRefused(RuntimeError):
+    """The run cannot produce reports; the message is one sentence for the user."""
+
+
+@dataclass
+class RunSummary:
+    success: bool
+    stichtag: date | None = None
+    failures: list[str] = field(default_factory=list)
+    step_seconds: dict[str, float] = field(default_factory=dict)
+    run_id: str = ""
+
+
+@contextmanager
+def _key_in_env(key: bytes | None) -> Iterator[None]:
+    """Tests pass a key directly; it only ever lives in this process's environment."""
+    if key is None:
+        yield
+        return
+    saved = {k: os.environ.get(k) for k in (KEY_ENV, KEY_FILE_ENV)}
+    os.environ[KEY_ENV] = key.decode("utf-8")
+    os.environ.pop(KEY_FILE_ENV, None)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def preflight(settings: Settings) -> None:
+    """The reasons a run cannot even start, as one clear sentence each."""
+    load_key()  # raises KeyMissing with its own sentence
+    inbox = settings.inbox
+    if not inbox.exists():
+        raise RunRefused(f"Der Eingangsordner {inbox} existiert nicht.")
+    if not inbox.is_dir() or not os.access(inbox, os.R_OK | os.X_OK):
+        raise RunRefused(f"Der Eingangsordner {inbox} ist kein lesbarer Ordner.")
+
+
+def _instance() -> dg.DagsterInstance:
+    if os.environ.get("DAGSTER_HOME"):
+        return dg.DagsterInstance.get()
+    return dg.DagsterInstance.ephemeral()
+
+
+def run_pipeline(settings: Settings, key: bytes | None = None, instance: dg.DagsterInstance | None = None) -> RunSummary:
+    """Execute the nightly job in-process against ``settings.inbox`` / ``settings.out``."""
+    from pipelines.definitions import build_definitions
+    from pipelines.jobs import NIGHTLY_JOB_NAME
+    from pipelines.resources import PhasenmonitorResource
+
+    with _key_in_env(key):
+        preflight(settings)
+        settings.out.mkdir(parents=True, exist_ok=True)
+        resource = PhasenmonitorResource(settings_json=settings.model_dump_json())
+        job = build_definitions(resource).resolve_job_def(NIGHTLY_JOB_NAME)
+        inst = instance or _instance()
+        result = job.execute_in_process(
+            instance=inst,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        )
+    summary = RunSummary(success=result.success, run_id=result.run_id)
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            err = event.step_failure_data.error
+            cause = err
+            while cause is not None and cause.cause is not None and cause.cls_name in ("DagsterExecutionStepExecutionError",):
+                cause = cause.cause
+            summary.failures.append(f"{event.step_key}: {(cause or err).message.strip().splitlines()[-1] if (cause or err).message else ''}")
+    summary.stichtag = _read_stichtag(settings)
+    return summary
+
+
+def _read_stichtag(settings: Settings) -> date | None:
+    import duckdb
+
+    from assets.metrics.zeitraum import KeinStichtag, resolve_stichtag
+
+    if not settings.warehouse_path.exists():
+        return None
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        return resolve_stichtag(con, settings.stichtag)
+    except KeinStichtag:
+        return None
+    finally:
+        con.close()
+
+
+def has_registry(settings: Settings) -> bool:
+    import duckdb
+
+    if not settings.warehouse_path.exists():
+        return False
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        return bool(con.execute("SELECT count(*) FROM meta.dateien WHERE art = 'teilnehmende' AND status = 'verwendet'").fetchone()[0])
+    finally:
+        con.close()
+
+
+def reporting_path(out: Path) -> Path:
+    return out / "reporting.duckdb"

@@ -1,0 +1,319 @@
+"""Row triage of one export against its contract, vectorised in polars.
+
+``parse_export`` reads a file, maps its headers (aliases from the contract and the configuration),
+checks every cell and row rule of exports.md, and returns the valid rows, typed and already
+pseudonymised (names dropped, birth date reduced to year and age band), together with one finding
+per problem: line, column, rule and a German reason. Findings never carry a cell's content.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from sources.contract import Col, ExportKind
+from sources.pseudonym import Pseudonymizer
+from sources.reading import LINE_COL, FileRejected, read_table
+
+FEHLER = "FEHLER"
+WARNUNG = "WARNUNG"
+HINWEIS = "HINWEIS"
+
+BEFUND_SCHEMA = {"zeile": pl.Int64, "spalte": pl.String, "regel": pl.String, "schwere": pl.String, "grund": pl.String}
+_SEP = "\x1f"  # joins rule id and reason inside one polars string column
+MIN_YEAR, MAX_YEAR = 1900, 2100
+
+
+@dataclass
+class Parsed:
+    kind: ExportKind
+    rows: pl.DataFrame  # valid rows: _zeile + stored fields
+    befunde: pl.DataFrame  # BEFUND_SCHEMA; FEHLER rows are the quarantine
+    gelesen: int
+    quarantaene: int
+    dubletten: int
+    encoding: str
+    extra_columns: list[str] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)  # field -> header as found in the file
+
+
+def empty_befunde() -> pl.DataFrame:
+    return pl.DataFrame(schema=BEFUND_SCHEMA)
+
+
+def _norm_header(h: str) -> str:
+    return " ".join(h.replace("\ufeff", "").strip().casefold().split())
+
+
+def map_headers(kind: ExportKind, header: list[str], extra_aliases: dict[str, list[str]]) -> tuple[dict[int, str], list[str]]:
+    """Position -> field for the contract's columns; the list of extra headers. Raises FileRejected."""
+    lookup: dict[str, str] = {}
+    for c in kind.columns:
+        for name in (c.header, *c.aliases, *extra_aliases.get(c.header, [])):
+            lookup[_norm_header(name)] = c.field
+    mapping: dict[int, str] = {}
+    extras: list[str] = []
+    for i, h in enumerate(header):
+        f = lookup.get(_norm_header(h))
+        if f is None:
+            if h.strip():
+                extras.append(h.strip())
+            continue
+        if f in mapping.values():
+            raise FileRejected(f"Spalte '{kind.col(f).header}' kommt in der Kopfzeile doppelt vor (Spalte {i + 1}).")
+        mapping[i] = f
+    missing = [c.header for c in kind.columns if c.required and c.field not in mapping.values()]
+    if missing:
+        raise FileRejected("Pflichtspalte fehlt: " + ", ".join(f"'{m}'" for m in missing) + ".")
+    return mapping, extras
+
+
+# --- cell parsers: (parsed expression, rule id, reason when the value cannot be read) -----------
+
+def _date(v: pl.Expr) -> pl.Expr:
+    return pl.coalesce(
+        v.str.strptime(pl.Date, "%d.%m.%Y", strict=False),
+        v.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
+        # XLSX date cells arrive as "JJJJ-MM-TT 00:00:00"
+        v.str.strptime(pl.Datetime, "%Y-%m-%d %H:%M:%S", strict=False).dt.date(),
+    )
+
+
+def _decimal(v: pl.Expr, allow_dot: bool) -> pl.Expr:
+    german = v.str.contains(r"^-?\d{1,3}(\.\d{3})+(,\d+)?$") | v.str.contains(r"^-?\d+(,\d+)?$")
+    as_german = v.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
+    expr = pl.when(german).then(as_german)
+    if allow_dot:  # XLSX number cells come with a decimal point
+        expr = expr.when(v.str.contains(r"^-?\d+\.\d+$")).then(v.cast(pl.Float64, strict=False))
+    return expr.otherwise(None)
+
+
+def _cell(c: Col, v: pl.Expr, xlsx: bool) -> tuple[pl.Expr | None, str, str]:
+    t = c.type
+    if t in ("date", "birthdate"):
+        d = _date(v)
+        d = pl.when(d.dt.year().is_between(MIN_YEAR, MAX_YEAR)).then(d)
+        return d, "datum", "kein gültiges Datum (TT.MM.JJJJ oder JJJJ-MM-TT erwartet)"
+    if t == "int":
+        return (
+            pl.when(v.str.contains(r"^\d+$")).then(v.cast(pl.Int64, strict=False)),
+            "ganzzahl",
+            "keine ganze Zahl",
+        )
+    if t == "decimal":
+        return _decimal(v, xlsx), "zahl", "keine Zahl (Dezimalkomma erwartet, z. B. 12,5)"
+    if t == "percent":
+        return _decimal(v.str.replace(r"\s*%$", ""), xlsx), "zahl", "keine Prozentzahl (z. B. 85 oder 85 %)"
+    if t == "code":
+        mapping = {code.lower(): code for code in c.codes}  # not casefold: "ß" must stay "ß" like polars lowercases it
+        return (
+            v.str.to_lowercase().replace_strict(mapping, default=None, return_dtype=pl.String),
+            "code",
+            "Wert nicht in der Codeliste (erlaubt: " + ", ".join(c.codes) + ")",
+        )
+    if t == "flag":
+        return (
+            v.str.to_lowercase().replace_strict({"ja": True, "j": True, "x": True, "nein": False, "n": False}, default=None, return_dtype=pl.Boolean),
+            "janein",
+            "kein Ja/Nein-Wert (ja/nein erwartet)",
+        )
+    if t == "id":
+        norm = v.str.replace_all(r"\s+", " ").str.to_uppercase()
+        if c.pattern:
+            return pl.when(norm.str.contains(c.pattern)).then(norm), "format", f"Format ungültig (erwartet: {_pattern_hint(c)})"
+        return norm, "format", "Format ungültig"
+    if t == "name":
+        return None, "", ""
+    return v, "format", "Format ungültig"  # text
+
+
+def _pattern_hint(c: Col) -> str:
+    hints = {
+        r"^TN-\d+$": "TN- und Ziffern",
+        r"^M-\d+$": "M- und Ziffern",
+        r"^T-\d+$": "T- und Ziffern",
+        r"^\d{3}[A-Z]\d{6}$": "3 Ziffern, 1 Großbuchstabe, 6 Ziffern",
+    }
+    return hints.get(c.pattern or "", c.pattern or "")
+
+
+def _err(cond: pl.Expr, regel: str, grund: str) -> tuple[pl.Expr, pl.Expr]:
+    return cond, pl.lit(f"{regel}{_SEP}{grund}")
+
+
+def _first_error(cases: list[tuple[pl.Expr, pl.Expr]], name: str) -> pl.Expr:
+    if not cases:
+        return pl.lit(None, pl.String).alias(name)
+    expr = pl.when(cases[0][0]).then(cases[0][1])
+    for cond, val in cases[1:]:
+        expr = expr.when(cond).then(val)
+    return expr.otherwise(None).alias(name)
+
+
+def triage(kind: ExportKind, frame: pl.DataFrame, mapping: dict[int, str], xlsx: bool) -> tuple[pl.DataFrame, pl.DataFrame, int, int]:
+    """Returns (valid typed rows, findings, rows quarantined, exact duplicates)."""
+    data_cols = [c for c in frame.columns if c != LINE_COL]
+    picked = [pl.col(data_cols[i]).alias(f) for i, f in mapping.items() if i < len(data_cols)]
+    present = {f for i, f in mapping.items() if i < len(data_cols)}
+    absent = [pl.lit(None, pl.String).alias(c.field) for c in kind.columns if c.field not in present]
+    # An exact repeat of a whole line is one record delivered twice: keep the first, count the rest.
+    dup = ~pl.struct(data_cols).is_first_distinct() if data_cols else pl.lit(False)
+    df = frame.select(pl.col(LINE_COL), dup.alias("_dup"), *picked, *absent)
+    norm = []
+    for c in kind.columns:
+        v = pl.col(c.field).str.strip_chars()
+        v = pl.when(v.str.len_chars() > 0).then(v)
+        if c.default is not None:
+            v = v.fill_null(pl.lit(c.default))
+        norm.append(v.alias(c.field))
+    df = df.with_columns(norm)
+
+    parsed_exprs, err_exprs = [], []
+    for c in kind.columns:
+        v = pl.col(c.field)
+        parsed, regel, grund = _cell(c, v, xlsx)
+        cases = []
+        if c.required:
+            cases.append(_err(v.is_null(), "pflichtwert", "Pflichtwert fehlt"))
+        if parsed is not None:
+            cases.append(_err(v.is_not_null() & parsed.is_null(), regel, grund))
+            if c.min is not None or c.max is not None:
+                lo = c.min if c.min is not None else float("-inf")
+                hi = c.max if c.max is not None else float("inf")
+                shown = f"{c.min:g}" if c.min is not None else "…"
+                shown += f" bis {c.max:g}" if c.max is not None else " oder mehr"
+                cases.append(_err(parsed.is_not_null() & ~parsed.is_between(lo, hi), "bereich", f"Wert außerhalb des erlaubten Bereichs ({shown})"))
+            parsed_exprs.append(parsed.alias("_p_" + c.field))
+        err_exprs.append(_first_error(cases, "_e_" + c.field))
+    df = df.with_columns(parsed_exprs + err_exprs)
+
+    rule_errs = []
+    for r in kind.required_if:
+        when_col = pl.col("_p_" + r.when)
+        cond = when_col.is_not_null()
+        if r.when_not:
+            cond = cond & ~when_col.is_in(list(r.when_not))
+        if r.when_gt is not None:
+            cond = cond & (when_col > r.when_gt)
+        rule_errs.append(
+            _first_error(
+                [_err(cond & pl.col(r.column).is_null(), "pflicht_wenn", f"Pflichtwert fehlt, weil '{kind.col(r.when).header}' gesetzt ist")],
+                "_r_" + r.column,
+            )
+        )
+    for nb in kind.not_before:
+        rule_errs.append(
+            _first_error(
+                [_err(pl.col("_p_" + nb.later) < pl.col("_p_" + nb.earlier), "reihenfolge", f"'{kind.col(nb.later).header}' liegt vor '{kind.col(nb.earlier).header}'")],
+                "_o_" + nb.later,
+            )
+        )
+    if kind.key:
+        keyv = pl.col("_p_" + kind.key)
+        counted = pl.when(~pl.col("_dup") & keyv.is_not_null()).then(keyv)
+        n = pl.len().over(counted)
+        rule_errs.append(
+            _first_error(
+                [_err(counted.is_not_null() & (n > 1), "schluessel_doppelt", f"'{kind.col(kind.key).header}' kommt mehrfach vor; alle Zeilen mit diesem Wert sind in Quarantäne")],
+                "_k_" + kind.key,
+            )
+        )
+    if rule_errs:
+        df = df.with_columns(rule_errs)
+
+    err_cols = [c for c in df.columns if c[:3] in ("_e_", "_r_", "_o_", "_k_")]
+    live = ~pl.col("_dup")
+    any_err = pl.any_horizontal([pl.col(c).is_not_null() for c in err_cols]) if err_cols else pl.lit(False)
+    df = df.with_columns((live & any_err).alias("_quar"))
+
+    befunde = _collect_findings(kind, df.filter(pl.col("_quar")), err_cols)
+    dups = df.filter(pl.col("_dup")).select(
+        pl.col(LINE_COL).alias("zeile"),
+        pl.lit(None, pl.String).alias("spalte"),
+        pl.lit("dublette").alias("regel"),
+        pl.lit(HINWEIS).alias("schwere"),
+        pl.lit("Zeile ist eine exakte Wiederholung einer früheren Zeile und wird einmal gezählt").alias("grund"),
+    )
+    valid = df.filter(live & ~pl.col("_quar")).select(
+        pl.col(LINE_COL), *[pl.col("_p_" + c.field).alias(c.field) for c in kind.columns if c.type != "name"]
+    )
+    n_quar = int(df.select(pl.col("_quar").sum()).item())
+    n_dup = int(df.select(pl.col("_dup").sum()).item())
+    return valid, pl.concat([befunde, dups], how="vertical"), n_quar, n_dup
+
+
+def _collect_findings(kind: ExportKind, bad: pl.DataFrame, err_cols: list[str]) -> pl.DataFrame:
+    parts = []
+    for ec in err_cols:
+        f = ec[3:]
+        part = bad.select(pl.col(LINE_COL).alias("zeile"), pl.lit(f).alias("_f"), pl.col(ec).alias("_e")).filter(pl.col("_e").is_not_null())
+        if part.height:
+            parts.append(part)
+    if not parts:
+        return empty_befunde()
+    long = pl.concat(parts)
+    split = pl.col("_e").str.split_exact(_SEP, 1)
+    return long.select(
+        pl.col("zeile"),
+        pl.col("_f").alias("spalte"),
+        split.struct.field("field_0").alias("regel"),
+        pl.lit(FEHLER).alias("schwere"),
+        split.struct.field("field_1").alias("grund"),
+    ).sort("zeile", maintain_order=True)
+
+
+def _age_band(age: pl.Expr, bounds: list[int]) -> pl.Expr:
+    bounds = sorted(bounds)
+    expr = pl.when(age < bounds[0]).then(pl.lit(f"unter {bounds[0]}"))
+    for lo, hi in zip(bounds, bounds[1:]):
+        expr = expr.when(age < hi).then(pl.lit(f"{lo}–{hi - 1}"))
+    return expr.otherwise(pl.lit(f"{bounds[-1]} und älter"))
+
+
+def pseudonymise(kind: ExportKind, rows: pl.DataFrame, pseud: Pseudonymizer, datenstand: date, age_bounds: list[int]) -> pl.DataFrame:
+    """Identifiers to keyed pseudonyms, the birth date to year and age band. Names never got here."""
+    out = rows
+    for c in kind.columns:
+        if c.type == "id":
+            out = out.with_columns(pseud.series(out[c.field], c.domain or c.field))
+        elif c.type == "birthdate":
+            b = pl.col(c.field)
+            had_birthday = (b.dt.month() < datenstand.month) | ((b.dt.month() == datenstand.month) & (b.dt.day() <= datenstand.day))
+            age = pl.lit(datenstand.year) - b.dt.year() - pl.when(had_birthday).then(0).otherwise(1)
+            out = out.with_columns(b.dt.year().cast(pl.Int32).alias("geburtsjahr"), _age_band(age, age_bounds).alias("altersgruppe")).drop(c.field)
+    return out
+
+
+def parse_export(
+    path: Path,
+    ext: str,
+    kind: ExportKind,
+    pseud: Pseudonymizer,
+    datenstand: date,
+    extra_aliases: dict[str, list[str]] | None = None,
+    age_bounds: list[int] | None = None,
+) -> Parsed:
+    """Read, triage and pseudonymise one export. Raises FileRejected for file-level problems."""
+    frame, header, encoding = read_table(path, ext)
+    mapping, extras = map_headers(kind, header, extra_aliases or {})
+    if frame.height == 0:
+        raise FileRejected("Keine Datenzeilen (nur die Kopfzeile).")
+    valid, befunde, n_quar, n_dup = triage(kind, frame, mapping, xlsx=(ext == "xlsx"))
+    headers = {f: header[i].strip() for i, f in mapping.items()}
+    for c in kind.columns:
+        headers.setdefault(c.field, c.header)
+    befunde = befunde.with_columns(pl.col("spalte").replace(headers))
+    if extras:
+        befunde = pl.concat([
+            befunde,
+            pl.DataFrame(
+                {"zeile": [1] * len(extras), "spalte": extras, "regel": ["zusatzspalte"] * len(extras),
+                 "schwere": [HINWEIS] * len(extras), "grund": ["Spalte ist im Vertrag nicht vorgesehen und wird ignoriert"] * len(extras)},
+                schema=BEFUND_SCHEMA,
+            ),
+        ])
+    rows = pseudonymise(kind, valid, pseud, datenstand, age_bounds or [18, 25, 35, 45, 55])
+    return Parsed(kind, rows, befunde, frame.height, n_quar, n_dup, encoding, extras, headers)

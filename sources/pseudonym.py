@@ -1,0 +1,83 @@
+"""Keyed pseudonyms (HMAC-SHA-256) for every identifier, applied when a file is parsed.
+
+The key comes from ``PHASENMONITOR_PSEUDONYM_KEY`` or from the file named by
+``PHASENMONITOR_PSEUDONYM_KEY_FILE``. There is no default key: without one nothing is processed.
+Each identifier type has its own domain (``tn:``, ``jc:`` ...) so equal strings of different ID
+spaces never collide, while the registry's JC-Kundennummer and the Jobcenter's Kundennummer (same
+domain) get the same pseudonym and link.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import polars as pl
+
+KEY_ENV = "PHASENMONITOR_PSEUDONYM_KEY"
+KEY_FILE_ENV = "PHASENMONITOR_PSEUDONYM_KEY_FILE"
+# 96 bits: collision-free in practice even for a state-wide warehouse (birthday bound ~1e-11 at 1e9 pairs).
+PSEUDONYM_HEX_CHARS = 24
+MIN_KEY_BYTES = 16
+
+
+class KeyMissing(RuntimeError):
+    pass
+
+
+def load_key(environ: dict[str, str] | None = None) -> bytes:
+    env = os.environ if environ is None else environ
+    value = env.get(KEY_ENV)
+    if not value and env.get(KEY_FILE_ENV):
+        path = Path(env[KEY_FILE_ENV])
+        if not path.is_file():
+            raise KeyMissing(f"Die Schlüsseldatei {path} aus {KEY_FILE_ENV} existiert nicht.")
+        value = path.read_text(encoding="utf-8").strip()
+    if not value:
+        raise KeyMissing(
+            f"Kein Pseudonymisierungsschlüssel: setzen Sie {KEY_ENV} oder {KEY_FILE_ENV} "
+            "(siehe docs/betrieb.md); ohne Schlüssel wird nichts verarbeitet."
+        )
+    key = value.encode("utf-8")
+    if len(key) < MIN_KEY_BYTES:
+        raise KeyMissing(f"Der Pseudonymisierungsschlüssel ist zu kurz (mindestens {MIN_KEY_BYTES} Zeichen).")
+    return key
+
+
+class Pseudonymizer:
+    """HMAC-SHA-256 with precomputed pads: one hash-state copy per value, on unique values only."""
+
+    def __init__(self, key: bytes):
+        block = key if len(key) <= 64 else hashlib.sha256(key).digest()
+        block = block.ljust(64, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+
+    def one(self, value: str, domain: str) -> str:
+        inner = self._inner.copy()
+        inner.update(f"{domain}:{value}".encode("utf-8"))
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()[:PSEUDONYM_HEX_CHARS]
+
+    @property
+    def fingerprint(self) -> str:
+        """Identifies the key without revealing it: a warehouse is bound to one key."""
+        return self.one("phasenmonitor-schluessel-fingerabdruck", "meta")[:16]
+
+    def series(self, values: pl.Series, domain: str) -> pl.Series:
+        """Pseudonyms for a string column (nulls stay null); values are normalised first."""
+        norm = normalise_id(values)
+        uniques = norm.drop_nulls().unique()
+        mapping = pl.DataFrame(
+            {"_v": uniques, "_p": [self.one(v, domain) for v in uniques.to_list()]},
+            schema={"_v": pl.String, "_p": pl.String},
+        )
+        out = pl.DataFrame({"_v": norm}).join(mapping, on="_v", how="left", maintain_order="left")
+        return out["_p"].alias(values.name)
+
+
+def normalise_id(values: pl.Series) -> pl.Series:
+    """IDs compare case- and whitespace-insensitively (``tn-12`` is ``TN-12``)."""
+    return values.str.strip_chars().str.replace_all(r"\s+", " ").str.to_uppercase()
