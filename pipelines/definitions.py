@@ -10,8 +10,11 @@ from assets.metrics.assets import METRIC_ASSETS
 from assets.raw.inbox import raw_eingang
 from assets.report.assets import REPORT_ASSETS
 from assets.staging.assets import STAGING_ASSETS
+from checks.registry import ASSET_CHECKS
 from pipelines.jobs import nightly_job
 from pipelines.resources import PhasenmonitorResource
+from pipelines.schedules import SCHEDULES
+from pipelines.sensors import SENSORS
 
 
 def default_resource() -> PhasenmonitorResource:
@@ -24,7 +27,10 @@ def default_resource() -> PhasenmonitorResource:
 def build_definitions(resource: PhasenmonitorResource | None = None) -> dg.Definitions:
     return dg.Definitions(
         assets=[raw_eingang, *STAGING_ASSETS, *METRIC_ASSETS, *REPORT_ASSETS],
+        asset_checks=ASSET_CHECKS,
         jobs=[nightly_job],
+        schedules=SCHEDULES,
+        sensors=SENSORS,
         resources={"phasenmonitor": resource or default_resource()},
     )
 

@@ -1,0 +1,5 @@
+"""Schedules of the code location."""
+
+import dagster as dg
+
+SCHEDULES: list[dg.ScheduleDefinition] = []

@@ -1,0 +1,5 @@
+"""Sensors of the code location."""
+
+import dagster as dg
+
+SENSORS: list[dg.SensorDefinition] = []
