@@ -542,6 +542,16 @@ def ueberblick(con: duckdb.DuckDBPyConnection, stichtag: date) -> list[tuple[str
     return [(k, float(werte[k])) for k in UEBERBLICK_KEYS]
 
 
+def _in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
+    """True if the caller holds an open transaction on ``con``.
+
+    In auto-commit mode every statement gets its own transaction id; inside an explicit
+    transaction two statements share one. (A failed BEGIN would abort the caller's transaction,
+    so it cannot be used as the probe.)"""
+    first = con.execute("SELECT txid_current()").fetchone()[0]
+    return con.execute("SELECT txid_current()").fetchone()[0] == first
+
+
 def build_teilnahme_kennzahlen(
     con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date
 ) -> list[tuple[str, float]]:
@@ -552,11 +562,9 @@ def build_teilnahme_kennzahlen(
     Runs in one transaction when the caller has none open, so a failure leaves the previous
     tables in place.
     """
-    own_tx = True
-    try:
+    own_tx = not _in_transaction(con)
+    if own_tx:
         con.execute("BEGIN TRANSACTION")
-    except duckdb.TransactionException:
-        own_tx = False  # the caller's transaction decides
     try:
         register_berichtsmonate(con, settings.programmstart, stichtag)
         register_regeln(con, settings, stichtag)
