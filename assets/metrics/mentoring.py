@@ -1,0 +1,659 @@
+"""Metrics II: mentoring (kennzahlen.md, section "Mentoring"), the allowance budget and its forecast,
+the mentor-side data checks and the council text blocks. See docs/mentoring.md.
+
+Plain functions over a DuckDB connection to the warehouse (the ``aktuell.*`` views); the Dagster
+asset and the asset checks only wire them:
+
+- :func:`build_mentoring_kennzahlen` (re)creates ``kennzahlen.mentoring`` (contract) and
+  ``kennzahlen.zuschuss_budget`` (budget and forecast) and returns this module's ueberblick rows.
+- :func:`mentoring_befunde` returns the mentor-side findings (pseudonyms and counts only).
+- :func:`mentoring_textbausteine` returns the German paragraphs for the Mitteilungsvorlage.
+
+Helpers live in TEMP tables prefixed ``mentoring_`` so that nothing but the published tables lands
+in schema ``kennzahlen``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import duckdb
+
+from assets.metrics.zeitraum import register_berichtsmonate
+from pipelines.config import Settings
+
+SQL_DIR = Path(__file__).parent / "sql"
+
+# Less than half a cent left counts as "used up": amounts are sums of minutes x rate / 60 in
+# floating point, and the forecast must not promise a month for a budget that is gone.
+CENT_TOLERANZ = 0.005
+
+SCHWERE = "WARNUNG"
+
+# The ueberblick keys this module owns, in publication order (kennzahlen.md).
+UEBERBLICK_KEYS: tuple[str, ...] = (
+    "mentorinnen_registriert",
+    "mentorinnen_aktiv",
+    "mentorinnen_mit_zuschuss",
+    "mentorinnen_geschult",
+    "tandems_aktiv",
+    "kontaktstunden",
+    "zuschuss_ausgezahlt_eur",
+    "zuschuss_rest_eur",
+    "co2_kg",
+)
+
+# --- published tables: DDL and German comments --------------------------------------------------
+
+MENTORING_TABLE = "kennzahlen.mentoring"
+BUDGET_TABLE = "kennzahlen.zuschuss_budget"
+
+MENTORING_COMMENT = (
+    "Mentoring je Berichtsmonat (kennzahlen.md, Abschnitt Mentoring): Bestände am Zähltag (letzter Tag "
+    "des Monats bzw. Stichtag), Kontakte, Stunden, Kilometer, CO2 und Ehrenamtszuschuss als Fluss vom "
+    "1. des Monats bis zum Zähltag."
+)
+MENTORING_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("monat", "DATE", "Berichtsmonat (1. des Monats)."),
+    ("mentorinnen_registriert", "BIGINT",
+     "Mentor*innen, die am Zähltag registriert sind (Eintritt <= Zähltag und Austritt leer oder >= Zähltag)."),
+    ("mentorinnen_aktiv", "BIGINT", "Mentor*innen mit mindestens einem am Zähltag laufenden Tandem."),
+    ("tandems_aktiv", "BIGINT",
+     "Am Zähltag laufende Tandems (Beginn <= Zähltag und Ende leer oder >= Zähltag); Tandems von Teilnehmenden ohne Einwilligung zählen nicht."),
+    ("kontakte", "BIGINT", "Mentoring-Kontakte mit Datum vom 1. des Monats bis zum Zähltag."),
+    ("stunden", "DOUBLE", "Kontaktstunden im Monat: Summe der Kontaktminuten / 60."),
+    ("kilometer", "DOUBLE", "Von den Mentor*innen für die Kontakte des Monats zurückgelegte Kilometer."),
+    ("co2_kg", "DOUBLE",
+     "CO2-Äquivalente in kg: Kilometer x Emissionsfaktor des Verkehrsmittels (Konfiguration, UBA/TREMOD)."),
+    ("zuschuss_eur", "DOUBLE",
+     "Ehrenamtszuschuss in EUR: Stunden der Kontakte von Mentor*innen mit Ehrenamtszuschuss (am Kontakttag registriert) x Stundensatz."),
+)
+
+BUDGET_COMMENT = (
+    "Budget des Ehrenamtszuschusses je Berichtsmonat (docs/mentoring.md): Zuschuss, kumulierte Auszahlung, "
+    "Restbudget, Mentor*innen mit Zuschuss und die Prognose, in welchem Monat das Budget beim Durchschnitt "
+    "der letzten vollständigen Monate aufgebraucht ist. Grundlage für die Entscheidung, wie viele "
+    "Mentor*innen mit Zuschuss weiter finanziert werden können."
+)
+BUDGET_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("monat", "DATE", "Berichtsmonat (1. des Monats)."),
+    ("zaehltag", "DATE", "Zähltag des Monats: letzter Tag des Monats bzw. der Stichtag im Monat des Stichtags."),
+    ("monat_vollstaendig", "BOOLEAN",
+     "true, wenn der Zähltag der letzte Tag des Monats ist; nur vollständige Monate gehen in die Prognose ein."),
+    ("mentorinnen_mit_zuschuss", "BIGINT", "Am Zähltag registrierte Mentor*innen mit Ehrenamtszuschuss = ja."),
+    ("mentorinnen_mit_zuschuss_aktiv", "BIGINT",
+     "Mentor*innen mit Ehrenamtszuschuss = ja und mindestens einem am Zähltag laufenden Tandem."),
+    ("mentorinnen_abgerechnet", "BIGINT",
+     "Mentor*innen, für die im Monat mindestens ein Kontakt zuschussfähig ist (Zuschuss = ja, am Kontakttag registriert)."),
+    ("zuschuss_stunden", "DOUBLE", "Zuschussfähige Kontaktstunden im Monat (Minuten / 60)."),
+    ("zuschuss_eur", "DOUBLE", "Ehrenamtszuschuss des Monats in EUR (zuschuss_stunden x Stundensatz); gleich kennzahlen.mentoring.zuschuss_eur."),
+    ("zuschuss_kumuliert_eur", "DOUBLE", "Ehrenamtszuschuss seit Programmstart bis zum Zähltag in EUR."),
+    ("budget_eur", "DOUBLE", "Budget für Ehrenamtszuschüsse in EUR (Konfiguration budget_eur: die Spende)."),
+    ("budget_rest_eur", "DOUBLE", "Restbudget am Zähltag: budget_eur - zuschuss_kumuliert_eur; negativ = überzogen."),
+    ("prognose_basis_monate", "BIGINT",
+     "Anzahl der vollständigen Monate, über die die Prognoserate gemittelt ist (höchstens prognose_monate der Konfiguration)."),
+    ("prognose_rate_eur_monat", "DOUBLE",
+     "Durchschnittlicher Zuschuss je Monat über die letzten vollständigen Monate bis einschließlich dieses Monats; NULL ohne vollständigen Monat."),
+    ("prognose_eur_je_mentorin_monat", "DOUBLE",
+     "Durchschnittlicher Zuschuss je abgerechneter Mentor*in und Monat in denselben Basismonaten; NULL, wenn dort niemand abgerechnet wurde."),
+    ("prognose_reichweite_monate", "DOUBLE",
+     "Restbudget / Prognoserate: so viele Monate reicht das Restbudget bei gleicher Rate; 0 wenn aufgebraucht, NULL bei Rate 0 oder ohne Basis."),
+    ("prognose_mentorinnen_monate", "DOUBLE",
+     "Restbudget / Zuschuss je Mentor*in und Monat: so viele Mentor*innen-Monate lassen sich noch finanzieren (z. B. 24 = 4 Mentor*innen für 6 Monate); 0 wenn aufgebraucht."),
+    ("prognose_erschoepft_monat", "DATE",
+     "Monat (1. des Monats), in dem das Budget bei der Prognoserate aufgebraucht ist; dieser Monat, wenn es bereits aufgebraucht ist; NULL, wenn es bei Rate 0 nie aufgebraucht wird oder keine Basis besteht."),
+    ("prognose_status", "VARCHAR",
+     "erschoepft (am Zähltag aufgebraucht), prognose (Monat berechnet), nie (Rate 0: reicht bei dieser Rate dauerhaft), keine_basis (noch kein vollständiger Monat)."),
+)
+
+
+# --- small helpers ------------------------------------------------------------------------------
+
+
+def _sql(name: str) -> str:
+    return (SQL_DIR / name).read_text(encoding="utf-8")
+
+
+def add_months(d: date, n: int) -> date:
+    """``d`` moved by ``n`` calendar months, the day clamped to the target month's length."""
+    y, m0 = divmod(d.year * 12 + (d.month - 1) + n, 12)
+    m = m0 + 1
+    return date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
+
+
+def _create_commented_table(
+    con: duckdb.DuckDBPyConnection, table: str, columns: tuple[tuple[str, str, str], ...], comment: str
+) -> None:
+    # Explicit DDL (not CREATE TABLE AS): the contract fixes names, order and types.
+    cols = ", ".join(f"{name} {sqltype}" for name, sqltype, _ in columns)
+    con.execute(f"CREATE OR REPLACE TABLE {table} ({cols})")
+    con.execute(f"COMMENT ON TABLE {table} IS {_sql_literal(comment)}")
+    for name, _, meaning in columns:
+        con.execute(f"COMMENT ON COLUMN {table}.{name} IS {_sql_literal(meaning)}")
+
+
+def _sql_literal(text: str) -> str:
+    # COMMENT ON takes no bound parameters; the texts are this module's constants, never data.
+    return "'" + text.replace("'", "''") + "'"
+
+
+# --- preparation: temp tables -------------------------------------------------------------------
+
+
+class FehlenderEmissionsfaktor(ValueError):
+    """Contacts with kilometres use a Verkehrsmittel that has no configured emission factor."""
+
+
+def register_emissionsfaktoren(con: duckdb.DuckDBPyConnection, faktoren: dict[str, float]) -> None:
+    """(Re)create the temp table ``mentoring_faktoren(verkehrsmittel, kg_je_km)`` from the settings."""
+    con.execute("CREATE OR REPLACE TEMP TABLE mentoring_faktoren (verkehrsmittel VARCHAR, kg_je_km DOUBLE)")
+    if faktoren:
+        con.executemany("INSERT INTO mentoring_faktoren VALUES (?, ?)", [(k, float(v)) for k, v in faktoren.items()])
+
+
+def pruefe_emissionsfaktoren(con: duckdb.DuckDBPyConnection) -> None:
+    """Refuse to publish a CO2 figure that silently leaves out kilometres without a factor."""
+    fehlend = [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT coalesce(verkehrsmittel, '(leer)') FROM mentoring_kontakte "
+            "WHERE kilometer > 0 AND kg_je_km IS NULL ORDER BY 1"
+        ).fetchall()
+    ]
+    if fehlend:
+        raise FehlenderEmissionsfaktor(
+            "Für diese Verkehrsmittel ist kein Emissionsfaktor konfiguriert (emissionsfaktoren_kg_km): "
+            + ", ".join(fehlend)
+        )
+
+
+def prepare_mentoring(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date) -> None:
+    """Create the temp tables every figure of this module is computed from.
+
+    ``berichtsmonate`` (zeitraum.py), ``mentoring_faktoren``, ``mentoring_tandems`` (tandems that
+    count), ``mentoring_kontakte`` (contacts up to the Stichtag, with mentor, factor and
+    zuschussfaehig) and ``mentoring_monate`` (one row per Berichtsmonat). Nothing is written to a
+    persistent schema.
+    """
+    register_berichtsmonate(con, settings.programmstart, stichtag)
+    register_emissionsfaktoren(con, settings.emissionsfaktoren_kg_km)
+    con.execute(_sql("mentoring_tandems.sql"))
+    con.execute(_sql("mentoring_kontakte.sql"), [stichtag])
+    pruefe_emissionsfaktoren(con)
+    con.execute(_sql("mentoring_monate.sql"))
+
+
+# --- the budget forecast (pure) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Prognose:
+    basis_monate: int
+    rate_eur_monat: float | None
+    eur_je_mentorin_monat: float | None
+    reichweite_monate: float | None
+    mentorinnen_monate: float | None
+    erschoepft_monat: date | None
+    status: str  # erschoepft / prognose / nie / keine_basis
+
+
+def erschoepfungsmonat(
+    monat: date,
+    rest_eur: float,
+    rate_eur_monat: float | None,
+    zuschuss_monat_eur: float = 0.0,
+    monat_vollstaendig: bool = True,
+) -> tuple[date | None, str]:
+    """The month in which the budget is used up at ``rate_eur_monat`` per month, and a status.
+
+    - already used up on the Zähltag (``rest_eur`` below half a cent): ``monat``, ``erschoepft``;
+    - no complete month to average over (``rate`` None): None, ``keine_basis``;
+    - rate 0: None, ``nie`` (the budget never runs out at this rate);
+    - otherwise ``prognose``: the month in which the spending reaches the budget. The rest of a
+      month that is not yet complete (the Stichtag's month) is assumed to spend the rate as well,
+      less what it has already spent (at least nothing); every later month spends the rate.
+    """
+    if rest_eur < CENT_TOLERANZ:
+        return monat, "erschoepft"
+    if rate_eur_monat is None:
+        return None, "keine_basis"
+    if rate_eur_monat <= 0:
+        return None, "nie"
+    rest = rest_eur
+    if not monat_vollstaendig:
+        rest -= max(0.0, rate_eur_monat - zuschuss_monat_eur)
+        if rest < CENT_TOLERANZ:
+            return monat, "prognose"
+    # k further months spend k x rate; the budget is gone in the first month where that covers rest.
+    k = math.ceil(rest / rate_eur_monat - 1e-9)
+    return add_months(monat, max(k, 1)), "prognose"
+
+
+@dataclass(frozen=True)
+class BudgetMonat:
+    """Input of the forecast: one Berichtsmonat's allowance figures."""
+
+    monat: date
+    vollstaendig: bool
+    zuschuss_eur: float
+    mentorinnen_abgerechnet: int
+    budget_rest_eur: float
+
+
+def budget_prognose(monate: list[BudgetMonat], index: int, prognose_monate: int) -> Prognose:
+    """Forecast as of month ``monate[index]`` from the up to ``prognose_monate`` most recent
+    complete months up to and including it (``monate`` in calendar order)."""
+    aktuell = monate[index]
+    basis = [m for m in monate[: index + 1] if m.vollstaendig][-prognose_monate:]
+    rate: float | None = None
+    je_mentorin: float | None = None
+    if basis:
+        summe = sum(m.zuschuss_eur for m in basis)
+        rate = summe / len(basis)
+        mentorinnen_monate = sum(m.mentorinnen_abgerechnet for m in basis)
+        je_mentorin = summe / mentorinnen_monate if mentorinnen_monate else None
+    monat, status = erschoepfungsmonat(
+        aktuell.monat, aktuell.budget_rest_eur, rate, aktuell.zuschuss_eur, aktuell.vollstaendig
+    )
+    rest = max(aktuell.budget_rest_eur, 0.0) if status != "erschoepft" else 0.0
+    return Prognose(
+        basis_monate=len(basis),
+        rate_eur_monat=rate,
+        eur_je_mentorin_monat=je_mentorin,
+        reichweite_monate=(0.0 if status == "erschoepft" else rest / rate) if rate else None,
+        mentorinnen_monate=(0.0 if status == "erschoepft" else rest / je_mentorin) if je_mentorin else None,
+        erschoepft_monat=monat,
+        status=status,
+    )
+
+
+# --- the published tables -----------------------------------------------------------------------
+
+
+def _budget_rows(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[tuple]:
+    """Rows of kennzahlen.zuschuss_budget from the temp table mentoring_monate."""
+    rate = settings.stundensatz_eur
+    budget = settings.budget_eur
+    raw = con.execute(
+        """
+        SELECT monat, zaehltag, monat_vollstaendig, mentorinnen_mit_zuschuss, mentorinnen_mit_zuschuss_aktiv,
+               mentorinnen_abgerechnet, zuschuss_minuten,
+               sum(zuschuss_minuten) OVER (ORDER BY monat ROWS UNBOUNDED PRECEDING) AS minuten_kumuliert
+        FROM mentoring_monate ORDER BY monat
+        """
+    ).fetchall()
+    monate: list[BudgetMonat] = []
+    rows: list[tuple] = []
+    for monat, zaehltag, vollst, mit_z, mit_z_aktiv, abgerechnet, minuten, minuten_kum in raw:
+        # Amounts from minutes in one multiplication: no drift from adding up rounded months.
+        zuschuss = minuten * rate / 60.0
+        kumuliert = float(minuten_kum) * rate / 60.0
+        rest = budget - kumuliert
+        monate.append(BudgetMonat(monat, vollst, zuschuss, abgerechnet, rest))
+        p = budget_prognose(monate, len(monate) - 1, settings.prognose_monate)
+        rows.append(
+            (
+                monat, zaehltag, vollst, mit_z, mit_z_aktiv, abgerechnet, minuten / 60.0, zuschuss, kumuliert,
+                budget, rest, p.basis_monate, p.rate_eur_monat, p.eur_je_mentorin_monat, p.reichweite_monate,
+                p.mentorinnen_monate, p.erschoepft_monat, p.status,
+            )
+        )
+    return rows
+
+
+def stichtag_werte(con: duckdb.DuckDBPyConnection, stichtag: date) -> dict[str, int]:
+    """The mentor and tandem stocks on the Stichtag (needs :func:`prepare_mentoring`)."""
+    r = con.execute(
+        """
+        SELECT
+            (SELECT count(*) FROM aktuell.mentorinnen m
+              WHERE m.eintritt <= $1 AND (m.austritt IS NULL OR $1 <= m.austritt)),
+            (SELECT count(DISTINCT t.mentor_id) FROM mentoring_tandems t
+              WHERE t.beginn <= $1 AND (t.ende IS NULL OR $1 <= t.ende)),
+            (SELECT count(*) FROM aktuell.mentorinnen m
+              WHERE m.eintritt <= $1 AND (m.austritt IS NULL OR $1 <= m.austritt) AND m.ehrenamtszuschuss),
+            (SELECT count(*) FROM aktuell.mentorinnen m
+              WHERE m.eintritt <= $1 AND (m.austritt IS NULL OR $1 <= m.austritt) AND m.schulung <= $1),
+            (SELECT count(*) FROM mentoring_tandems t
+              WHERE t.beginn <= $1 AND (t.ende IS NULL OR $1 <= t.ende))
+        """,
+        [stichtag],
+    ).fetchone()
+    keys = ("mentorinnen_registriert", "mentorinnen_aktiv", "mentorinnen_mit_zuschuss", "mentorinnen_geschult", "tandems_aktiv")
+    return dict(zip(keys, (int(v) for v in r)))
+
+
+def summen_seit_programmstart(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, float]:
+    """Flows summed over all Berichtsmonate (= column sums of kennzahlen.mentoring)."""
+    minuten, zuschuss_minuten, km, co2, kontakte = con.execute(
+        "SELECT coalesce(sum(minuten), 0), coalesce(sum(zuschuss_minuten), 0), coalesce(sum(kilometer), 0), "
+        "coalesce(sum(co2_kg), 0), coalesce(sum(kontakte), 0) FROM mentoring_monate"
+    ).fetchone()
+    zuschuss = float(zuschuss_minuten) * settings.stundensatz_eur / 60.0
+    return {
+        "kontakte": float(kontakte),
+        "kontaktstunden": float(minuten) / 60.0,
+        "kilometer": float(km),
+        "co2_kg": float(co2),
+        "zuschuss_ausgezahlt_eur": zuschuss,
+        "zuschuss_rest_eur": settings.budget_eur - zuschuss,
+    }
+
+
+def build_mentoring_kennzahlen(
+    con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date
+) -> list[tuple[str, float]]:
+    """(Re)create ``kennzahlen.mentoring`` and ``kennzahlen.zuschuss_budget`` and return the
+    ueberblick rows of the mentoring figures, as of ``stichtag``.
+
+    Reads ``aktuell.mentorinnen``, ``aktuell.tandems``, ``aktuell.kontakte`` and
+    ``aktuell.teilnehmende`` (consenting participants). Raises :class:`FehlenderEmissionsfaktor`
+    before writing anything if kilometres use a Verkehrsmittel without a configured factor.
+    """
+    prepare_mentoring(con, settings, stichtag)
+    budget_rows = _budget_rows(con, settings)
+
+    con.execute("CREATE SCHEMA IF NOT EXISTS kennzahlen")
+    _create_commented_table(con, MENTORING_TABLE, MENTORING_COLUMNS, MENTORING_COMMENT)
+    con.execute(
+        f"""
+        INSERT INTO {MENTORING_TABLE}
+        SELECT monat, mentorinnen_registriert, mentorinnen_aktiv, tandems_aktiv, kontakte,
+               minuten / 60.0, kilometer, co2_kg, zuschuss_minuten * ? / 60.0
+        FROM mentoring_monate ORDER BY monat
+        """,
+        [settings.stundensatz_eur],
+    )
+    _create_commented_table(con, BUDGET_TABLE, BUDGET_COLUMNS, BUDGET_COMMENT)
+    if budget_rows:
+        placeholders = ", ".join("?" for _ in BUDGET_COLUMNS)
+        con.executemany(f"INSERT INTO {BUDGET_TABLE} VALUES ({placeholders})", budget_rows)
+
+    werte: dict[str, float] = {k: float(v) for k, v in stichtag_werte(con, stichtag).items()}
+    werte.update(summen_seit_programmstart(con, settings))
+    return [(k, werte[k]) for k in UEBERBLICK_KEYS]
+
+
+# --- mentor-side checks -------------------------------------------------------------------------
+
+
+def mentoring_befunde(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date) -> list[dict]:
+    """Mentor-side plausibility findings as of ``stichtag`` (severity WARNUNG).
+
+    Returns one dict per rule, always all rules in a fixed order (``anzahl`` 0 and an empty
+    ``pseudonyme`` list when a rule finds nothing), each with ``regel``, ``schwere``, ``anzahl``,
+    ``beschreibung`` (German) and ``pseudonyme`` (sorted tandem or mentor pseudonyms). No personal
+    values: pseudonyms and counts only. Only tandems that count (participant with consent) are
+    looked at; contacts up to the Stichtag.
+    """
+    prepare_mentoring(con, settings, stichtag)
+    befunde: list[dict] = []
+
+    # 1. Contacts outside their tandem's period: the log or the tandem dates are wrong.
+    rows = con.execute(
+        """
+        SELECT k.tandem_id FROM aktuell.kontakte k JOIN mentoring_tandems t USING (tandem_id)
+        WHERE k.datum <= ? AND (k.datum < t.beginn OR (t.ende IS NOT NULL AND k.datum > t.ende))
+        """,
+        [stichtag],
+    ).fetchall()
+    tandems = sorted({r[0] for r in rows})
+    befunde.append(
+        _befund(
+            "kontakt_ausserhalb_tandem",
+            len(rows),
+            f"{len(rows)} Kontakt(e) in {len(tandems)} Tandem(s) liegen vor dem Beginn oder nach dem Ende ihres Tandems. "
+            "Sie zählen in Stunden, Kilometern und CO2 mit; bitte Kontaktliste oder Tandemdaten prüfen.",
+            tandems,
+        )
+    )
+
+    # 2. Tandems still running after their mentor's Austritt (up to the Stichtag).
+    tandems = [
+        r[0]
+        for r in con.execute(
+            """
+            SELECT t.tandem_id FROM mentoring_tandems t JOIN aktuell.mentorinnen m USING (mentor_id)
+            WHERE m.austritt IS NOT NULL AND m.austritt < $1
+              AND greatest(t.beginn, m.austritt + 1) <= least(coalesce(t.ende, $1), $1)
+            ORDER BY 1
+            """,
+            [stichtag],
+        ).fetchall()
+    ]
+    befunde.append(
+        _befund(
+            "tandem_nach_austritt_mentorin",
+            len(tandems),
+            f"{len(tandems)} Tandem(s) laufen nach dem Austritt ihrer Mentor*in weiter. "
+            "Bitte Tandem-Ende bzw. Austritt der Mentor*in prüfen.",
+            tandems,
+        )
+    )
+
+    # 3. Contacts of mentors with allowance outside their engagement: counted, but not paid.
+    rows = con.execute(
+        """
+        SELECT k.mentor_id FROM mentoring_kontakte k JOIN aktuell.mentorinnen m USING (mentor_id)
+        WHERE m.ehrenamtszuschuss AND NOT k.zuschussfaehig
+        """
+    ).fetchall()
+    mentorinnen = sorted({r[0] for r in rows})
+    befunde.append(
+        _befund(
+            "kontakt_ausserhalb_engagement",
+            len(rows),
+            f"{len(rows)} Kontakt(e) von {len(mentorinnen)} Mentor*in(nen) mit Ehrenamtszuschuss liegen vor deren Eintritt "
+            "oder nach deren Austritt; sie werden nicht als Zuschuss gerechnet.",
+            mentorinnen,
+        )
+    )
+
+    # 4. Mentors of running tandems without any contact in the last inaktiv_tage days. A mentor
+    # whose running tandems all began within that window is not flagged yet (grace period).
+    grenze = stichtag - timedelta(days=settings.inaktiv_tage)
+    mentorinnen = [
+        r[0]
+        for r in con.execute(
+            """
+            WITH laufend AS (
+                SELECT mentor_id, min(beginn) AS erster_beginn FROM mentoring_tandems
+                WHERE beginn <= $1 AND (ende IS NULL OR $1 <= ende) GROUP BY mentor_id
+            ), letzter AS (
+                SELECT mentor_id, max(datum) AS letzter_kontakt FROM mentoring_kontakte GROUP BY mentor_id
+            )
+            SELECT l.mentor_id FROM laufend l LEFT JOIN letzter k USING (mentor_id)
+            WHERE l.erster_beginn <= $2 AND (k.letzter_kontakt IS NULL OR k.letzter_kontakt <= $2)
+            ORDER BY 1
+            """,
+            [stichtag, grenze],
+        ).fetchall()
+    ]
+    befunde.append(
+        _befund(
+            "mentorin_ohne_kontakt",
+            len(mentorinnen),
+            f"{len(mentorinnen)} Mentor*in(nen) mit laufendem Tandem hatten in den {settings.inaktiv_tage} Tagen bis zum "
+            f"Stichtag {_datum_de(stichtag)} keinen Kontakt.",
+            mentorinnen,
+        )
+    )
+    return befunde
+
+
+def _befund(regel: str, anzahl: int, beschreibung: str, pseudonyme: list[str]) -> dict:
+    if anzahl == 0:
+        beschreibung = "Keine Auffälligkeit."
+    return {"regel": regel, "schwere": SCHWERE, "anzahl": anzahl, "beschreibung": beschreibung, "pseudonyme": pseudonyme}
+
+
+# --- German text blocks -------------------------------------------------------------------------
+
+MONATSNAMEN = (
+    "Januar", "Februar", "März", "April", "Mai", "Juni",
+    "Juli", "August", "September", "Oktober", "November", "Dezember",
+)
+
+VERKEHRSMITTEL_TEXT = {
+    "Pkw": "mit dem Pkw",
+    "ÖPNV": "mit Bus und Bahn (ÖPNV)",
+    "Fahrrad": "mit dem Fahrrad",
+    "zu Fuß": "zu Fuß",
+    "keins": "ohne Angabe eines Verkehrsmittels",
+}
+
+
+def zahl_de(x: float, stellen: int = 0) -> str:
+    """German number format: thousands dot, decimal comma (1234.5 -> '1.234,5').
+
+    Rounds half up on the decimal value a reader sees (8.25 -> '8,3'), not half-even on the binary
+    one as Python's format does."""
+    q = Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-stellen), rounding=ROUND_HALF_UP)
+    if q == 0:
+        q = abs(q)  # no '-0,0'
+    s = f"{q:,.{stellen}f}"
+    return s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def anzahl_de(n: int) -> str:
+    """A count for text that leaves the office: 1 and 2 are 'weniger als drei', 0 is 'keine'."""
+    if n == 0:
+        return "keine"
+    if n in (1, 2):
+        return "weniger als drei"
+    return zahl_de(n)
+
+
+def teilanzahl_de(teil: int, gesamt: int) -> str:
+    """A part of a stated total. If the rest (gesamt - teil) is 1 or 2 it could be worked out from
+    the two figures, so the part is written as 'alle bis auf weniger als drei' (secondary
+    suppression in words)."""
+    if teil > 2 and gesamt - teil in (1, 2):
+        return "alle bis auf weniger als drei"
+    if teil == gesamt and teil > 2:
+        return "alle"
+    return anzahl_de(teil)
+
+
+def eur_de(x: float) -> str:
+    return f"{zahl_de(x, 2)} €"
+
+
+def _datum_de(d: date) -> str:
+    return d.strftime("%d.%m.%Y")
+
+
+def monat_de(d: date) -> str:
+    return f"{MONATSNAMEN[d.month - 1]} {d.year}"
+
+
+def mentoring_textbausteine(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date) -> dict[str, str]:
+    """German text blocks for the Mitteilungsvorlage: ``mentoring`` and ``klimarelevanz``.
+
+    The Berichtszeitraum is programme start to Stichtag (the figures equal kennzahlen.ueberblick).
+    Counts of 1 or 2 are written as "weniger als drei" (statistical confidentiality). Computed from
+    the warehouse in TEMP tables; writes nothing to ``kennzahlen``.
+    """
+    prepare_mentoring(con, settings, stichtag)
+    bestand = stichtag_werte(con, stichtag)
+    summen = summen_seit_programmstart(con, settings)
+    budget_rows = _budget_rows(con, settings)
+    beginn = date(settings.programmstart.year, settings.programmstart.month, 1)
+    zeitraum = f"vom {_datum_de(beginn)} bis zum {_datum_de(stichtag)}"
+
+    n = bestand["mentorinnen_registriert"]
+    if n == 0:
+        satz1 = f"Zum Stichtag {_datum_de(stichtag)} sind keine Mentor*innen im Projekt registriert."
+    else:
+        satz1 = (
+            f"Zum Stichtag {_datum_de(stichtag)} sind {anzahl_de(n)} Mentor*innen im Projekt registriert, davon "
+            f"{teilanzahl_de(bestand['mentorinnen_mit_zuschuss'], n)} mit Ehrenamtszuschuss."
+        )
+    t = bestand["tandems_aktiv"]
+    satz2 = f"Es laufen {anzahl_de(t)} Tandems aus Mentor*in und teilnehmender Person."
+    kontakte = int(summen["kontakte"])
+    if kontakte == 0:
+        satz3 = f"Im Berichtszeitraum {zeitraum} wurden keine Mentoring-Kontakte erfasst."
+    else:
+        satz3 = (
+            f"Im Berichtszeitraum {zeitraum} fanden {anzahl_de(kontakte)} Kontakte im Umfang von "
+            f"{zahl_de(summen['kontaktstunden'], 1)} Stunden statt."
+        )
+    satz4 = (
+        f"An Ehrenamtszuschüssen ({eur_de(settings.stundensatz_eur)} je Stunde) wurden seit Programmstart "
+        f"{eur_de(summen['zuschuss_ausgezahlt_eur'])} ausgezahlt; "
+    )
+    rest = summen["zuschuss_rest_eur"]
+    if rest >= CENT_TOLERANZ:
+        satz4 += f"vom Budget in Höhe von {eur_de(settings.budget_eur)} stehen noch {eur_de(rest)} zur Verfügung."
+    elif rest > -CENT_TOLERANZ:
+        satz4 += f"das Budget in Höhe von {eur_de(settings.budget_eur)} ist damit aufgebraucht."
+    else:
+        satz4 += (
+            f"das Budget in Höhe von {eur_de(settings.budget_eur)} ist damit aufgebraucht und um "
+            f"{eur_de(-rest)} überschritten."
+        )
+    satz5 = _prognose_satz(budget_rows[-1] if budget_rows else None, settings)
+    mentoring = " ".join(s for s in (satz1, satz2, satz3, satz4, satz5) if s)
+
+    return {"mentoring": mentoring, "klimarelevanz": _klima_satz(con, summen, zeitraum, settings)}
+
+
+def _prognose_satz(row: tuple | None, settings: Settings) -> str:
+    if row is None:
+        return ""
+    basis, rate, monat, status = row[11], row[12], row[16], row[17]
+    if status == "erschoepft":
+        return ""  # said in the sentence before
+    if status == "keine_basis":
+        return "Für eine Prognose, wann das Budget aufgebraucht ist, liegt noch kein vollständiger Monat vor."
+    zeitraum = "im letzten vollständigen Monat" if basis == 1 else f"in den letzten {basis} vollständigen Monaten"
+    if status == "nie":
+        return f"Da {zeitraum} keine Zuschüsse angefallen sind, ist bei dieser Rate kein Ende des Budgets absehbar."
+    return (
+        f"Bleibt es bei durchschnittlich {eur_de(rate)} je Monat wie {zeitraum}, ist das Budget voraussichtlich "
+        f"im {monat_de(monat)} aufgebraucht."
+    )
+
+
+def _klima_satz(con: duckdb.DuckDBPyConnection, summen: dict[str, float], zeitraum: str, settings: Settings) -> str:
+    km_je_vm = con.execute(
+        """
+        SELECT k.verkehrsmittel, sum(k.kilometer) FROM mentoring_kontakte k
+        WHERE k.kilometer > 0 AND k.datum >= (SELECT min(monat) FROM berichtsmonate)
+        GROUP BY 1 ORDER BY sum(k.kilometer * k.kg_je_km) DESC, sum(k.kilometer) DESC, 1
+        """
+    ).fetchall()
+    km = summen["kilometer"]
+    co2 = summen["co2_kg"]
+    if km <= 0:
+        return (
+            f"Im Berichtszeitraum {zeitraum} entstanden durch die Fahrten der ehrenamtlichen Mentor*innen keine "
+            "CO2-Emissionen, da keine Fahrten erfasst wurden."
+        )
+    teile = [f"{zahl_de(v, 1)} km {VERKEHRSMITTEL_TEXT.get(vm, f'mit {vm}')}" for vm, v in km_je_vm]
+    if len(teile) == 1:
+        aufteilung = "alle " + teile[0].split(" km ", 1)[1]
+    else:
+        aufteilung = "davon " + ", ".join(teile[:-1]) + " und " + teile[-1]
+    if co2 <= 0:
+        return (
+            f"Im Berichtszeitraum {zeitraum} entstanden durch die Fahrten der ehrenamtlichen Mentor*innen keine "
+            f"CO2-Emissionen ({zahl_de(km, 1)} gefahrene Kilometer, {aufteilung})."
+        )
+    menge = "weniger als 1 kg" if co2 < 0.5 else f"rund {zahl_de(round(co2))} kg"
+    faktoren = [
+        f"{vm} {zahl_de(settings.emissionsfaktoren_kg_km[vm], 3)} kg"
+        for vm, _ in km_je_vm
+        if settings.emissionsfaktoren_kg_km.get(vm, 0) > 0
+    ]
+    return (
+        f"Durch die Fahrten der ehrenamtlichen Mentor*innen entstanden im Berichtszeitraum {zeitraum} {menge} "
+        f"CO2-Äquivalente ({zahl_de(km, 1)} gefahrene Kilometer, {aufteilung}; Emissionsfaktoren je "
+        f"Personenkilometer: {', '.join(faktoren)} CO2-Äquivalente nach Umweltbundesamt, TREMOD)."
+    )

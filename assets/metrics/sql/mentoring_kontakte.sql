@@ -1,0 +1,25 @@
+-- Contacts that count: contacts of counted tandems, dated on or before the Stichtag (parameter 1).
+-- zuschussfaehig: the mentor receives the Ehrenamtszuschuss AND was registered (Eintritt..Austritt)
+-- on the day of the contact; a contact after the mentor's Austritt is not paid (docs/mentoring.md).
+-- kg_je_km is NULL only for a Verkehrsmittel without a configured factor; the Python side refuses
+-- such data before any figure is published.
+CREATE OR REPLACE TEMP TABLE mentoring_kontakte AS
+SELECT
+    k.tandem_id,
+    t.mentor_id,
+    k.datum,
+    k.dauer_min,
+    coalesce(k.kilometer, 0) AS kilometer,
+    k.verkehrsmittel,
+    CASE WHEN coalesce(k.kilometer, 0) = 0 THEN 0.0 ELSE f.kg_je_km END AS kg_je_km,
+    coalesce(
+        m.ehrenamtszuschuss
+        AND m.eintritt <= k.datum
+        AND (m.austritt IS NULL OR k.datum <= m.austritt),
+        false
+    ) AS zuschussfaehig
+FROM aktuell.kontakte k
+JOIN mentoring_tandems t ON t.tandem_id = k.tandem_id
+LEFT JOIN aktuell.mentorinnen m ON m.mentor_id = t.mentor_id
+LEFT JOIN mentoring_faktoren f ON f.verkehrsmittel = k.verkehrsmittel
+WHERE k.datum <= ?

@@ -1,0 +1,60 @@
+-- One row per Berichtsmonat (temp table berichtsmonate from assets/metrics/zeitraum.py) with every
+-- figure of kennzahlen.mentoring and kennzahlen.zuschuss_budget except the cumulative values and
+-- the forecast. Stocks on the Zähltag, flows from the 1st of the month to the Zähltag.
+CREATE OR REPLACE TEMP TABLE mentoring_monate AS
+WITH registriert AS (
+    SELECT b.monat,
+           count(m.mentor_id) AS mentorinnen_registriert,
+           count(m.mentor_id) FILTER (WHERE m.ehrenamtszuschuss) AS mentorinnen_mit_zuschuss
+    FROM berichtsmonate b
+    LEFT JOIN aktuell.mentorinnen m
+      ON m.eintritt <= b.zaehltag AND (m.austritt IS NULL OR b.zaehltag <= m.austritt)
+    GROUP BY b.monat
+), laufend AS (
+    SELECT b.monat,
+           count(t.tandem_id) AS tandems_aktiv,
+           count(DISTINCT t.mentor_id) AS mentorinnen_aktiv
+    FROM berichtsmonate b
+    LEFT JOIN mentoring_tandems t
+      ON t.beginn <= b.zaehltag AND (t.ende IS NULL OR b.zaehltag <= t.ende)
+    GROUP BY b.monat
+), laufend_mit_zuschuss AS (
+    SELECT b.monat, count(DISTINCT t.mentor_id) AS mentorinnen_mit_zuschuss_aktiv
+    FROM berichtsmonate b
+    JOIN mentoring_tandems t
+      ON t.beginn <= b.zaehltag AND (t.ende IS NULL OR b.zaehltag <= t.ende)
+    JOIN aktuell.mentorinnen m ON m.mentor_id = t.mentor_id AND m.ehrenamtszuschuss
+    GROUP BY b.monat
+), fluss AS (
+    SELECT b.monat,
+           count(k.datum) AS kontakte,
+           coalesce(sum(k.dauer_min), 0) AS minuten,
+           coalesce(sum(k.kilometer), 0) AS kilometer,
+           coalesce(sum(k.kilometer * k.kg_je_km), 0) AS co2_kg,
+           coalesce(sum(k.dauer_min) FILTER (WHERE k.zuschussfaehig), 0) AS zuschuss_minuten,
+           count(DISTINCT k.mentor_id) FILTER (WHERE k.zuschussfaehig) AS mentorinnen_abgerechnet
+    FROM berichtsmonate b
+    LEFT JOIN mentoring_kontakte k ON k.datum BETWEEN b.monat AND b.zaehltag
+    GROUP BY b.monat
+)
+SELECT
+    b.monat,
+    b.zaehltag,
+    b.zaehltag = last_day(b.monat) AS monat_vollstaendig,
+    r.mentorinnen_registriert::BIGINT AS mentorinnen_registriert,
+    l.mentorinnen_aktiv::BIGINT AS mentorinnen_aktiv,
+    l.tandems_aktiv::BIGINT AS tandems_aktiv,
+    f.kontakte::BIGINT AS kontakte,
+    f.minuten::BIGINT AS minuten,
+    f.kilometer::DOUBLE AS kilometer,
+    f.co2_kg::DOUBLE AS co2_kg,
+    f.zuschuss_minuten::BIGINT AS zuschuss_minuten,
+    r.mentorinnen_mit_zuschuss::BIGINT AS mentorinnen_mit_zuschuss,
+    coalesce(lz.mentorinnen_mit_zuschuss_aktiv, 0)::BIGINT AS mentorinnen_mit_zuschuss_aktiv,
+    f.mentorinnen_abgerechnet::BIGINT AS mentorinnen_abgerechnet
+FROM berichtsmonate b
+JOIN registriert r USING (monat)
+JOIN laufend l USING (monat)
+JOIN fluss f USING (monat)
+LEFT JOIN laufend_mit_zuschuss lz USING (monat)
+ORDER BY b.monat
