@@ -66,7 +66,9 @@ def _datei(con, datei_id: str, art: str, status: str = "verwendet", datenstand: 
 
 @pytest.fixture
 def con(tmp_path) -> duckdb.DuckDBPyConnection:
-    c = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    # at Settings(out=tmp_path / "out").warehouse_path, so that the Dagster test can open it too
+    (tmp_path / "out").mkdir()
+    c = duckdb.connect(str(tmp_path / "out" / "warehouse.duckdb"))
     ensure_schema(c)
     for art in ("teilnehmende", "mentorinnen", "tandems", "kontakte"):
         _datei(c, f"h-{art}", art)
@@ -274,11 +276,16 @@ def test_rebuild_is_idempotent_and_follows_the_stichtag(con, settings):
     assert _rows(con, "SELECT * FROM kennzahlen.zuschuss_budget ORDER BY monat") == first
 
 
-def test_missing_emission_factor_refuses_before_writing(con):
+def test_missing_emission_factor_refuses_before_writing(con, settings):
     s = Settings(programmstart=D(2026, 6, 1), emissionsfaktoren_kg_km={"Pkw": 0.166, "Fahrrad": 0.0})
     with pytest.raises(FehlenderEmissionsfaktor, match="ÖPNV"):
         build_mentoring_kennzahlen(con, s, S2)
     assert _rows(con, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'kennzahlen'")[0][0] == 0
+    # a failing rebuild leaves the previous tables in place
+    build_mentoring_kennzahlen(con, settings, S2)
+    with pytest.raises(FehlenderEmissionsfaktor):
+        build_mentoring_kennzahlen(con, s, S1)
+    assert _rows(con, "SELECT count(*), sum(zuschuss_eur) FROM kennzahlen.mentoring") == [(5, 150.0)]
 
 
 def test_configured_rate_and_factors_are_used(con):
@@ -519,3 +526,36 @@ def test_textbausteine_without_trips_and_forecast_never(con):
     assert t["mentoring"].startswith("Zum Stichtag 30.09.2026 sind keine Mentor*innen im Projekt registriert. Es laufen keine Tandems")
     assert "keine Mentoring-Kontakte erfasst" in t["mentoring"]
     assert "keine CO2-Emissionen, da keine Fahrten erfasst wurden" in t["klimarelevanz"]
+
+
+# --- Dagster wiring ------------------------------------------------------------------------------
+
+
+def test_dagster_asset_and_warn_checks(con, tmp_path):
+    import dagster as dg
+
+    from assets.metrics.assets import kennzahlen_mentoring
+    from checks.mentoring_checks import MENTORING_CHECKS
+    from pipelines.resources import PhasenmonitorResource
+
+    con.close()  # one writer per file: the asset opens the warehouse itself
+    settings = Settings(out=tmp_path / "out", programmstart=D(2026, 6, 1), stichtag=S2)
+    result = dg.materialize(
+        [kennzahlen_mentoring, *MENTORING_CHECKS],
+        resources={"phasenmonitor": PhasenmonitorResource(settings_json=settings.model_dump_json())},
+    )
+    assert result.success
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert {k: e.passed for k, e in evaluations.items()} == {
+        "mentoring_kontakt_ausserhalb_tandem": False,
+        "mentoring_tandem_nach_austritt": False,
+        "mentoring_kontakt_ausserhalb_engagement": False,
+        "mentoring_ohne_kontakt": True,
+    }
+    assert all(e.severity == dg.AssetCheckSeverity.WARN for e in evaluations.values())
+    meta = evaluations["mentoring_kontakt_ausserhalb_tandem"].metadata
+    assert meta["anzahl"].value == 2 and meta["betroffen"].value == 2
+    # counts and text only: no pseudonym in Dagster metadata
+    assert all(set(e.metadata) == {"regel", "anzahl", "betroffen", "beschreibung", "stichtag"} for e in evaluations.values())
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as ro:
+        assert ro.execute("SELECT sum(zuschuss_eur) FROM kennzahlen.mentoring").fetchone()[0] == pytest.approx(150.0)

@@ -353,11 +353,27 @@ def build_mentoring_kennzahlen(
 
     Reads ``aktuell.mentorinnen``, ``aktuell.tandems``, ``aktuell.kontakte`` and
     ``aktuell.teilnehmende`` (consenting participants). Raises :class:`FehlenderEmissionsfaktor`
-    before writing anything if kilometres use a Verkehrsmittel without a configured factor.
+    before writing anything if kilometres use a Verkehrsmittel without a configured factor. Runs
+    in one transaction when the caller has none open, so a failure leaves the previous tables.
     """
-    prepare_mentoring(con, settings, stichtag)
-    budget_rows = _budget_rows(con, settings)
+    own_tx = not _in_transaction(con)
+    if own_tx:
+        con.execute("BEGIN TRANSACTION")
+    try:
+        prepare_mentoring(con, settings, stichtag)
+        _write_tables(con, settings, _budget_rows(con, settings))
+        werte: dict[str, float] = {k: float(v) for k, v in stichtag_werte(con, stichtag).items()}
+        werte.update(summen_seit_programmstart(con, settings))
+    except BaseException:
+        if own_tx:
+            con.execute("ROLLBACK")
+        raise
+    if own_tx:
+        con.execute("COMMIT")
+    return [(k, werte[k]) for k in UEBERBLICK_KEYS]
 
+
+def _write_tables(con: duckdb.DuckDBPyConnection, settings: Settings, budget_rows: list[tuple]) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS kennzahlen")
     _create_commented_table(con, MENTORING_TABLE, MENTORING_COLUMNS, MENTORING_COMMENT)
     con.execute(
@@ -374,9 +390,13 @@ def build_mentoring_kennzahlen(
         placeholders = ", ".join("?" for _ in BUDGET_COLUMNS)
         con.executemany(f"INSERT INTO {BUDGET_TABLE} VALUES ({placeholders})", budget_rows)
 
-    werte: dict[str, float] = {k: float(v) for k, v in stichtag_werte(con, stichtag).items()}
-    werte.update(summen_seit_programmstart(con, settings))
-    return [(k, werte[k]) for k in UEBERBLICK_KEYS]
+
+def _in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
+    """True if the caller holds an open transaction on ``con`` (same probe as teilnahme.py: in
+    auto-commit mode every statement gets its own transaction id; a failed BEGIN would abort the
+    caller's transaction, so it cannot be the probe)."""
+    first = con.execute("SELECT txid_current()").fetchone()[0]
+    return con.execute("SELECT txid_current()").fetchone()[0] == first
 
 
 # --- mentor-side checks -------------------------------------------------------------------------
@@ -607,7 +627,10 @@ def mentoring_textbausteine(con: duckdb.DuckDBPyConnection, settings: Settings, 
 def _prognose_satz(row: tuple | None, settings: Settings) -> str:
     if row is None:
         return ""
-    basis, rate, monat, status = row[11], row[12], row[16], row[17]
+    r = dict(zip((c for c, _, _ in BUDGET_COLUMNS), row))
+    basis, rate, monat, status = (
+        r["prognose_basis_monate"], r["prognose_rate_eur_monat"], r["prognose_erschoepft_monat"], r["prognose_status"]
+    )
     if status == "erschoepft":
         return ""  # said in the sentence before
     if status == "keine_basis":
