@@ -81,6 +81,9 @@ def run_pipeline(settings: Settings, key: bytes | None = None, instance: dg.Dags
             run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
         )
     summary = RunSummary(success=result.success, run_id=result.run_id)
+    for stats in inst.get_run_step_stats(result.run_id):
+        if stats.start_time and stats.end_time:
+            summary.step_seconds[stats.step_key] = round(stats.end_time - stats.start_time, 3)
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
             err = event.step_failure_data.error
