@@ -234,7 +234,6 @@ SELECT tn_id,
             ELSE 1 END AS phase
 FROM tn_phasen
 WHERE eintritt <= $tag AND (austritt IS NULL OR $tag <= austritt)
-ORDER BY tn_id
 """
 
 
@@ -471,7 +470,14 @@ SELECT
     (SELECT count(*) FROM tn_teilnehmende WHERE austritt <= $stichtag),
     (SELECT count(DISTINCT tn_id) FROM tn_vermittlungen),
     (SELECT count(*) FROM tn_vermittlungen),
-    (SELECT count(*) FROM tn_minijobs)
+    (SELECT count(*) FROM tn_minijobs),
+    phasen.phase_1, phasen.phase_2, phasen.phase_3
+FROM (
+    SELECT count(*) FILTER (WHERE phase = 1) AS phase_1,
+           count(*) FILTER (WHERE phase = 2) AS phase_2,
+           count(*) FILTER (WHERE phase = 3) AS phase_3
+    FROM (""" + PHASE_AM_SQL + """)
+) phasen
 """
 
 UEBERBLICK_KEYS: tuple[str, ...] = (
@@ -524,16 +530,15 @@ def fill_tables(con: duckdb.DuckDBPyConnection, stichtag: date) -> None:
 
 def ueberblick(con: duckdb.DuckDBPyConnection, stichtag: date) -> list[tuple[str, float]]:
     """The ``kennzahlen.ueberblick`` rows this module owns, as of the Stichtag."""
-    gesamt, aktiv, austritte, personen, vermittlungen, minijobs = con.execute(
-        UEBERBLICK_SQL, {"stichtag": stichtag}
+    gesamt, aktiv, austritte, personen, vermittlungen, minijobs, p1, p2, p3 = con.execute(
+        UEBERBLICK_SQL, {"stichtag": stichtag, "tag": stichtag}
     ).fetchone()
-    phasen = phase_am(con, stichtag)
     werte = {
         "teilnehmende_gesamt": gesamt,
         "teilnehmende_aktiv": aktiv,
-        "phase_1": sum(1 for p in phasen.values() if p == 1),
-        "phase_2": sum(1 for p in phasen.values() if p == 2),
-        "phase_3": sum(1 for p in phasen.values() if p == 3),
+        "phase_1": p1,
+        "phase_2": p2,
+        "phase_3": p3,
         "austritte": austritte,
         "personen_mit_vermittlung": personen,
         "vermittlungen": vermittlungen,
