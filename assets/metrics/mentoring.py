@@ -62,7 +62,8 @@ MENTORING_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("monat", "DATE", "Berichtsmonat (1. des Monats)."),
     ("mentorinnen_registriert", "BIGINT",
      "Mentor*innen, die am Zähltag registriert sind (Eintritt <= Zähltag und Austritt leer oder >= Zähltag)."),
-    ("mentorinnen_aktiv", "BIGINT", "Mentor*innen mit mindestens einem am Zähltag laufenden Tandem."),
+    ("mentorinnen_aktiv", "BIGINT",
+     "Am Zähltag registrierte Mentor*innen mit mindestens einem am Zähltag laufenden Tandem (Teilmenge von mentorinnen_registriert)."),
     ("tandems_aktiv", "BIGINT",
      "Am Zähltag laufende Tandems (Beginn <= Zähltag und Ende leer oder >= Zähltag); Tandems von Teilnehmenden ohne Einwilligung zählen nicht."),
     ("kontakte", "BIGINT", "Mentoring-Kontakte mit Datum vom 1. des Monats bis zum Zähltag."),
@@ -87,7 +88,7 @@ BUDGET_COLUMNS: tuple[tuple[str, str, str], ...] = (
      "true, wenn der Zähltag der letzte Tag des Monats ist; nur vollständige Monate gehen in die Prognose ein."),
     ("mentorinnen_mit_zuschuss", "BIGINT", "Am Zähltag registrierte Mentor*innen mit Ehrenamtszuschuss = ja."),
     ("mentorinnen_mit_zuschuss_aktiv", "BIGINT",
-     "Mentor*innen mit Ehrenamtszuschuss = ja und mindestens einem am Zähltag laufenden Tandem."),
+     "Am Zähltag registrierte Mentor*innen mit Ehrenamtszuschuss = ja und mindestens einem am Zähltag laufenden Tandem."),
     ("mentorinnen_abgerechnet", "BIGINT",
      "Mentor*innen, für die im Monat mindestens ein Kontakt zuschussfähig ist (Zuschuss = ja, am Kontakttag registriert)."),
     ("zuschuss_stunden", "DOUBLE", "Zuschussfähige Kontaktstunden im Monat (Minuten / 60)."),
@@ -313,8 +314,9 @@ def stichtag_werte(con: duckdb.DuckDBPyConnection, stichtag: date) -> dict[str, 
         SELECT
             (SELECT count(*) FROM aktuell.mentorinnen m
               WHERE m.eintritt <= $1 AND (m.austritt IS NULL OR $1 <= m.austritt)),
-            (SELECT count(DISTINCT t.mentor_id) FROM mentoring_tandems t
-              WHERE t.beginn <= $1 AND (t.ende IS NULL OR $1 <= t.ende)),
+            (SELECT count(DISTINCT m.mentor_id) FROM aktuell.mentorinnen m JOIN mentoring_tandems t USING (mentor_id)
+              WHERE m.eintritt <= $1 AND (m.austritt IS NULL OR $1 <= m.austritt)
+                AND t.beginn <= $1 AND (t.ende IS NULL OR $1 <= t.ende)),
             (SELECT count(*) FROM aktuell.mentorinnen m
               WHERE m.eintritt <= $1 AND (m.austritt IS NULL OR $1 <= m.austritt) AND m.ehrenamtszuschuss),
             (SELECT count(*) FROM aktuell.mentorinnen m

@@ -11,19 +11,23 @@ WITH registriert AS (
       ON m.eintritt <= b.zaehltag AND (m.austritt IS NULL OR b.zaehltag <= m.austritt)
     GROUP BY b.monat
 ), laufend AS (
-    SELECT b.monat,
-           count(t.tandem_id) AS tandems_aktiv,
-           count(DISTINCT t.mentor_id) AS mentorinnen_aktiv
+    SELECT b.monat, count(t.tandem_id) AS tandems_aktiv
     FROM berichtsmonate b
     LEFT JOIN mentoring_tandems t
       ON t.beginn <= b.zaehltag AND (t.ende IS NULL OR b.zaehltag <= t.ende)
     GROUP BY b.monat
-), laufend_mit_zuschuss AS (
-    SELECT b.monat, count(DISTINCT t.mentor_id) AS mentorinnen_mit_zuschuss_aktiv
+), aktiv AS (
+    -- Active mentors are registered mentors with a running tandem: a subset of the registered
+    -- ones ("davon aktiv"). A tandem running after its mentor's Austritt still counts as a tandem
+    -- and is flagged by the check tandem_nach_austritt_mentorin (docs/mentoring.md, decision 4).
+    SELECT b.monat,
+           count(DISTINCT m.mentor_id) AS mentorinnen_aktiv,
+           count(DISTINCT m.mentor_id) FILTER (WHERE m.ehrenamtszuschuss) AS mentorinnen_mit_zuschuss_aktiv
     FROM berichtsmonate b
+    JOIN aktuell.mentorinnen m
+      ON m.eintritt <= b.zaehltag AND (m.austritt IS NULL OR b.zaehltag <= m.austritt)
     JOIN mentoring_tandems t
-      ON t.beginn <= b.zaehltag AND (t.ende IS NULL OR b.zaehltag <= t.ende)
-    JOIN aktuell.mentorinnen m ON m.mentor_id = t.mentor_id AND m.ehrenamtszuschuss
+      ON t.mentor_id = m.mentor_id AND t.beginn <= b.zaehltag AND (t.ende IS NULL OR b.zaehltag <= t.ende)
     GROUP BY b.monat
 ), fluss AS (
     SELECT b.monat,
@@ -42,7 +46,7 @@ SELECT
     b.zaehltag,
     b.zaehltag = last_day(b.monat) AS monat_vollstaendig,
     r.mentorinnen_registriert::BIGINT AS mentorinnen_registriert,
-    l.mentorinnen_aktiv::BIGINT AS mentorinnen_aktiv,
+    coalesce(a.mentorinnen_aktiv, 0)::BIGINT AS mentorinnen_aktiv,
     l.tandems_aktiv::BIGINT AS tandems_aktiv,
     f.kontakte::BIGINT AS kontakte,
     f.minuten::BIGINT AS minuten,
@@ -50,11 +54,11 @@ SELECT
     f.co2_kg::DOUBLE AS co2_kg,
     f.zuschuss_minuten::BIGINT AS zuschuss_minuten,
     r.mentorinnen_mit_zuschuss::BIGINT AS mentorinnen_mit_zuschuss,
-    coalesce(lz.mentorinnen_mit_zuschuss_aktiv, 0)::BIGINT AS mentorinnen_mit_zuschuss_aktiv,
+    coalesce(a.mentorinnen_mit_zuschuss_aktiv, 0)::BIGINT AS mentorinnen_mit_zuschuss_aktiv,
     f.mentorinnen_abgerechnet::BIGINT AS mentorinnen_abgerechnet
 FROM berichtsmonate b
 JOIN registriert r USING (monat)
 JOIN laufend l USING (monat)
 JOIN fluss f USING (monat)
-LEFT JOIN laufend_mit_zuschuss lz USING (monat)
+LEFT JOIN aktiv a USING (monat)
 ORDER BY b.monat
