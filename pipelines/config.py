@@ -56,6 +56,9 @@ class Settings(BaseModel):
     # --- operations --------------------------------------------------------------------------
     archiv_aufbewahrung_tage: int = Field(90, ge=1, description="Raw exports in the archive are deleted after this many days.")
     dagster_historie_tage: int = Field(30, ge=1, description="Dagster runs older than this are pruned by the cleanup job.")
+    eingang_ruhezeit_sekunden: int = Field(
+        30, ge=0, description="The inbox sensor leaves a file younger than this for its next tick (a copy may still be under way)."
+    )
 
     @property
     def run_day(self) -> date:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,9 +10,39 @@ from typing import Iterator
 
 import dagster as dg
 import duckdb
+from pydantic import PrivateAttr
 
 from pipelines.config import Settings
+from pipelines.jobs import WAREHOUSE_TAG
 from sources.archive import FILE_MODE
+
+LOCK_NAME = ".phasenmonitor.lock"
+
+
+class RunLocked(RuntimeError):
+    """Another run holds the data folder."""
+
+
+def acquire_run_lock(out: Path) -> int:
+    """Hold ``OUT/.phasenmonitor.lock`` for a whole run; fail at once if another process holds it.
+
+    The instance's run queue (tag ``phasenmonitor/warehouse``, limit 1) serialises the runs the
+    daemon starts; this lock also covers a ``phasenmonitor run`` started by hand at the same
+    time. The kernel drops the lock when the process dies, so a killed run leaves nothing stale.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out / LOCK_NAME, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise RunLocked(f"Ein anderer Lauf schreibt gerade in {out}; dieser Lauf wurde nicht gestartet.") from None
+    return fd
+
+
+def release_run_lock(fd: int) -> None:
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    os.close(fd)
 
 
 class PhasenmonitorResource(dg.ConfigurableResource):
@@ -25,6 +56,18 @@ class PhasenmonitorResource(dg.ConfigurableResource):
     out: str = "data/out"
     stichtag: str | None = None
     settings_json: str | None = None
+    _lock_fd: int | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        # Only runs that write the warehouse lock it; sensors and the cleanup job do not.
+        run = context.dagster_run
+        if run is not None and WAREHOUSE_TAG in (run.tags or {}):
+            self._lock_fd = acquire_run_lock(self.settings().out)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._lock_fd is not None:
+            release_run_lock(self._lock_fd)
+            self._lock_fd = None
 
     def settings(self) -> Settings:
         if self.settings_json:
@@ -39,7 +82,14 @@ class PhasenmonitorResource(dg.ConfigurableResource):
         settings = self.settings()
         settings.out.mkdir(parents=True, exist_ok=True)
         path = settings.warehouse_path
-        con = duckdb.connect(str(path))
+        # The WAL and DuckDB's spill files hold the same microdata: private while the connection
+        # lives, whatever umask the process was started with (e.g. `dagster dev` in a shell).
+        old_umask = os.umask(0o077)
+        try:
+            con = duckdb.connect(str(path))
+        except BaseException:
+            os.umask(old_umask)
+            raise
         try:
             for p in (path, Path(str(path) + ".wal")):
                 if p.exists():
@@ -48,3 +98,4 @@ class PhasenmonitorResource(dg.ConfigurableResource):
             yield con
         finally:
             con.close()
+            os.umask(old_umask)

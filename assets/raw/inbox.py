@@ -5,6 +5,7 @@ import dagster as dg
 
 from assets.staging.load import check_key, register_inbox
 from pipelines.resources import PhasenmonitorResource
+from sources.archive import prune_archive
 from sources.discovery import discover
 from sources.pseudonym import Pseudonymizer, load_key
 
@@ -17,7 +18,8 @@ from sources.pseudonym import Pseudonymizer, load_key
     description=(
         "Liest den Eingangsordner (nur lesend), erkennt Exportart und Datenstand am Dateinamen, "
         "kopiert neue Dateien (nach Inhalts-Hash) privat ins Archiv und verzeichnet jede Datei in "
-        "meta.dateien. Dateien mit unbrauchbarem Namen werden hier schon abgelehnt."
+        "meta.dateien. Dateien mit unbrauchbarem Namen werden hier schon abgelehnt. Archivkopien, die "
+        "älter als archiv_aufbewahrung_tage sind, werden gelöscht, außer denen der Stände in Gebrauch."
     ),
 )
 def raw_eingang(context: dg.AssetExecutionContext, phasenmonitor: PhasenmonitorResource) -> dg.MaterializeResult:
@@ -28,11 +30,21 @@ def raw_eingang(context: dg.AssetExecutionContext, phasenmonitor: PhasenmonitorR
     with phasenmonitor.warehouse() as con:
         check_key(con, pseud)
         stats = register_inbox(con, settings, files)
+        # Retention keeps the copies of the snapshots in use (and of files not yet staged): a
+        # changed referenced file (e.g. a new registry) makes the files that point to it be
+        # re-checked from their archive copy, which must therefore outlive the retention period.
+        in_use = {
+            sha for (sha,) in con.execute(
+                "SELECT DISTINCT inhalt_sha256 FROM meta.dateien WHERE status IN ('verwendet', 'neu')"
+            ).fetchall()
+        }
+    removed = prune_archive(settings.archive_dir, in_use, settings.archiv_aufbewahrung_tage)
     return dg.MaterializeResult(
         metadata={
             "dateien_im_eingang": stats.dateien,
             "neue_dateien": stats.neu,
             "abgelehnt_dateiname": stats.abgelehnt_name,
             "gehashte_dateien": stats.gehasht,
+            "archiv_geloescht": len(removed),
         }
     )
