@@ -1,0 +1,561 @@
+"""Council outputs: bericht tables and the files built from them (CSV, XLSX, DOCX, charts).
+
+The ``kennzahlen`` input tables are built here from a small simulated programme (participants,
+placements, mentors, contacts) by the definitions of kennzahlen.md, so that the relations
+between the tables hold as they will in production (totals, the same figure in two tables,
+stocks and flows) and the attack on the suppression is a real one. Numbers are small, with 1s,
+2s and zeros, as at Hilden's scale.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import random
+import re
+import shutil
+import statistics
+import subprocess
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from assets.report import bericht_tables, disclosure
+from assets.report.bericht_tables import INSGESAMT, ZAEHL_EINHEITEN, build_bericht_tables, tabellen_specs
+from assets.report.disclosure import GESPERRT, NICHTS, NICHT_SINNVOLL, Art, parse_de
+from pipelines.config import Settings
+
+STICHTAG = date(2025, 9, 30)
+START = date(2024, 1, 1)
+
+# --- a simulated programme -> kennzahlen.* --------------------------------------------------------
+
+
+def _month_end(d: date) -> date:
+    return date(d.year, d.month, calendar.monthrange(d.year, d.month)[1])
+
+
+def _months(start: date, stichtag: date) -> list[tuple[date, date]]:
+    out, y, m = [], start.year, start.month
+    while (y, m) <= (stichtag.year, stichtag.month):
+        first = date(y, m, 1)
+        out.append((first, min(_month_end(first), stichtag)))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def _add_months(d: date, n: int) -> date:
+    y, m = divmod(d.month - 1 + n, 12)
+    y += d.year
+    return date(y, m + 1, min(d.day, calendar.monthrange(y, m + 1)[1]))
+
+
+def _day(rng: random.Random, a: date, b: date) -> date:
+    return a + timedelta(days=rng.randint(0, max(0, (b - a).days)))
+
+
+@dataclass
+class Person:
+    eintritt: date
+    austritt: date | None
+    p2: date | None
+    p3: date | None
+
+
+KONTAKT_FAKTOR = {"Pkw": 0.166, "ÖPNV": 0.065, "Fahrrad": 0.0, "zu Fuß": 0.0}
+
+
+def kennzahlen_db(path: Path, *, seed: int = 7, teilnehmende: int = 40, mentorinnen: int = 14,
+                  stichtag: date = STICHTAG, zuschuss_budget: bool = True) -> Path:
+    """A warehouse file holding schema ``kennzahlen`` exactly as kennzahlen.md publishes it."""
+    rng = random.Random(seed)
+    months = _months(START, stichtag)
+    settings = Settings()
+
+    people: list[Person] = []
+    for _ in range(teilnehmende):
+        e = _day(rng, START + timedelta(days=10), stichtag - timedelta(days=20))
+        a = _day(rng, e + timedelta(days=60), e + timedelta(days=500)) if rng.random() < 0.3 else None
+        a = a if a is not None and a <= stichtag else None
+        p2 = e + timedelta(days=rng.randint(7, 150)) if rng.random() < 0.8 else None
+        p3 = None
+        if rng.random() < 0.45:
+            p3 = (p2 or e) + timedelta(days=rng.randint(40, 300))
+        lim = min(a or stichtag, stichtag)
+        p3 = p3 if p3 is not None and p3 <= lim else None
+        p2 = p2 if p2 is not None and p2 <= lim and (p3 is None or p2 < p3) else None
+        people.append(Person(e, a, p2, p3))
+
+    # integrations: phase-3 start is the first one; some have a second; some mini-jobs
+    arten = ["SVB Vollzeit", "SVB Teilzeit", "Ausbildung", "Selbständigkeit"]
+    integ: list[tuple[int, str, date, date | None]] = []  # (person, art, beginn, ende)
+    for i, p in enumerate(people):
+        if p.p3:
+            ende = p.p3 + timedelta(days=rng.randint(60, 500)) if rng.random() < 0.35 else None
+            integ.append((i, rng.choices(arten, [45, 30, 20, 5])[0], p.p3, ende))
+            second = p.p3 + timedelta(days=rng.randint(35, 200))
+            if rng.random() < 0.2 and second <= min(p.austritt or stichtag, stichtag):
+                integ.append((i, rng.choice(arten[:2]), second, None))
+        if rng.random() < 0.15:
+            b = _day(rng, p.eintritt, min(p.austritt or stichtag, stichtag))
+            integ.append((i, "geringfügig", b, None))
+
+    def aktiv(p: Person, d: date) -> bool:
+        return p.eintritt <= d and (p.austritt is None or d <= p.austritt)
+
+    def phase(p: Person, d: date) -> int:
+        return 3 if p.p3 and d >= p.p3 else 2 if p.p2 and d >= p.p2 else 1
+
+    con = duckdb.connect(str(path))
+    con.execute("CREATE SCHEMA kennzahlen")
+    bestand, bew, verm, ment = [], [], [], []
+    for m, z in months:
+        act = [p for p in people if aktiv(p, z)]
+        bestand.append((m, z, *(sum(1 for p in act if phase(p, z) == k) for k in (1, 2, 3)), len(act)))
+        within = lambda d: d is not None and m <= d <= z  # noqa: E731
+        bew.append((m, sum(within(p.eintritt) for p in people), sum(within(p.p2) for p in people),
+                    sum(within(p.p3) for p in people), sum(within(p.austritt) for p in people)))
+    # placements: at most one per person and month (earliest Beginn), BA counting
+    placements: dict[tuple[int, date], tuple[str, date]] = {}
+    for i, art, b, _ in sorted(integ, key=lambda t: t[2]):
+        if art == "geringfügig":
+            continue
+        key = (i, date(b.year, b.month, 1))
+        placements.setdefault(key, (art, b))
+    minijobs = [(i, b) for i, art, b, _ in integ if art == "geringfügig"]
+    for m, _ in months:
+        for art in [*arten, "geringfügig"]:
+            if art == "geringfügig":
+                n = sum(1 for _, b in minijobs if date(b.year, b.month, 1) == m)
+            else:
+                n = sum(1 for (i, mm), (a, _) in placements.items() if mm == m and a == art)
+            verm.append((m, art, n))
+    bewertbar = nachhaltig = 0
+    for (i, _), (_, b) in placements.items():
+        check = _add_months(b, settings.nachhaltigkeit_monate)
+        if check <= stichtag:
+            bewertbar += 1
+            if any(j == i and bb <= check and (e is None or e >= check) for j, a, bb, e in integ if a != "geringfügig"):
+                nachhaltig += 1
+
+    # mentoring
+    mentors = []
+    for k in range(mentorinnen):
+        e = _day(rng, START, date(2025, 3, 1))
+        a = _day(rng, e + timedelta(days=90), stichtag) if rng.random() < 0.2 else None
+        mentors.append({"e": e, "a": a, "zuschuss": k < 5, "schulung": e + timedelta(days=30) if rng.random() < 0.7 else None})
+    tandems = []
+    for i, p in enumerate(people):
+        if rng.random() < 0.6:
+            k = rng.randrange(mentorinnen)
+            b = max(p.eintritt, mentors[k]["e"]) + timedelta(days=rng.randint(0, 40))
+            ende = b + timedelta(days=rng.randint(60, 400)) if rng.random() < 0.4 else None
+            if mentors[k]["a"]:
+                ende = min(ende or mentors[k]["a"], mentors[k]["a"])
+            if b <= stichtag and (ende is None or ende > b):
+                tandems.append({"mentor": k, "b": b, "e": ende})
+    contacts = []
+    for t in tandems:
+        d = t["b"]
+        while d <= min(t["e"] or stichtag, stichtag):
+            vm = rng.choice(list(KONTAKT_FAKTOR))
+            km = round(rng.uniform(2, 18), 1) if vm in ("Pkw", "ÖPNV") else 0.0
+            contacts.append({"d": d, "min": rng.choice([45, 60, 90, 120]), "km": km, "vm": vm, "mentor": t["mentor"]})
+            d += timedelta(days=rng.randint(10, 35))
+    rate = settings.stundensatz_eur
+    runs = lambda t, d: t["b"] <= d and (t["e"] is None or d <= t["e"])  # noqa: E731
+    reg = lambda mt, d: mt["e"] <= d and (mt["a"] is None or d <= mt["a"])  # noqa: E731
+    for m, z in months:
+        cs = [c for c in contacts if m <= c["d"] <= z]
+        stunden = sum(c["min"] for c in cs) / 60
+        km = sum(c["km"] for c in cs)
+        co2 = sum(c["km"] * KONTAKT_FAKTOR[c["vm"]] for c in cs)
+        zus = sum(c["min"] for c in cs if mentors[c["mentor"]]["zuschuss"]) / 60 * rate
+        act_m = {t["mentor"] for t in tandems if runs(t, z)}
+        ment.append((m, sum(reg(mt, z) for mt in mentors), sum(1 for k in act_m if reg(mentors[k], z)),
+                     sum(runs(t, z) for t in tandems), len(cs), stunden, km, co2, zus))
+
+    con.execute("CREATE TABLE kennzahlen.phasen_bestand (monat DATE, zaehltag DATE, phase_1 BIGINT, phase_2 BIGINT, phase_3 BIGINT, aktiv BIGINT)")
+    con.executemany("INSERT INTO kennzahlen.phasen_bestand VALUES (?,?,?,?,?,?)", bestand)
+    con.execute("CREATE TABLE kennzahlen.phasen_bewegungen (monat DATE, eintritte BIGINT, beginn_phase_2 BIGINT, beginn_phase_3 BIGINT, austritte BIGINT)")
+    con.executemany("INSERT INTO kennzahlen.phasen_bewegungen VALUES (?,?,?,?,?)", bew)
+    con.execute("CREATE TABLE kennzahlen.vermittlungen (monat DATE, integrationsart VARCHAR, anzahl BIGINT)")
+    con.executemany("INSERT INTO kennzahlen.vermittlungen VALUES (?,?,?)", verm)
+    con.execute("CREATE TABLE kennzahlen.nachhaltigkeit (bewertbar BIGINT, nachhaltig BIGINT, quote DOUBLE)")
+    con.execute("INSERT INTO kennzahlen.nachhaltigkeit VALUES (?,?,?)", [bewertbar, nachhaltig, nachhaltig / bewertbar if bewertbar else None])
+    con.execute("CREATE TABLE kennzahlen.mentoring (monat DATE, mentorinnen_registriert BIGINT, mentorinnen_aktiv BIGINT, tandems_aktiv BIGINT, "
+                "kontakte BIGINT, stunden DOUBLE, kilometer DOUBLE, co2_kg DOUBLE, zuschuss_eur DOUBLE)")
+    con.executemany("INSERT INTO kennzahlen.mentoring VALUES (?,?,?,?,?,?,?,?,?)", ment)
+    dauer = []
+    for label, attr in (("Eintritt bis Phase 2", "p2"), ("Eintritt bis Phase 3", "p3")):
+        days = [(getattr(p, attr) - p.eintritt).days for p in people if getattr(p, attr)]
+        dauer.append((label, len(days), float(statistics.median(days)) if days else None))
+    con.execute("CREATE TABLE kennzahlen.phasen_dauer (uebergang VARCHAR, personen BIGINT, median_tage DOUBLE)")
+    con.executemany("INSERT INTO kennzahlen.phasen_dauer VALUES (?,?,?)", dauer)
+    kursarten = ["Integrationskurs", "Alphabetisierungskurs", "Berufssprachkurs", "Jugendintegrationskurs", "Sonstiger Kurs"]
+    sprache = []
+    for k, n in zip(kursarten, [18, 4, 9, 2, 0]):
+        status = [rng.choices(["abgeschlossen", "abgebrochen", "laufend"], [6, 1, 3])[0] for _ in range(n)]
+        abg = status.count("abgeschlossen")
+        pr = sum(1 for s in status if s == "abgeschlossen" and rng.random() < 0.85)
+        b1 = sum(1 for _ in range(pr) if rng.random() < 0.6)
+        sprache.append((k, n, abg, status.count("abgebrochen"), pr, b1))
+    con.execute("CREATE TABLE kennzahlen.sprache (kursart VARCHAR, begonnen BIGINT, abgeschlossen BIGINT, abgebrochen BIGINT, pruefungen BIGINT, b1_oder_hoeher BIGINT)")
+    con.executemany("INSERT INTO kennzahlen.sprache VALUES (?,?,?,?,?,?)", sprache)
+    dq = [
+        ("asyl", "asyl/teilnehmende_2025-09-30.csv", date(2025, 9, 30), "verwendet", None, 45, 42, 0, 3),
+        ("asyl", "asyl/teilnehmende_2025-06-30.csv", date(2025, 6, 30), "ersetzt", None, 40, 38, 0, 2),
+        ("asyl", "asyl/mentorinnen_2025-09-30.csv", date(2025, 9, 30), "verwendet", None, 14, 14, 0, 0),
+        ("asyl", "asyl/tandems_2025-09-30.csv", date(2025, 9, 30), "verwendet", None, 30, 30, 0, 0),
+        ("asyl", "asyl/kontakte_2025-09-30.csv", date(2025, 9, 30), "verwendet", None, 400, 398, 2, 0),
+        ("jobcenter", "jobcenter/massnahmen_2025-10-02.xlsx", date(2025, 10, 2), "verwendet", None, 60, 58, 0, 2),
+        ("jobcenter", "jobcenter/integrationen_2025-10-02.xlsx", date(2025, 10, 2), "verwendet", None, 25, 25, 0, 0),
+        ("vhs", "vhs/kursteilnahmen_2025-09-30.csv", date(2025, 9, 30), "verwendet", None, 35, 33, 0, 2),
+        ("vhs", "vhs/kursteilnahmen_2025-09-31.csv", None, "abgelehnt", "ungültiges Datum im Dateinamen", 0, 0, 0, 0),
+    ]
+    con.execute("CREATE TABLE kennzahlen.datenqualitaet (quelle VARCHAR, datei VARCHAR, datenstand DATE, status VARCHAR, grund VARCHAR, "
+                "zeilen_gelesen BIGINT, zeilen_geladen BIGINT, zeilen_quarantaene BIGINT, zeilen_ausgeschlossen BIGINT)")
+    con.executemany("INSERT INTO kennzahlen.datenqualitaet VALUES (?,?,?,?,?,?,?,?,?)", dq)
+
+    paid = sum(r[8] for r in ment)
+    last = bestand[-1]
+    ue = {
+        "teilnehmende_gesamt": sum(1 for p in people if p.eintritt <= stichtag),
+        "teilnehmende_aktiv": last[5], "phase_1": last[2], "phase_2": last[3], "phase_3": last[4],
+        "austritte": sum(1 for p in people if p.austritt and p.austritt <= stichtag),
+        "personen_mit_vermittlung": len({i for i, _ in placements}),
+        "vermittlungen": len(placements), "minijobs": len(minijobs),
+        "mentorinnen_registriert": ment[-1][1], "mentorinnen_aktiv": ment[-1][2],
+        "mentorinnen_mit_zuschuss": sum(1 for mt in mentors if reg(mt, stichtag) and mt["zuschuss"]),
+        "mentorinnen_geschult": sum(1 for mt in mentors if reg(mt, stichtag) and mt["schulung"] and mt["schulung"] <= stichtag),
+        "tandems_aktiv": ment[-1][3], "kontaktstunden": sum(r[5] for r in ment),
+        "zuschuss_ausgezahlt_eur": paid, "zuschuss_rest_eur": settings.budget_eur - paid,
+        "co2_kg": sum(r[7] for r in ment), "ohne_einwilligung": 3,
+    }
+    con.execute("CREATE TABLE kennzahlen.ueberblick (kennzahl VARCHAR, wert DOUBLE)")
+    con.executemany("INSERT INTO kennzahlen.ueberblick VALUES (?,?)", [(k, float(v)) for k, v in ue.items()])
+    con.execute("COMMENT ON TABLE kennzahlen.ueberblick IS 'Kennzahlen am Stichtag (eine Zeile je Kennzahl)'")
+    con.execute("COMMENT ON COLUMN kennzahlen.ueberblick.kennzahl IS 'Schlüssel der Kennzahl'")
+    con.execute("COMMENT ON COLUMN kennzahlen.ueberblick.wert IS 'Wert der Kennzahl'")
+    if zuschuss_budget:
+        # the columns the mentoring metrics publish (docs/mentoring.md) that the report reads
+        rows, acc, vollst = [], 0.0, []
+        for (m, z), r in zip(months, ment):
+            acc += r[8]
+            complete = z.day == calendar.monthrange(z.year, z.month)[1]
+            vollst.append((m, r[8]) if complete else None)
+            basis = [v for v in vollst if v][-settings.prognose_monate:]
+            rate = sum(v for _, v in basis) / len(basis) if basis else None
+            rest = settings.budget_eur - acc
+            if rest < 0.005:
+                ersch, status = m, "erschoepft"
+            elif rate is None:
+                ersch, status = None, "keine_basis"
+            elif rate <= 0:
+                ersch, status = None, "nie"
+            else:
+                k = -(-(rest - (0 if complete else max(0.0, rate - r[8]))) // rate)
+                ersch, status = _add_months(m, max(int(k), 1)), "prognose"
+            rows.append((m, z, complete, r[8], acc, settings.budget_eur, rest, len(basis), rate, ersch, status))
+        con.execute("CREATE TABLE kennzahlen.zuschuss_budget (monat DATE, zaehltag DATE, monat_vollstaendig BOOLEAN, zuschuss_eur DOUBLE, "
+                    "zuschuss_kumuliert_eur DOUBLE, budget_eur DOUBLE, budget_rest_eur DOUBLE, prognose_basis_monate BIGINT, "
+                    "prognose_rate_eur_monat DOUBLE, prognose_erschoepft_monat DATE, prognose_status VARCHAR)")
+        con.executemany("INSERT INTO kennzahlen.zuschuss_budget VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+    con.close()
+    return path
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def zaehlzellen(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, str]]:
+    """(tabelle, zeile, spalte, text) of every published count cell of schema bericht."""
+    specs = tabellen_specs(Settings())
+    out = []
+    for name, spec in specs.items():
+        df = con.sql(f"SELECT * FROM bericht.{name}").pl()
+        key = spec.spalten[0].name
+        for s in spec.spalten:
+            if s.art is not Art.ANZAHL:
+                continue
+            for row in df.iter_rows(named=True):
+                if name == "ueberblick" and row["einheit"] not in ZAEHL_EINHEITEN:
+                    continue
+                out.append((name, row[key], s.name, row[s.name]))
+    return out
+
+
+def ist_klein(text: str) -> bool:
+    v = parse_de(text)
+    return v is not None and v in (1.0, 2.0)
+
+
+@pytest.fixture()
+def warehouse(tmp_path: Path):
+    path = kennzahlen_db(tmp_path / "warehouse.duckdb")
+    con = duckdb.connect(str(path))
+    yield con, Settings(out=tmp_path)
+    con.close()
+
+
+# --- tests ---------------------------------------------------------------------------------
+
+
+def test_bericht_tables_are_text_and_have_footnotes(warehouse):
+    con, settings = warehouse
+    counts = build_bericht_tables(con, settings, STICHTAG)
+    specs = tabellen_specs(settings)
+    assert set(counts) == set(specs)
+    assert counts["phasen_quartale"] == 7  # Q1/2024 .. Q3/2025
+    assert counts["vermittlungen"] == 3  # 2024, 2025, Insgesamt
+    types = con.execute("SELECT DISTINCT data_type FROM duckdb_columns() WHERE schema_name = 'bericht'").fetchall()
+    assert types == [("VARCHAR",)]
+    for name in specs:
+        comment = con.execute("SELECT comment FROM duckdb_tables() WHERE schema_name = 'bericht' AND table_name = ?", [name]).fetchall()[0][0]
+        assert "Stichtag: 30.09.2025" in comment and "statistischen Geheimhaltung" in comment
+        noten = [t for (t,) in con.execute("SELECT text FROM bericht.fussnoten WHERE tabelle = ?", [name]).fetchall()]
+        assert any(t.startswith("Stichtag: 30.09.2025") for t in noten)
+        assert any("Datenstand" in t for t in noten)
+        assert disclosure.BA_FUSSNOTE in noten
+    # the Datenstand of each source used, ersetzt/abgelehnt files not
+    noten = " ".join(t for (t,) in con.execute("SELECT text FROM bericht.fussnoten WHERE tabelle = 'ueberblick'").fetchall())
+    assert "Arbeitsaufnahmen (Jobcenter) 02.10.2025" in noten and "Kursteilnahmen (VHS Hilden-Haan) 30.09.2025" in noten
+    assert "30.06.2025" not in noten
+    dat = con.sql("SELECT * FROM bericht.datenbasis").pl()
+    assert dat.height == 7 and "teilnehmende_2025-06-30.csv" not in dat["datei"].to_list()
+    # every column commented
+    missing = con.execute("SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'bericht' AND comment IS NULL").fetchall()
+    assert missing == []
+
+
+def test_no_count_of_one_or_two_is_published(warehouse):
+    con, settings = warehouse
+    build_bericht_tables(con, settings, STICHTAG)
+    cells = zaehlzellen(con)
+    assert cells
+    assert [c for c in cells if ist_klein(c[3])] == []
+    # the input really has small counts, and they were suppressed
+    assert any(t == GESPERRT for *_, t in cells)
+    assert any(t == NICHTS for *_, t in cells)
+
+
+def test_suppressed_rates_and_dependent_amounts(warehouse):
+    con, settings = warehouse
+    build_bericht_tables(con, settings, STICHTAG)
+    for row in con.sql("SELECT * FROM bericht.sprache").pl().iter_rows(named=True):
+        if GESPERRT in (row["b1_oder_hoeher"], row["pruefungen"]):
+            assert row["quote_b1"] == GESPERRT
+    for row in con.sql("SELECT * FROM bericht.mentoring_quartale").pl().iter_rows(named=True):
+        if row["kontakte"] == GESPERRT:
+            assert row["stunden"] == row["zuschuss_eur"] == row["co2_kg"] == GESPERRT
+    for row in con.sql("SELECT * FROM bericht.phasen_dauer").pl().iter_rows(named=True):
+        if row["personen"] == GESPERRT:
+            assert row["median_tage"] == GESPERRT
+
+
+def test_same_figure_is_suppressed_alike_in_every_table(warehouse):
+    con, settings = warehouse
+    build_bericht_tables(con, settings, STICHTAG)
+    ue = dict(con.execute("SELECT kennzahl, wert FROM bericht.ueberblick").fetchall())
+    pq = con.sql("SELECT * FROM bericht.phasen_quartale").pl().row(-1, named=True)
+    for i, p in ((1, "Erkennen"), (2, "Fördern"), (3, "Integrieren")):
+        assert ue[f"aktiv in Phase {i} ({p})"] == pq[f"phase_{i}"]
+    assert ue["davon am Stichtag aktiv"] == pq["aktiv"]
+    vm = dict((r[0], r[1:]) for r in con.execute("SELECT zeitraum, insgesamt, minijobs FROM bericht.vermittlungen").fetchall())
+    assert ue["Vermittlungen (Zählweise der BA)"] == vm[INSGESAMT][0]
+    assert ue["nachrichtlich: Minijobs"] == vm[INSGESAMT][1]
+
+
+# --- the attack --------------------------------------------------------------------------------
+
+
+def _attack_system(con: duckdb.DuckDBPyConnection, settings: Settings):
+    """What a reader of the published report knows, written down independently of the module:
+    the published text, and the arithmetic any reader can see in it (totals, 'davon', the same
+    figure in the overview and the detail tables, stocks and flows, budget - paid = rest)."""
+    specs = tabellen_specs(settings)
+    tabs = {n: con.sql(f"SELECT * FROM bericht.{n}").pl() for n in specs}
+    cells: dict[tuple[str, str, str], str] = {}
+    for n, spec in specs.items():
+        key = spec.spalten[0].name
+        for row in tabs[n].iter_rows(named=True):
+            for s in spec.spalten:
+                if s.art in (Art.ANZAHL, Art.BETRAG) and (n != "ueberblick" or row["einheit"] in ZAEHL_EINHEITEN or row["einheit"] in ("EUR", "Stunden", "kg CO2e")):
+                    if row[s.name] != NICHT_SINNVOLL:
+                        cells[(n, row[key], s.name)] = row[s.name]
+    eqs: list[tuple[dict, float]] = []  # sum(coef*x) == const
+    hidden: list[tuple[str, str, str]] = []
+
+    def total(t, parts):
+        if t in cells and all(p in cells for p in parts):
+            eqs.append(({t: 1, **{p: -1 for p in parts}}, 0.0))
+
+    def davon(t, parts, name):
+        if t in cells and all(p in cells for p in parts):
+            h = (t[0], t[1], name)
+            hidden.append(h)
+            eqs.append(({t: 1, **{p: -1 for p in parts}, h: -1}, 0.0))
+
+    for n, spec in specs.items():
+        rows = tabs[n][spec.spalten[0].name].to_list()
+        tot = INSGESAMT if INSGESAMT in rows else ("Insgesamt" if "Insgesamt" in rows else None)
+        if tot and n != "ueberblick":
+            for s in spec.spalten:
+                total((n, tot, s.name), [(n, r, s.name) for r in rows if r != tot])
+    for r in tabs["phasen_quartale"]["quartal"]:
+        total(("phasen_quartale", r, "aktiv"), [("phasen_quartale", r, f"phase_{i}") for i in (1, 2, 3)])
+    for r in tabs["vermittlungen"]["zeitraum"]:
+        total(("vermittlungen", r, "insgesamt"), [("vermittlungen", r, "svb"), ("vermittlungen", r, "ausbildung_selbstaendigkeit")])
+    for r in tabs["mentoring_quartale"]["quartal"]:
+        davon(("mentoring_quartale", r, "mentorinnen_registriert"), [("mentoring_quartale", r, "mentorinnen_aktiv")], "inaktiv")
+    for r in tabs["sprache"]["kursart"]:
+        S = lambda c: ("sprache", r, c)  # noqa: E731
+        davon(S("begonnen"), [S("abgeschlossen"), S("abgebrochen")], "laufend")
+        davon(S("begonnen"), [S("pruefungen")], "ohne_pruefung")
+        davon(S("pruefungen"), [S("b1_oder_hoeher")], "unter_b1")
+    U = lambda k: ("ueberblick", k, "wert")  # noqa: E731
+    total(U("Teilnehmende seit Projektbeginn"), [U("davon am Stichtag aktiv"), U("davon ausgeschieden")])
+    total(U("davon am Stichtag aktiv"), [U("aktiv in Phase 1 (Erkennen)"), U("aktiv in Phase 2 (Fördern)"), U("aktiv in Phase 3 (Integrieren)")])
+    davon(U("Teilnehmende seit Projektbeginn"), [U("Personen mit Vermittlung")], "ohne_vermittlung")
+    davon(U("Mentor*innen registriert"), [U("davon aktiv (mit laufendem Tandem)")], "m1")
+    davon(U("Mentor*innen registriert"), [U("davon mit Ehrenamtszuschuss")], "m2")
+    davon(U("Mentor*innen registriert"), [U("davon geschult")], "m3")
+    n = settings.nachhaltigkeit_monate
+    davon(U(f"Vermittlungen mit Prüftag nach {n} Monaten (bewertbar)"), [U(f"davon nach {n} Monaten beschäftigt (nachhaltig)")], "nn")
+    if U("ausgezahlt seit Projektbeginn") in cells:
+        eqs.append(({U("ausgezahlt seit Projektbeginn"): 1, U("Restbudget"): 1}, settings.budget_eur))
+    last_q = tabs["phasen_quartale"]["quartal"][-1]
+    last_m = tabs["mentoring_quartale"]["quartal"][-2]
+    same = [
+        (U("aktiv in Phase 1 (Erkennen)"), ("phasen_quartale", last_q, "phase_1")),
+        (U("aktiv in Phase 2 (Fördern)"), ("phasen_quartale", last_q, "phase_2")),
+        (U("aktiv in Phase 3 (Integrieren)"), ("phasen_quartale", last_q, "phase_3")),
+        (U("davon am Stichtag aktiv"), ("phasen_quartale", last_q, "aktiv")),
+        (U("Teilnehmende seit Projektbeginn"), ("phasen_bewegungen", INSGESAMT, "eintritte")),
+        (U("davon ausgeschieden"), ("phasen_bewegungen", INSGESAMT, "austritte")),
+        (U("Personen mit Vermittlung"), ("phasen_dauer", "Eintritt bis Phase 3", "personen")),
+        (U("Personen mit Vermittlung"), ("phasen_bewegungen", INSGESAMT, "beginn_phase_3")),
+        (("phasen_dauer", "Eintritt bis Phase 2", "personen"), ("phasen_bewegungen", INSGESAMT, "beginn_phase_2")),
+        (U("Vermittlungen (Zählweise der BA)"), ("vermittlungen", INSGESAMT, "insgesamt")),
+        (U("nachrichtlich: Minijobs"), ("vermittlungen", INSGESAMT, "minijobs")),
+        (U("Mentor*innen registriert"), ("mentoring_quartale", last_m, "mentorinnen_registriert")),
+        (U("davon aktiv (mit laufendem Tandem)"), ("mentoring_quartale", last_m, "mentorinnen_aktiv")),
+        (U("Tandems aktiv"), ("mentoring_quartale", last_m, "tandems_aktiv")),
+        (U("Kontaktstunden seit Projektbeginn"), ("mentoring_quartale", INSGESAMT, "stunden")),
+        (U("ausgezahlt seit Projektbeginn"), ("mentoring_quartale", INSGESAMT, "zuschuss_eur")),
+        (U("CO2-Emissionen der Fahrten seit Projektbeginn"), ("mentoring_quartale", INSGESAMT, "co2_kg")),
+    ]
+    for a, b in same:
+        if a in cells and b in cells:
+            eqs.append(({a: 1, b: -1}, 0.0))
+    # stock and flow: active at year end = active at previous year end + entries - exits
+    years = tabs["phasen_bewegungen"]["zeitraum"].to_list()[:-1]
+    ends = {}
+    for q in tabs["phasen_quartale"]["quartal"]:
+        ends[q.split()[-1]] = q
+    prev = None
+    for y in years:
+        q = ends[y.split()[0]]
+        e = {("phasen_quartale", q, "aktiv"): 1, ("phasen_bewegungen", y, "eintritte"): -1, ("phasen_bewegungen", y, "austritte"): 1}
+        if prev:
+            e[("phasen_quartale", prev, "aktiv")] = -1
+        eqs.append((e, 0.0))
+        prev = q
+    return cells, eqs, hidden
+
+
+def _true_values(tmp_con, settings) -> dict:
+    """The unsuppressed values, from the module's own bookkeeping (only to tell which equations
+    hold in the data: an attacker using a false equation gets wrong numbers, not disclosures)."""
+    bericht, _, _ = bericht_tables.berechnen(tmp_con, settings, STICHTAG)
+    return {r: z.wert for r, z in bericht.zellen.items()}
+
+
+AMOUNT_COLS = ("stunden", "kilometer", "co2_kg", "zuschuss_eur")
+AMOUNT_ROWS = ("Kontaktstunden seit Projektbeginn", "ausgezahlt seit Projektbeginn", "Restbudget",
+               "CO2-Emissionen der Fahrten seit Projektbeginn")
+
+
+def _is_amount(k) -> bool:
+    return k[2] in AMOUNT_COLS or (k[0] == "ueberblick" and k[1] in AMOUNT_ROWS)
+
+
+def _recover(cells, eqs, hidden, true):
+    """For every suppressed cell, the smallest and largest value consistent with everything
+    published (mixed-integer programme): if they coincide, the cell has been recovered. Hidden remainders count only if they are 1 or 2."""
+    import numpy as np
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    # Stronger than a real reader: published amounts are known exactly, not rounded, so an
+    # amount that is determined at all is pinned to a point.
+    known = {k: (true[k] if _is_amount(k) and k in true else parse_de(v)) for k, v in cells.items() if v != GESPERRT}
+    unknown = [k for k, v in cells.items() if v == GESPERRT] + hidden
+    idx = {k: i for i, k in enumerate(unknown)}
+    hidden_true: dict = {}
+    A, lo, hi = [], [], []
+    for e, c in eqs:
+        hs = [k for k in e if k in hidden]
+        if not hs:
+            # an equation that does not hold in the data discloses nothing: leave it out
+            if any(k not in true for k in e):
+                continue
+            s = sum(coef * true[k] for k, coef in e.items())
+            if abs(s - c) > 1e-6 * max(1.0, abs(c), *(abs(true[k]) for k in e)):
+                continue
+        else:
+            hidden_true[hs[0]] = c - sum(coef * true[k] for k, coef in e.items() if k not in hidden)
+            hidden_true[hs[0]] /= -e[hs[0]]
+        row = np.zeros(len(unknown))
+        rhs = c
+        for k, coef in e.items():
+            if k in idx:
+                row[idx[k]] += coef
+            else:
+                rhs -= coef * known[k]
+        if not row.any():
+            continue
+        tol = 1e-6 * max(1.0, abs(rhs))
+        A.append(row)
+        lo.append(rhs - tol)
+        hi.append(rhs + tol)
+    is_int = np.array([0 if _is_amount(k) else 1 for k in unknown])
+    lb = np.array([0.0 if (k in hidden or not is_int[i]) else 1.0 for i, k in enumerate(unknown)])
+    ub = np.full(len(unknown), 1e6)
+    cons = [LinearConstraint(np.array(A), lo, hi)] if A else []
+    recovered, ranges = [], {}
+    for i, k in enumerate(unknown):
+        if k in hidden and hidden_true.get(k) not in (1.0, 2.0):
+            continue
+        c = np.zeros(len(unknown))
+        c[i] = 1
+        rmin = milp(c, constraints=cons, integrality=is_int, bounds=Bounds(lb, ub))
+        rmax = milp(-c, constraints=cons, integrality=is_int, bounds=Bounds(lb, ub))
+        assert rmin.status == 0 and rmax.status == 0, (k, rmin.message, rmax.message)
+        ranges[k] = (rmin.fun, -rmax.fun)
+        if -rmax.fun - rmin.fun < (1e-6 if is_int[i] else 1e-3 * max(1.0, abs(rmin.fun))):
+            recovered.append((k, rmin.fun, -rmax.fun))
+    return recovered, ranges
+
+
+@pytest.mark.parametrize("seed,n", [(7, 40), (11, 25), (3, 60), (5, 12)])
+def test_attack_cannot_recover_suppressed_cells(tmp_path, seed, n):
+    path = kennzahlen_db(tmp_path / "w.duckdb", seed=seed, teilnehmende=n, mentorinnen=max(5, n // 3))
+    con = duckdb.connect(str(path))
+    settings = Settings(out=tmp_path)
+    build_bericht_tables(con, settings, STICHTAG)
+    true = _true_values(con, settings)
+    cells, eqs, hidden = _attack_system(con, settings)
+    assert any(v == GESPERRT for v in cells.values())
+    recovered, ranges = _recover(cells, eqs, hidden, true)
+    assert recovered == [], recovered
+    # and no hidden remainder of a 'davon' is shown to be 1 or 2 by the printed numbers
+    for e, c in eqs:
+        hs = [k for k in e if k in hidden]
+        if len(hs) == 1 and all(k in cells and cells[k] != GESPERRT for k in e if k not in hidden):
+            rest = c - sum(coef * parse_de(cells[k]) for k, coef in e.items() if k not in hidden)
+            assert rest not in (1.0, 2.0, -1.0, -2.0), (hs, rest)
+    con.close()
