@@ -9,9 +9,11 @@ SELECT
     t.mentor_id,
     k.datum,
     k.dauer_min,
-    coalesce(k.kilometer, 0) AS kilometer,
+    -- DECIMAL, not DOUBLE: sums of millions of contacts must not depend on the order DuckDB's
+    -- parallel aggregation adds them in (a rerun must publish identical tables).
+    coalesce(k.kilometer, 0)::DECIMAL(18, 3) AS kilometer,
     k.verkehrsmittel,
-    CASE WHEN coalesce(k.kilometer, 0) = 0 THEN 0.0 ELSE f.kg_je_km END AS kg_je_km,
+    (CASE WHEN coalesce(k.kilometer, 0) = 0 THEN 0.0 ELSE f.kg_je_km END)::DECIMAL(18, 6) AS kg_je_km,
     coalesce(
         m.ehrenamtszuschuss
         AND m.eintritt <= k.datum
