@@ -382,7 +382,7 @@ def _write_tables(con: duckdb.DuckDBPyConnection, settings: Settings, budget_row
         f"""
         INSERT INTO {MENTORING_TABLE}
         SELECT monat, mentorinnen_registriert, mentorinnen_aktiv, tandems_aktiv, kontakte,
-               minuten / 60.0, kilometer, co2_kg, zuschuss_minuten * ? / 60.0
+               minuten / 60.0, kilometer::DOUBLE, co2_kg::DOUBLE, zuschuss_minuten * ? / 60.0
         FROM mentoring_monate ORDER BY monat
         """,
         [settings.stundensatz_eur],

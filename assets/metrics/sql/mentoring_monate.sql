@@ -50,8 +50,8 @@ SELECT
     l.tandems_aktiv::BIGINT AS tandems_aktiv,
     f.kontakte::BIGINT AS kontakte,
     f.minuten::BIGINT AS minuten,
-    f.kilometer::DOUBLE AS kilometer,
-    f.co2_kg::DOUBLE AS co2_kg,
+    f.kilometer AS kilometer,  -- DECIMAL until published: exact, order-independent sums
+    f.co2_kg AS co2_kg,
     f.zuschuss_minuten::BIGINT AS zuschuss_minuten,
     r.mentorinnen_mit_zuschuss::BIGINT AS mentorinnen_mit_zuschuss,
     coalesce(a.mentorinnen_mit_zuschuss_aktiv, 0)::BIGINT AS mentorinnen_mit_zuschuss_aktiv,
