@@ -96,7 +96,14 @@ def apply_references(parsed: Parsed, targets: dict[str, "Outcome"]) -> Outcome:
             excluded_part = flagged.filter(pl.col("_x")).drop("_ok", "_x")
             rows = flagged.filter(pl.col("_ok")).drop("_ok", "_x")
             q, x_consent = bad.height, excluded_part.height
-            bf = _finding(bad, header, "verweis", FEHLER, f"Verweis auf unbekannte '{header}' (nicht in '{ref.kind}' oder dort in Quarantäne)")
+            # Only the target's key pseudonyms of its quarantined rows are known here (memory only).
+            quar_keys = target.parsed.quarantined_keys if ref.target == target.parsed.kind.key else pl.Series([], dtype=pl.String)
+            in_quar = pl.col(ref.column).is_in(quar_keys.implode())
+            bf = pl.concat([
+                _finding(bad.filter(~in_quar), header, "verweis", FEHLER, f"Verweis auf unbekannte '{header}' (nicht in '{ref.kind}')"),
+                _finding(bad.filter(in_quar), header, "verweis", FEHLER,
+                         f"Verweis auf '{header}', deren Zeile in '{ref.kind}' in Quarantäne ist (siehe Befunde dort)"),
+            ]).sort("zeile", maintain_order=True)
         quar += q
         no_consent += x_consent
         befunde.append(bf)

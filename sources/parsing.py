@@ -38,6 +38,9 @@ class Parsed:
     encoding: str
     extra_columns: list[str] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)  # field -> header as found in the file
+    # Pseudonyms of the key values of quarantined rows, in memory only: lets a file referring to
+    # this one say "in quarantine there" instead of "unknown". Never stored.
+    quarantined_keys: pl.Series = field(default_factory=lambda: pl.Series([], dtype=pl.String))
 
 
 def empty_befunde() -> pl.DataFrame:
@@ -153,8 +156,13 @@ def _first_error(cases: list[tuple[pl.Expr, pl.Expr]], name: str) -> pl.Expr:
     return expr.otherwise(None).alias(name)
 
 
-def triage(kind: ExportKind, frame: pl.DataFrame, mapping: dict[int, str], xlsx: bool) -> tuple[pl.DataFrame, pl.DataFrame, int, int]:
-    """Returns (valid typed rows, findings, rows quarantined, exact duplicates)."""
+def triage(
+    kind: ExportKind, frame: pl.DataFrame, mapping: dict[int, str], xlsx: bool, quarantined_keys: list[pl.Series] | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame, int, int]:
+    """Returns (valid typed rows, findings, rows quarantined, exact duplicates).
+
+    ``quarantined_keys``, if given, receives the (normalised, not yet pseudonymised) key values of
+    the quarantined rows."""
     data_cols = [c for c in frame.columns if c != LINE_COL]
     picked = [pl.col(data_cols[i]).alias(f) for i, f in mapping.items() if i < len(data_cols)]
     present = {f for i, f in mapping.items() if i < len(data_cols)}
@@ -240,6 +248,8 @@ def triage(kind: ExportKind, frame: pl.DataFrame, mapping: dict[int, str], xlsx:
     valid = df.filter(live & ~pl.col("_quar")).select(
         pl.col(LINE_COL), *[pl.col("_p_" + c.field).alias(c.field) for c in kind.columns if c.type != "name"]
     )
+    if quarantined_keys is not None and kind.key:
+        quarantined_keys.append(df.filter(pl.col("_quar"))["_p_" + kind.key].drop_nulls().unique())
     n_quar = int(df.select(pl.col("_quar").sum()).item())
     n_dup = int(df.select(pl.col("_dup").sum()).item())
     return valid, pl.concat([befunde, dups], how="vertical"), n_quar, n_dup
@@ -301,7 +311,8 @@ def parse_export(
     mapping, extras = map_headers(kind, header, extra_aliases or {})
     if frame.height == 0:
         raise FileRejected("Keine Datenzeilen (nur die Kopfzeile).")
-    valid, befunde, n_quar, n_dup = triage(kind, frame, mapping, xlsx=(ext == "xlsx"))
+    quar_keys: list[pl.Series] = []
+    valid, befunde, n_quar, n_dup = triage(kind, frame, mapping, xlsx=(ext == "xlsx"), quarantined_keys=quar_keys)
     headers = {f: header[i].strip() for i, f in mapping.items()}
     for c in kind.columns:
         headers.setdefault(c.field, c.header)
@@ -316,4 +327,7 @@ def parse_export(
             ),
         ])
     rows = pseudonymise(kind, valid, pseud, datenstand, age_bounds or [18, 25, 35, 45, 55])
-    return Parsed(kind, rows, befunde, frame.height, n_quar, n_dup, encoding, extras, headers)
+    parsed = Parsed(kind, rows, befunde, frame.height, n_quar, n_dup, encoding, extras, headers)
+    if quar_keys and kind.key:
+        parsed.quarantined_keys = pseud.series(quar_keys[0], kind.col(kind.key).domain or kind.key)
+    return parsed

@@ -7,6 +7,7 @@ go through exactly the same rules. The frame carries ``_zeile``, the line in the
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import polars as pl
@@ -18,23 +19,46 @@ class FileRejected(Exception):
     """The whole file cannot be used; the message names the file-level reason (German)."""
 
 
+# UTF-8 encodings of "À".."ÿ" and of "\xa0".."¿" (§, °, ...): in Windows-1252 text these byte pairs
+# read "Ã¤", "Â§" and never occur in real German exports. Next to bytes that are not UTF-8 they
+# mean the file mixes both encodings; reading it as Windows-1252 would garble the UTF-8 rows silently.
+_UTF8_LATIN = re.compile(rb"\xc3[\x80-\xbf]|\xc2[\xa0-\xbf]")
+
+
+def _line_of(data: bytes, pos: int) -> int:
+    return data[:pos].count(b"\n") + 1
+
+
 def detect_encoding(data: bytes) -> str:
     """UTF-8 (with or without BOM) or Windows-1252, decided once for the whole file."""
     if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            data[3:].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            pos = exc.start + 3
+            raise FileRejected(
+                f"Datei nicht dekodierbar: beginnt mit UTF-8-Kennung (BOM), enthält aber Bytes, die kein UTF-8 sind "
+                f"(Zeile {_line_of(data, pos)}, Byte {pos})."
+            ) from None
         return "utf-8-sig"
     try:
         data.decode("utf-8")
         return "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
     try:
         data.decode("cp1252")
-        return "cp1252"
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
         raise FileRejected(
-            f"Datei nicht dekodierbar: weder UTF-8 noch Windows-1252 (Zeile {line}, Byte {exc.start})."
+            f"Datei nicht dekodierbar: weder UTF-8 noch Windows-1252 (Zeile {_line_of(data, exc.start)}, Byte {exc.start})."
         ) from None
+    mixed = _UTF8_LATIN.search(data)
+    if mixed:
+        raise FileRejected(
+            "Datei nicht dekodierbar: gemischte Kodierung, UTF-8 (z. B. Zeile "
+            f"{_line_of(data, mixed.start())}) und Windows-1252 (z. B. Zeile {_line_of(data, first_bad)}) in einer Datei."
+        )
+    return "cp1252"
 
 
 def read_csv_text(data: bytes) -> tuple[pl.DataFrame, list[str], str]:

@@ -107,6 +107,18 @@ def test_cp1252_jobcenter_files_with_umlaut_headers_and_codes(inbox: Inbox):
     assert pi.rows["jc_id"].to_list() == [pseudonym(kundennummer(1), "jc"), pseudonym(kundennummer(2), "jc")]
 
 
+def test_cp1252_with_every_latin1_letter_is_not_taken_for_mixed_encoding(inbox: Inbox):
+    letters = "".join(chr(c) for c in range(0xC0, 0x100) if chr(c).isalpha())
+    path = inbox.csv(
+        f"asyl/teilnehmende_{STAND}.csv",
+        [person(1, nachname=letters, vorname="SÃO ÂNGELO"), person(2, staatsangehoerigkeit="São Tomé", nachname="„Straße“ – 5 € °")],
+        encoding="cp1252",
+    )
+    p = parse(path, "teilnehmende")
+    assert p.encoding == "cp1252" and errors(p) == []
+    assert p.rows["staatsangehoerigkeit"].to_list() == ["Syrien", "São Tomé"]
+
+
 # --- dates --------------------------------------------------------------------------------------
 
 def test_dates_both_text_forms(inbox: Inbox):

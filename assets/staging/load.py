@@ -83,12 +83,13 @@ def register_inbox(con: duckdb.DuckDBPyConnection, settings: Settings, files: li
                 stats.gehasht += 1
             datei_id = hashlib.sha256(f"{f.rel}\0{sha}".encode()).hexdigest()[:20]
             present.append(datei_id)
-            exists = con.execute("SELECT 1 FROM meta.dateien WHERE datei_id = ?", [datei_id]).fetchone()
+            exists = con.execute("SELECT status, grund, kontext FROM meta.dateien WHERE datei_id = ?", [datei_id]).fetchone()
             if exists:
                 con.execute(
                     "UPDATE meta.dateien SET im_eingang = true, gesehen_am = ?, mtime_ns = ? WHERE datei_id = ?",
                     [now, f.mtime_ns, datei_id],
                 )
+                _recheck_name(con, settings, f, datei_id, sha, exists, stats)
                 continue
             if f.problem is None:
                 archive_file(f.path, settings.archive_dir, sha, f.ext)
@@ -119,6 +120,31 @@ def register_inbox(con: duckdb.DuckDBPyConnection, settings: Settings, files: li
         con.execute("ROLLBACK")
         raise
     return stats
+
+
+def _recheck_name(con, settings: Settings, f: InboxFile, datei_id: str, sha: str, prev: tuple, stats: InboxStats) -> None:
+    """Re-judge a known file by its name: that judgement depends on the run day (a Datenstand in the
+    future becomes valid when its day comes) and on the other files (a VHS .csv arriving beside an
+    already loaded .xlsx of the same Datenstand makes both ambiguous; removing one clears it)."""
+    status, grund, kontext = prev
+    rejected_by_name = status == "abgelehnt" and kontext is None
+    if f.problem is not None and not (rejected_by_name and grund == f.problem):
+        if f.art in BY_NAME:
+            con.execute(f"DELETE FROM {BY_NAME[f.art].table} WHERE datei_id = ?", [datei_id])
+        con.execute("DELETE FROM meta.befunde WHERE datei_id = ?", [datei_id])
+        con.execute(
+            """UPDATE meta.dateien SET status = 'abgelehnt', grund = ?, kontext = NULL, zeilen_gelesen = 0,
+                   zeilen_geladen = 0, zeilen_quarantaene = 0, zeilen_ausgeschlossen = 0, ohne_einwilligung = 0,
+                   nicht_zugeordnet = 0 WHERE datei_id = ?""",
+            [f.problem, datei_id],
+        )
+        _insert_befunde(con, datei_id, f.quelle, f.rel, f.art, _file_finding(f.problem))
+        stats.abgelehnt_name += 1
+    elif f.problem is None and rejected_by_name:
+        archive_file(f.path, settings.archive_dir, sha, f.ext)
+        con.execute("DELETE FROM meta.befunde WHERE datei_id = ?", [datei_id])
+        con.execute("UPDATE meta.dateien SET status = 'neu', grund = NULL WHERE datei_id = ?", [datei_id])
+        stats.neu += 1
 
 
 def _file_finding(grund: str) -> pl.DataFrame:
