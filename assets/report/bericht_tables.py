@@ -77,7 +77,7 @@ ZAEHL_EINHEITEN = {"Personen": Art.ANZAHL, "Vermittlungen": Art.ANZAHL, "Minijob
                    "Mentor*innen": Art.ANZAHL, "Tandems": Art.ANZAHL}
 EINHEITEN = {**ZAEHL_EINHEITEN, "Stunden": Art.BETRAG, "EUR": Art.BETRAG, "kg CO2e": Art.BETRAG, "%": Art.QUOTE}
 
-SV = "Sozialversicherungspflichtige Beschäftigung (Voll- und Teilzeit)"
+SV = "SV-pflichtige Beschäftigung (Voll- und Teilzeit)"
 INTEGRATIONSGRUPPEN = {  # Integrationsart -> column of bericht.vermittlungen
     "SVB Vollzeit": "svb",
     "SVB Teilzeit": "svb",
