@@ -2,4 +2,7 @@
 
 import dagster as dg
 
-ASSET_CHECKS: list[dg.AssetChecksDefinition] = []
+from checks.asset_checks import CONTRACT_ASSET_CHECKS
+from checks.mentoring_checks import MENTORING_CHECKS
+
+ASSET_CHECKS: list[dg.AssetChecksDefinition] = [*CONTRACT_ASSET_CHECKS, *MENTORING_CHECKS]

@@ -4,6 +4,7 @@
 import dagster as dg
 
 from assets.metrics.datenqualitaet import (
+    build_befunde,
     build_datenqualitaet,
     build_ueberblick,
     ohne_einwilligung,
@@ -21,9 +22,14 @@ def kennzahlen_key(name: str) -> dg.AssetKey:
     return dg.AssetKey(["kennzahlen", name])
 
 
+# The blocking data checks (checks/asset_checks.py) hang on kennzahlen/datenqualitaet: every metric
+# asset must depend on it, so that a failed blocking check keeps it from running on bad data.
+GEPRUEFT_DEPS = [*STAGING_DEPS, kennzahlen_key("datenqualitaet")]
+
+
 @dg.asset(
     key=kennzahlen_key("teilnahme"),
-    deps=STAGING_DEPS,
+    deps=GEPRUEFT_DEPS,
     group_name="kennzahlen",
     kinds={"duckdb", "sql"},
     owners=["team:sozialamt-auswertung"],
@@ -46,7 +52,7 @@ def kennzahlen_teilnahme(context: dg.AssetExecutionContext, phasenmonitor: Phase
 
 @dg.asset(
     key=kennzahlen_key("mentoring"),
-    deps=STAGING_DEPS,
+    deps=GEPRUEFT_DEPS,
     group_name="kennzahlen",
     kinds={"duckdb", "sql"},
     owners=["team:sozialamt-auswertung"],
@@ -70,15 +76,45 @@ def kennzahlen_mentoring(context: dg.AssetExecutionContext, phasenmonitor: Phase
     group_name="kennzahlen",
     kinds={"duckdb", "sql"},
     owners=["team:sozialamt-auswertung"],
-    description="kennzahlen.datenqualitaet: eine Zeile je Datei im Eingang mit Status, Grund und Zeilenbilanz.",
+    description=(
+        "kennzahlen.datenqualitaet (eine Zeile je Datei im Eingang mit Status, Grund und Zeilenbilanz), kennzahlen.befunde "
+        "(eine Zeile je Befund) und der Datenqualitätsbericht bericht/datenqualitaet_<Stichtag>.html. Trägt die "
+        "blockierenden Datenprüfungen: schlägt eine fehl, laufen die Kennzahlen und die Veröffentlichung nicht."
+    ),
 )
 def kennzahlen_datenqualitaet(context: dg.AssetExecutionContext, phasenmonitor: PhasenmonitorResource) -> dg.MaterializeResult:
-    """One row per inbox file; the counts add up per file."""
+    """One row per inbox file (the counts add up per file), the findings table and the coordinator's report.
+
+    Evaluates the same checks as the asset checks that hang on this asset (checks/consistency.py),
+    so that the findings and the report are complete even when a blocking check then stops the metrics.
+    """
+    from assets.metrics.zeitraum import KeinStichtag, resolve_stichtag
+    from checks.consistency import evaluate_all, findings_of
+    from checks.dq_report import record_pruefungen, write_dq_report
+
+    settings = phasenmonitor.settings()
     with phasenmonitor.warehouse() as con:
         n = build_datenqualitaet(con)
         save_ueberblick_part(con, "datenqualitaet", [("ohne_einwilligung", float(ohne_einwilligung(con)))])
         by_status = dict(con.execute("SELECT status, count(*) FROM kennzahlen.datenqualitaet GROUP BY status").fetchall())
-    return dg.MaterializeResult(metadata={"dateien": n, **{f"status_{k}": v for k, v in by_status.items()}})
+        bewertungen = evaluate_all(con, settings)
+        record_pruefungen(con, bewertungen)
+        n_befunde = build_befunde(con, findings_of(bewertungen))
+        by_schwere = dict(con.execute("SELECT schwere, count(*) FROM kennzahlen.befunde GROUP BY 1").fetchall())
+        try:
+            stichtag = resolve_stichtag(con, settings.stichtag)
+        except KeinStichtag:
+            stichtag = None
+        bericht = write_dq_report(con, settings, stichtag)
+    failed = [b.pruefung.name for b in bewertungen if not b.ergebnis.ok]
+    return dg.MaterializeResult(metadata={
+        "dateien": n,
+        **{f"status_{k}": v for k, v in by_status.items()},
+        "befunde": n_befunde,
+        **{f"befunde_{k.lower()}": v for k, v in by_schwere.items()},
+        "pruefungen_nicht_bestanden": ", ".join(failed) or "keine",
+        "bericht": dg.MetadataValue.path(str(bericht)),
+    })
 
 
 @dg.asset(

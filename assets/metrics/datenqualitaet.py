@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import duckdb
+import polars as pl
 
 DATENQUALITAET_COMMENTS = {
     "_table": "Eine Zeile je Datei im Eingang: Status, Grund und Zeilenbilanz (gelesen = geladen + Quarantäne + ausgeschlossen).",
@@ -45,6 +46,42 @@ def build_datenqualitaet(con: duckdb.DuckDBPyConnection) -> int:
     )
     apply_comments(con, "kennzahlen.datenqualitaet", DATENQUALITAET_COMMENTS)
     return con.execute("SELECT count(*) FROM kennzahlen.datenqualitaet").fetchone()[0]
+
+
+BEFUNDE_COMMENTS = {
+    "_table": "Eine Zeile je Befund zu den Dateien im Eingang: Zeilenprüfung beim Laden (meta.befunde) und Datenprüfungen "
+    "auf dem verwendeten Stand (checks/). Nie ein Zellinhalt oder eine Kennung; Behebungshinweise je Regel im "
+    "Datenqualitätsbericht bericht/datenqualitaet_<Stichtag>.html.",
+    "quelle": "Lieferant: asyl, jobcenter, vhs (bei unbekannten Dateien der Ordnername)",
+    "datei": "Pfad der Datei im Eingangsordner; NULL, wenn der Befund keine Datei betrifft (z. B. fehlender Export)",
+    "zeile": "Zeile in der Datei (Kopfzeile = 1); NULL bei Befunden zur ganzen Datei",
+    "spalte": "Spaltenüberschrift, wie sie in der Datei steht (bei Datenprüfungen: laut Exportvertrag); NULL bei Befunden zur ganzen Datei",
+    "regel": "Regel-ID, z. B. pflichtwert, datum, code, verweis, datei_abgelehnt, vertrag, aktualitaet, plausibel_dauer",
+    "schwere": "FEHLER (Zeile in Quarantäne, Datei abgelehnt oder blockierende Prüfung), WARNUNG (Plausibilität, Aktualität), HINWEIS",
+    "grund": "Deutsche Erklärung des Befunds; nie der Zellinhalt",
+}
+
+
+def build_befunde(con: duckdb.DuckDBPyConnection, pruef_befunde: pl.DataFrame) -> int:
+    """kennzahlen.befunde: the load findings of the files in the inbox plus the checks' findings."""
+    con.register("_pruef_befunde", pruef_befunde)
+    try:
+        con.execute(
+            """CREATE OR REPLACE TABLE kennzahlen.befunde AS
+               SELECT quelle::VARCHAR AS quelle, datei::VARCHAR AS datei, zeile::BIGINT AS zeile, spalte::VARCHAR AS spalte,
+                      regel::VARCHAR AS regel, schwere::VARCHAR AS schwere, grund::VARCHAR AS grund
+               FROM (
+                   SELECT b.quelle, b.datei, b.zeile, b.spalte, b.regel, b.schwere, b.grund
+                   FROM meta.befunde b JOIN meta.dateien d USING (datei_id) WHERE d.im_eingang
+                   UNION ALL
+                   SELECT quelle, datei, zeile, spalte, regel, schwere, grund FROM _pruef_befunde
+               )
+               ORDER BY quelle, datei NULLS FIRST, zeile NULLS FIRST, spalte, regel"""
+        )
+    finally:
+        con.unregister("_pruef_befunde")
+    apply_comments(con, "kennzahlen.befunde", BEFUNDE_COMMENTS)
+    return con.execute("SELECT count(*) FROM kennzahlen.befunde").fetchone()[0]
 
 
 def ohne_einwilligung(con: duckdb.DuckDBPyConnection) -> int:

@@ -241,6 +241,11 @@ def process_file(
     else:
         outcome = Outcome(parsed, parsed.rows, pl.DataFrame(), parsed.befunde, parsed.quarantaene)
     outcome = reject_if_mostly_bad(outcome, settings.max_quarantaene_anteil)
+    if not outcome.rejected:
+        # Contract gate (GX suite on the rows about to be loaded); GX is imported only here.
+        from checks.contract_suites import gate_outcome
+
+        outcome = gate_outcome(con, kind, datei_id, kontext, outcome)
     if kind.name in REFERENCED_KINDS and not outcome.rejected:
         _OUTCOMES[(datei_id, kontext)] = outcome
     return outcome
