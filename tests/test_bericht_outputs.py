@@ -559,3 +559,223 @@ def test_attack_cannot_recover_suppressed_cells(tmp_path, seed, n):
             rest = c - sum(coef * parse_de(cells[k]) for k, coef in e.items() if k not in hidden)
             assert rest not in (1.0, 2.0, -1.0, -2.0), (hs, rest)
     con.close()
+
+
+def test_attack_has_teeth_without_secondary_suppression(tmp_path):
+    """Control: with only primary suppression, the same attack recovers cells. (Otherwise the
+    attack test above would pass for a useless attacker.)"""
+    path = kennzahlen_db(tmp_path / "w.duckdb")
+    con = duckdb.connect(str(path))
+    settings = Settings(out=tmp_path)
+    build_bericht_tables(con, settings, STICHTAG)
+    bericht, _, _ = bericht_tables.berechnen(con, settings, STICHTAG)
+    true = {r: z.wert for r, z in bericht.zellen.items()}
+    cells, eqs, hidden = _attack_system(con, settings)
+    sekundaer = [r for r, why in bericht.gesperrt.items() if why == "sekundär"]
+    assert sekundaer
+    for r in sekundaer:
+        cells[r] = disclosure.format_wert(true[r], bericht.zellen[r].art, bericht.zellen[r].dezimalen)
+    recovered, _ = _recover(cells, eqs, hidden, true)
+    assert recovered
+    con.close()
+
+
+# --- the files -----------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def bericht_dateien(tmp_path: Path):
+    from assets.report.files import write_bericht_files
+
+    path = kennzahlen_db(tmp_path / "warehouse.duckdb")
+    con = duckdb.connect(str(path))
+    settings = Settings(out=tmp_path)
+    build_bericht_tables(con, settings, STICHTAG)
+    paths = write_bericht_files(con, settings, STICHTAG)
+    yield con, settings, paths
+    con.close()
+
+
+def _count_columns(name: str) -> set[str]:
+    spec = tabellen_specs(Settings())[name]
+    return {s.titel for s in spec.spalten if s.art is Art.ANZAHL}
+
+
+def test_files_are_written_into_bericht_dir(bericht_dateien):
+    con, settings, paths = bericht_dateien
+    names = {p.name for p in paths}
+    tag = STICHTAG.isoformat()
+    assert {f"sachstand_{tag}.docx", f"tabellen_{tag}.xlsx", f"diagramm_phasen_{tag}.png",
+            f"diagramm_vermittlungen_{tag}.png", f"diagramm_zuschuss_{tag}.png"} <= names
+    assert {f"{n}_{tag}.csv" for n in tabellen_specs(settings)} <= names
+    assert all(p.parent == settings.bericht_dir and p.stat().st_size > 0 for p in paths)
+    assert not [p for p in settings.bericht_dir.iterdir() if p.name.startswith(".neu-")]  # no scratch left
+
+
+def test_csv_semicolon_bom_and_suppressed(bericht_dateien):
+    con, settings, paths = bericht_dateien
+    specs = tabellen_specs(settings)
+    for p in paths:
+        if p.suffix != ".csv":
+            continue
+        name = p.name.rsplit("_", 1)[0]
+        raw = p.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf")
+        rows = list(csv.reader(raw.decode("utf-8-sig").splitlines(), delimiter=";"))
+        assert rows[0] == [s.titel for s in specs[name].spalten]
+        db = [list(r) for r in con.execute(f"SELECT * FROM bericht.{name}").fetchall()]
+        assert [[c or "" for c in r] for r in db] == rows[1:]
+        counts = _count_columns(name)
+        for r in rows[1:]:
+            rec = dict(zip(rows[0], r))
+            if name == "ueberblick" and rec["Einheit"] not in ZAEHL_EINHEITEN:
+                continue
+            assert not [c for c in counts if ist_klein(rec[c])], (name, r)
+
+
+def test_xlsx_sheets_numbers_and_footnotes(bericht_dateien):
+    import openpyxl
+
+    con, settings, paths = bericht_dateien
+    xlsx = next(p for p in paths if p.suffix == ".xlsx")
+    wb = openpyxl.load_workbook(xlsx)
+    specs = tabellen_specs(settings)
+    assert wb.sheetnames == ["Inhalt", *specs]
+    seen_star = seen_number = False
+    for name, spec in specs.items():
+        ws = wb[name]
+        header = [c.value for c in ws[4]][: len(spec.spalten)]
+        assert header == [s.titel for s in spec.spalten]
+        n = con.execute(f"SELECT count(*) FROM bericht.{name}").fetchall()[0][0]
+        counts = _count_columns(name)
+        for row in ws.iter_rows(min_row=5, max_row=4 + n):
+            rec = {h: c for h, c in zip(header, row)}
+            if name == "ueberblick" and rec["Einheit"].value not in ZAEHL_EINHEITEN:
+                continue
+            for h in counts:
+                v = rec[h].value
+                assert v not in (1, 2, 1.0, 2.0, "1", "2"), (name, h)
+                if v == GESPERRT:
+                    seen_star = True
+                if isinstance(v, (int, float)):
+                    seen_number = True
+                    assert rec[h].number_format == "#,##0"
+        notes = " ".join(str(c.value) for row in ws.iter_rows(min_row=5 + n) for c in row if c.value)
+        assert "Stichtag: 30.09.2025" in notes and disclosure.BA_FUSSNOTE in notes and "Datenstand" in notes
+    assert seen_star and seen_number
+    quote = next(r for r in wb["sprache"].iter_rows(min_row=5) if r[0].value == "Insgesamt")[6]
+    assert isinstance(quote.value, float) and quote.number_format == "0.0 %"
+
+
+_SAFE = re.compile(r"\b\d{1,2}\.\d{1,2}\.\d{4}\b|\bPhase\s+\d\b|\b(?:Tabelle|Abbildung)\s+\d+|\d-Phasen|§\s*\d+\w*|\b[A-C][12]\b|CO2|\d{4}-\d{2}-\d{2}")
+
+
+def _docx_text(doc) -> str:
+    parts = [p.text for p in doc.paragraphs]
+    for tab in doc.tables:
+        for row in tab.rows:
+            parts.extend(c.text for c in row.cells)
+    return "\n".join(parts)
+
+
+def test_docx_headings_tables_image_footnotes(bericht_dateien):
+    import docx
+
+    from assets.report.files import DOCX_TABELLEN
+
+    con, settings, paths = bericht_dateien
+    doc = docx.Document(str(next(p for p in paths if p.suffix == ".docx")))
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert "Erläuterungen und Begründungen:" in headings and "Klimarelevanz:" in headings
+    assert len(doc.tables) == len(DOCX_TABELLEN)
+    assert len(doc.inline_shapes) >= 1
+    text = _docx_text(doc)
+    assert "Stichtag" in text and "30.09.2025" in text
+    assert disclosure.BA_FUSSNOTE in text
+    for quelle, datenstand in con.execute("SELECT quelle, datenstand FROM bericht.datenbasis").fetchall():
+        assert f"{quelle}: {datenstand}" in text
+    # the sentences carry the published figures
+    ue = dict(con.execute("SELECT kennzahl, wert FROM bericht.ueberblick").fetchall())
+    assert f"Seit Projektbeginn sind {ue['Teilnehmende seit Projektbeginn']} Personen" in text
+    # no 1 or 2 as a number in the sentences (dates, 'Phase 1', 'Tabelle 2', 'B1' aside; the
+    # table cells are checked column by column in test_docx_count_cells_never_small)
+    saetze = "\n".join(p.text for p in doc.paragraphs)
+    rest = _SAFE.sub(" ", saetze.replace(disclosure.BA_FUSSNOTE, " "))
+    tokens = re.findall(r"\d[\d.,]*\d|\d", rest)
+    assert tokens and not [x for x in tokens if x in ("1", "2")], [x for x in tokens if x in ("1", "2")]
+
+
+def test_docx_count_cells_never_small(bericht_dateien):
+    import docx
+
+    from assets.report.files import DOCX_TABELLEN
+
+    con, settings, paths = bericht_dateien
+    doc = docx.Document(str(next(p for p in paths if p.suffix == ".docx")))
+    specs = tabellen_specs(settings)
+    for tab, name in zip(doc.tables, DOCX_TABELLEN):
+        header = [c.text for c in tab.rows[0].cells]
+        counts = _count_columns(name)
+        for row in tab.rows[1:]:
+            rec = dict(zip(header, [c.text for c in row.cells]))
+            if name == "ueberblick" and rec.get("Einheit") not in ZAEHL_EINHEITEN:
+                continue
+            assert not [h for h in counts if h in rec and ist_klein(rec[h])], (name, rec)
+        assert specs[name].titel
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) ist nicht installiert: PDF-Umwandlung nicht prüfbar")
+def test_docx_converts_to_pdf_with_libreoffice(bericht_dateien, tmp_path):
+    _, _, paths = bericht_dateien
+    docx_path = next(p for p in paths if p.suffix == ".docx")
+    out = tmp_path / "pdf"
+    r = subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--convert-to", "pdf",
+                        "--outdir", str(out), str(docx_path)], capture_output=True, text=True, timeout=240)
+    pdf = out / (docx_path.stem + ".pdf")
+    assert r.returncode == 0 and pdf.exists(), r.stderr
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 20_000
+
+
+def test_charts_never_draw_suppressed_values():
+    from matplotlib.patches import Rectangle
+
+    from assets.report import files
+
+    fig = files._figure()
+    ax = fig.add_subplot(1, 1, 1)
+    files._gruppen_balken(ax, ["a", "b", "c"], [("x", ["7", GESPERRT, NICHTS]), ("y", [GESPERRT, "12", "1.234"])])
+    heights = sorted(p.get_height() for p in ax.patches if isinstance(p, Rectangle))
+    assert heights == [7.0, 12.0, 1234.0]  # three published values, no bar for '*' or '–'
+    texts = [t.get_text() for t in ax.texts]
+    assert texts.count(GESPERRT) == 2 and texts.count(NICHTS) == 1
+
+
+def test_text_blocks_from_elsewhere_only_with_published_figures(bericht_dateien):
+    from assets.report import files
+
+    con, settings, _ = bericht_dateien
+    t = files.lesen(con, settings, STICHTAG)
+    ue = dict(con.execute("SELECT kennzahl, wert FROM bericht.ueberblick").fetchall())
+    reg = ue["Mentor*innen registriert"]
+    tandems = ue["Tandems aktiv"]
+    ok = f"Zum Stichtag 30.09.2025 sind {reg} Mentor*innen registriert. Es laufen {tandems} Tandems."
+    assert files.textbaustein_zulaessig(ok, t, settings)
+    assert not files.textbaustein_zulaessig("Es laufen weniger als drei Tandems.", t, settings)
+    assert not files.textbaustein_zulaessig(f"Es sind {reg} Mentor*innen, davon alle bis auf weniger als drei aktiv.", t, settings)
+    assert not files.textbaustein_zulaessig("Es laufen 4711 Tandems.", t, settings)
+    paid = ue["ausgezahlt seit Projektbeginn"]
+    assert files.textbaustein_zulaessig(f"Ausgezahlt wurden {paid},40 € von {disclosure.zahl_de(settings.budget_eur, 2)} €.", t, settings)
+
+
+def test_tiny_programme_still_publishes(tmp_path):
+    """Five participants: almost everything is suppressed, nothing breaks, nothing small leaks."""
+    from assets.report.files import write_bericht_files
+
+    path = kennzahlen_db(tmp_path / "w.duckdb", seed=1, teilnehmende=5, mentorinnen=3, zuschuss_budget=False)
+    con = duckdb.connect(str(path))
+    settings = Settings(out=tmp_path)
+    build_bericht_tables(con, settings, STICHTAG)
+    assert [c for c in zaehlzellen(con) if ist_klein(c[3])] == []
+    paths = write_bericht_files(con, settings, STICHTAG)
+    assert any(p.suffix == ".docx" for p in paths)
+    con.close()
