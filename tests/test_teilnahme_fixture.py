@@ -46,6 +46,9 @@ STICHTAG_A = d(2024, 9, 30)
 STICHTAG_B = d(2025, 3, 31)
 KEY = b"test-key-teilnahme-fixture"  # the pseudonymisation key needs at least 16 characters
 
+# Two real Dagster runs (parsing, checks, council files): the slowest test of this module set.
+pytestmark = pytest.mark.slow
+
 # ---------------------------------------------------------------------------------------------
 # Stichtag A = 30.09.2024
 # ---------------------------------------------------------------------------------------------
@@ -203,29 +206,51 @@ def test_committed_inbox_matches_its_builder():
         assert (teilnahme_inbox.FIXTURE_DIR / rel).read_bytes() == data, rel
 
 
-@pytest.fixture(scope="module", params=[STICHTAG_A, STICHTAG_B], ids=["A_2024-09-30", "B_2025-03-31"])
-def reporting(request, tmp_path_factory):
-    """One real in-process Dagster run per Stichtag; yields (Stichtag, reporting connection)."""
+TABLES = ("ueberblick", "phasen_bestand", "phasen_bewegungen", "phasen_dauer", "vermittlungen", "nachhaltigkeit", "sprache")
+
+
+def _read_reporting(path: Path) -> dict[str, object]:
+    """The published tables (sorted rows) and the COMMENTs of this module's tables."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        out: dict[str, object] = {t: sorted(con.execute(f"SELECT * FROM kennzahlen.{t}").fetchall()) for t in TABLES}
+        out["kommentare"] = con.execute(
+            "SELECT table_name, NULL, comment FROM duckdb_tables() WHERE schema_name = 'kennzahlen' "
+            "UNION ALL SELECT table_name, column_name, comment FROM duckdb_columns() WHERE schema_name = 'kennzahlen'"
+        ).fetchall()
+        return out
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> dict[date, dict[str, object]]:
+    """Real in-process Dagster runs on the fixture inbox, first for Stichtag B, then for A into
+    the same data folder (the second run finds no new file and only recomputes the figures, which
+    keeps this test fast). Each run's reporting.duckdb is read right after it."""
     from pipelines.runner import run_pipeline
 
     base = tmp_path_factory.mktemp("teilnahme")
     inbox = base / "inbox"
     shutil.copytree(teilnahme_inbox.FIXTURE_DIR, inbox)
-    settings = Settings(inbox=inbox, out=base / "out", stichtag=request.param, heute=HEUTE)
-    summary = run_pipeline(settings, key=KEY)
-    assert summary.success, summary.failures
-    con = duckdb.connect(str(settings.reporting_path), read_only=True)
-    yield request.param, con
-    con.close()
+    out: dict[date, dict[str, object]] = {}
+    for stichtag in (STICHTAG_B, STICHTAG_A):
+        settings = Settings(inbox=inbox, out=base / "out", stichtag=stichtag, heute=HEUTE)
+        summary = run_pipeline(settings, key=KEY)
+        assert summary.success, summary.failures
+        assert summary.stichtag == stichtag
+        out[stichtag] = _read_reporting(settings.reporting_path)
+    return out
 
 
-def q(con, sql):
-    return con.execute(sql).fetchall()
+@pytest.fixture(params=[STICHTAG_A, STICHTAG_B], ids=["A_2024-09-30", "B_2025-03-31"])
+def reporting(request, published):
+    return request.param, published[request.param]
 
 
 def test_ueberblick(reporting):
-    stichtag, con = reporting
-    werte = dict(q(con, "SELECT kennzahl, wert FROM kennzahlen.ueberblick"))
+    stichtag, tables = reporting
+    werte = dict(tables["ueberblick"])
     for key, expected in EXPECTED[stichtag][0].items():
         assert werte[key] == expected, key
     # TN-010 (no Einwilligung) and TN-011 (Widerruf) are left out of the registry
@@ -233,47 +258,41 @@ def test_ueberblick(reporting):
 
 
 def test_phasen_bestand_and_bewegungen(reporting):
-    stichtag, con = reporting
+    stichtag, tables = reporting
     _, bestand, bewegungen, *_ = EXPECTED[stichtag]
-    assert q(con, "SELECT * FROM kennzahlen.phasen_bestand ORDER BY monat") == bestand
-    assert q(con, "SELECT * FROM kennzahlen.phasen_bewegungen ORDER BY monat") == bewegungen
+    assert tables["phasen_bestand"] == bestand
+    assert tables["phasen_bewegungen"] == bewegungen
 
 
 def test_phasen_dauer(reporting):
-    stichtag, con = reporting
-    assert q(con, "SELECT * FROM kennzahlen.phasen_dauer ORDER BY uebergang") == EXPECTED[stichtag][3]
+    stichtag, tables = reporting
+    assert tables["phasen_dauer"] == EXPECTED[stichtag][3]
 
 
 def test_vermittlungen_all_combinations(reporting):
-    stichtag, con = reporting
+    stichtag, tables = reporting
     expected = EXPECTED[stichtag][4]
     monate = [r[0] for r in EXPECTED[stichtag][1]]
-    rows = q(con, "SELECT monat, integrationsart, anzahl FROM kennzahlen.vermittlungen")
-    assert sorted(rows) == sorted((m, a, expected.get((m, a), 0)) for m in monate for a in ARTEN)
+    assert tables["vermittlungen"] == sorted((m, a, expected.get((m, a), 0)) for m in monate for a in ARTEN)
 
 
 def test_nachhaltigkeit(reporting):
-    stichtag, con = reporting
-    [(bewertbar, nachhaltig, quote)] = q(con, "SELECT * FROM kennzahlen.nachhaltigkeit")
+    stichtag, tables = reporting
+    [(bewertbar, nachhaltig, quote)] = tables["nachhaltigkeit"]
     [(e_bewertbar, e_nachhaltig, e_quote)] = EXPECTED[stichtag][5]
     assert (bewertbar, nachhaltig) == (e_bewertbar, e_nachhaltig)
     assert quote == pytest.approx(e_quote)
 
 
 def test_sprache(reporting):
-    stichtag, con = reporting
-    assert q(con, "SELECT * FROM kennzahlen.sprache") == EXPECTED[stichtag][6]
+    stichtag, tables = reporting
+    assert tables["sprache"] == sorted(EXPECTED[stichtag][6])
 
 
 def test_published_comments(reporting):
-    _, con = reporting
-    for table in ("phasen_bestand", "phasen_bewegungen", "phasen_dauer", "vermittlungen", "nachhaltigkeit", "sprache"):
-        (comment,) = con.execute(
-            "SELECT comment FROM duckdb_tables() WHERE schema_name = 'kennzahlen' AND table_name = ?", [table]
-        ).fetchone()
-        assert comment
-        missing = con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'kennzahlen' AND table_name = ? AND comment IS NULL",
-            [table],
-        ).fetchall()
-        assert missing == [], table
+    _, tables = reporting
+    own = {"phasen_bestand", "phasen_bewegungen", "phasen_dauer", "vermittlungen", "nachhaltigkeit", "sprache"}
+    kommentare = [(t, c, k) for t, c, k in tables["kommentare"] if t in own]
+    assert {t for t, c, _ in kommentare if c is None} == own  # one COMMENT ON TABLE each
+    assert len(kommentare) == len(own) + 6 + 5 + 3 + 3 + 3 + 6
+    assert all(k for _, _, k in kommentare)

@@ -222,7 +222,7 @@ PROPERTIES = (
 
 # One build per generated programme, all properties checked on it (a build costs ~0.1 s; one
 # test per property would multiply that).
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(programm, st.lists(st.integers(0, 900), min_size=2, max_size=6))
 def test_properties_hold_for_generated_programmes(prog, extra_days):
     con, people, stichtag, werte = build(*prog)
@@ -230,7 +230,7 @@ def test_properties_hold_for_generated_programmes(prog, extra_days):
         prop(con, people, stichtag, werte, extra_days)
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(programm, person)
 def test_person_without_consent_changes_nothing(prog, fremd):
     personen, offset = prog
