@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -40,6 +41,38 @@ def acquire_run_lock(out: Path) -> int:
     return fd
 
 
+def remove_leftovers(settings: Settings) -> list[str]:
+    """Remove what a killed run left behind; called with the run lock held, before any step.
+
+    - ``reporting.duckdb.new`` (+ ``.wal``): a publication that never reached ``os.replace``;
+      the published ``reporting.duckdb`` is still the previous, complete one.
+    - ``archiv/*.tmp``: a copy that never reached ``os.replace``; the file is still new in
+      ``meta.dateien`` terms (its transaction rolled back) and is copied again.
+    - ``bericht/.neu-*``: the scratch folder of the council files; the files in ``bericht/`` are
+      the previous, complete ones.
+    - ``warehouse.duckdb.tmp/``: DuckDB's spill files (microdata) of a killed connection.
+
+    Never ``warehouse.duckdb.wal``: it holds committed transactions that DuckDB replays on the
+    next open.
+    """
+    removed: list[str] = []
+    pub_tmp = settings.reporting_path.with_name(settings.reporting_path.name + ".new")
+    candidates = [pub_tmp, Path(str(pub_tmp) + ".wal"), Path(str(settings.warehouse_path) + ".tmp")]
+    if settings.archive_dir.is_dir():
+        candidates += sorted(settings.archive_dir.glob("*.tmp"))
+    if settings.bericht_dir.is_dir():
+        candidates += sorted(settings.bericht_dir.glob(".neu-*"))
+    for p in candidates:
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+        elif p.exists():
+            p.unlink()
+        else:
+            continue
+        removed.append(p.relative_to(settings.out).as_posix())
+    return removed
+
+
 def release_run_lock(fd: int) -> None:
     fcntl.flock(fd, fcntl.LOCK_UN)
     os.close(fd)
@@ -62,7 +95,11 @@ class PhasenmonitorResource(dg.ConfigurableResource):
         # Only runs that write the warehouse lock it; sensors and the cleanup job do not.
         run = context.dagster_run
         if run is not None and WAREHOUSE_TAG in (run.tags or {}):
-            self._lock_fd = acquire_run_lock(self.settings().out)
+            settings = self.settings()
+            self._lock_fd = acquire_run_lock(settings.out)
+            removed = remove_leftovers(settings)
+            if removed:
+                context.log.warning(f"Reste eines abgebrochenen Laufs entfernt: {', '.join(removed)}")
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._lock_fd is not None:

@@ -3,9 +3,10 @@
 Dagster keeps every run and its event log for ever (there is no run retention in dagster.yaml,
 only for schedule/sensor ticks). ``historie_bereinigen`` deletes finished runs older than
 ``Settings.dagster_historie_tage`` through the instance API (``DagsterInstance.delete_run``
-removes the run and its events). It keeps runs that are not finished and the newest successful
-``nachtlauf``, so the UI always shows when the assets were last materialised even after a long
-pause. It touches only Dagster's storage, never the warehouse.
+removes the run and its events; the run's captured step logs are deleted too). It keeps runs
+that are not finished and the newest successful ``nachtlauf``, so the UI always shows when the
+assets were last materialised even after a long pause. It touches only Dagster's storage, never
+the warehouse.
 """
 
 
@@ -51,9 +52,18 @@ def prune_run_history(instance: dg.DagsterInstance, max_age_days: int, now: date
         batch = [r.dagster_run.run_id for r in records if r.dagster_run.run_id != result.behalten]
         for run_id in batch:
             instance.delete_run(run_id)
+            _delete_compute_logs(instance, run_id)
         result.geloescht.extend(batch)
         if len(records) < SEITE:
             return result
+
+
+def _delete_compute_logs(instance: dg.DagsterInstance, run_id: str) -> None:
+    """Captured stdout/stderr of the run's steps live under the run id (local compute log manager)."""
+    try:
+        instance.compute_log_manager.delete_logs(prefix=[run_id])
+    except NotImplementedError:  # a log manager without deletion (e.g. a no-op one)
+        pass
 
 
 @dg.op(

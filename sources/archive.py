@@ -51,19 +51,12 @@ def archive_file(src: Path, archive_dir: Path, sha: str, ext: str) -> Path:
 
 
 def prune_archive(archive_dir: Path, keep: set[str], max_age_days: int, now: float | None = None) -> list[str]:
-    """Delete archive copies older than the retention period, except those still in use.
-
-    Also removes ``*.tmp`` copies a killed run left behind: only one run writes the data folder
-    at a time, and this runs after the inbox was archived, so no copy is under way.
-    """
+    """Delete archive copies older than the retention period, except those still in use."""
     if not archive_dir.is_dir():
         return []
     cutoff = (now or time.time()) - max_age_days * 86400
     removed = []
     for f in archive_dir.iterdir():
-        if f.name.endswith(".tmp") and f.is_file():
-            f.unlink()
-            continue
         sha = f.name.split(".", 1)[0]
         if sha in keep or not f.is_file():
             continue
