@@ -1,0 +1,109 @@
+"""Mentoring end to end: real-format exports -> Dagster in-process run -> reporting.duckdb.
+
+The inbox (tests/fixtures/mentoring_inbox.py) is the scenario of tests/test_mentoring.py in the
+Sachgebiet Asyl's CSV format, so the published table must hold exactly the numbers worked out by
+hand there. What only the real parser can show: the tandems and contacts of a participant without
+Einwilligung (TN-9) and of one who withdrew consent (TN-8) never reach the warehouse, and
+kilometres written with a decimal comma (``12,5``) are read as 12.5.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from fixtures.mentoring_inbox import HEUTE, write_mentoring_inbox  # noqa: E402
+
+from pipelines.config import Settings  # noqa: E402
+from pipelines.runner import run_pipeline  # noqa: E402
+
+pytestmark = pytest.mark.slow  # one whole Dagster run (parsing, checks, council files)
+
+STICHTAG = date(2026, 10, 31)
+TEST_KEY = b"test-key-mentoring-e2e"  # sources.pseudonym requires at least 16 characters
+D = date
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("mentoring_e2e")
+    inbox = write_mentoring_inbox(base / "inbox")
+    settings = Settings(inbox=inbox, out=base / "out", stichtag=STICHTAG, heute=HEUTE, programmstart=D(2026, 6, 1))
+    summary = run_pipeline(settings, key=TEST_KEY)
+    assert summary.success, summary.failures
+    return settings.out
+
+
+def test_published_mentoring_table_matches_hand_computation(out):
+    con = duckdb.connect(str(out / "reporting.duckdb"), read_only=True)
+    try:
+        rows = con.execute("SELECT * FROM kennzahlen.mentoring ORDER BY monat").fetchall()
+        ueberblick = dict(con.execute("SELECT kennzahl, wert FROM kennzahlen.ueberblick").fetchall())
+        budget = con.execute(
+            "SELECT monat, zuschuss_eur, zuschuss_kumuliert_eur, budget_rest_eur, prognose_rate_eur_monat, "
+            "prognose_erschoepft_monat, prognose_status FROM kennzahlen.zuschuss_budget ORDER BY monat DESC LIMIT 1"
+        ).fetchone()
+        comments = con.execute(
+            "SELECT count(*), count(comment) FROM duckdb_columns() WHERE schema_name = 'kennzahlen' "
+            "AND table_name IN ('mentoring', 'zuschuss_budget')"
+        ).fetchone()
+    finally:
+        con.close()
+    # Same arithmetic as tests/test_mentoring.py::test_mentoring_stichtag_2. T-9 (no consent: 600 min,
+    # 100 km Pkw) and T-8 (consent withdrawn: 600 min, 250.5 km Pkw) would add 10 h / 20 h and
+    # 16.6 / 41.6 kg in July if they had leaked in. Kilometres 12,5 / 4,2 / 5,5 / 7,5 come in as decimals:
+    # July 12.5 + 3 = 15.5 km, August 4.2 + 8 + 5.5 + 7.5 = 25.2 km.
+    expected = [
+        (D(2026, 6, 1), 4, 2, 2, 2, 3.0, 30.0, 4.98, 45.0),
+        (D(2026, 7, 1), 4, 3, 3, 2, 2.5, 15.5, 0.8125, 22.5),
+        (D(2026, 8, 1), 4, 3, 4, 5, 3.25, 25.2, 1.8155, 41.25),
+        (D(2026, 9, 1), 4, 2, 4, 2, 2.5, 15.0, 2.49, 0.0),
+        (D(2026, 10, 1), 4, 2, 3, 2, 2.75, 25.0, 4.15, 41.25),
+    ]
+    assert len(rows) == len(expected)
+    for actual, exp in zip(rows, expected):
+        assert actual[:5] == exp[:5]
+        assert actual[5:] == pytest.approx(exp[5:], abs=1e-9)
+    assert {k: ueberblick[k] for k in (
+        "mentorinnen_registriert", "mentorinnen_aktiv", "mentorinnen_mit_zuschuss", "mentorinnen_geschult",
+        "tandems_aktiv", "kontaktstunden", "zuschuss_ausgezahlt_eur", "zuschuss_rest_eur", "co2_kg")} == pytest.approx({
+        "mentorinnen_registriert": 4.0, "mentorinnen_aktiv": 2.0, "mentorinnen_mit_zuschuss": 2.0,
+        "mentorinnen_geschult": 2.0, "tandems_aktiv": 3.0, "kontaktstunden": 14.0,
+        "zuschuss_ausgezahlt_eur": 150.0, "zuschuss_rest_eur": 9850.0, "co2_kg": 14.248,
+    })
+    # October: rate (41.25 + 0 + 41.25) / 3 = 27.5, rest 9850 -> ceil(358.2) = 359 months -> September 2056
+    assert budget == pytest.approx((D(2026, 10, 1), 41.25, 150.0, 9850.0, 27.5, D(2056, 9, 1), "prognose"))
+    assert comments[0] == comments[1] > 0
+
+
+def test_no_consent_rows_never_reach_the_warehouse(out):
+    con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
+    try:
+        tandems = con.execute("SELECT count(*) FROM aktuell.tandems").fetchone()[0]
+        kontakte = con.execute("SELECT count(*), sum(dauer_min), max(kilometer) FROM aktuell.kontakte").fetchone()
+        km = sorted(r[0] for r in con.execute("SELECT kilometer FROM aktuell.kontakte").fetchall())
+        dateien = dict(
+            ((r[0], r[1]), r[2:])
+            for r in con.execute(
+                "SELECT art, status, zeilen_gelesen, zeilen_geladen, zeilen_quarantaene, zeilen_ausgeschlossen "
+                "FROM meta.dateien WHERE art IN ('tandems', 'kontakte', 'mentorinnen')"
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    # 7 tandems delivered, T-8 and T-9 excluded by rule (not quarantined)
+    assert tandems == 5
+    assert dateien[("tandems", "verwendet")] == (7, 5, 0, 2)
+    # 16 contacts delivered, the two of T-8 / T-9 excluded; 14 loaded (c16 lies after the Stichtag but
+    # inside the Datenstand); minutes 60+90+45+30+120+60+30+60+120+60+90+30+45+60 = 900
+    assert dateien[("kontakte", "verwendet")] == (16, 14, 0, 2)
+    assert kontakte == (14, 900, 25.0)
+    assert km == [0.0, 0.0, 0.0, 3.0, 4.2, 5.5, 7.5, 8.0, 10.0, 10.0, 12.5, 15.0, 20.0, 25.0]
+    # the older mentor snapshot (M-9) is replaced, not used
+    assert ("mentorinnen", "ersetzt") in dateien
