@@ -10,6 +10,20 @@ from sources.kinds import ALL_KINDS
 from sources.pseudonym import Pseudonymizer, load_key
 
 
+# German titles for the UI (the contract's own descriptions in sources/ are English).
+TITEL = {
+    "teilnehmende": "Teilnehmendenliste: eine Zeile je Person (Schlüssel TN-Nr).",
+    "mentorinnen": "Mentor*innen: eine Zeile je Mentor*in (Schlüssel Mentor-Nr).",
+    "tandems": "Tandems aus Mentor*in und teilnehmender Person: eine Zeile je Tandem (Schlüssel Tandem-Nr).",
+    "kontakte": "Kontaktprotokoll des Mentorings: eine Zeile je Kontakt (ohne Schlüssel).",
+    "unternehmen": "Unternehmensnetzwerk (optional): eine Zeile je Unternehmen (Schlüssel Unternehmen).",
+    "massnahmen": "Fördermaßnahmen des Jobcenters: eine Zeile je Maßnahme.",
+    "integrationen": "Aufnahmen von Arbeit oder Ausbildung: eine Zeile je Aufnahme.",
+    "kursteilnahmen": "Kursteilnahmen und Prüfungen der VHS: eine Zeile je Anmeldung.",
+}
+QUELLE = {"asyl": "Sachgebiet Asyl", "jobcenter": "Jobcenter", "vhs": "VHS Hilden-Haan"}
+
+
 def staging_key(name: str) -> dg.AssetKey:
     return dg.AssetKey(["staging", name])
 
@@ -24,7 +38,7 @@ def _staging_asset(kind: ExportKind) -> dg.AssetsDefinition:
         kinds={"polars", "duckdb"},
         owners=["team:sozialamt-auswertung"],
         description=(
-            f"{kind.description} Quelle: {kind.quelle}. Prüft jede Zeile gegen den Exportvertrag "
+            f"{TITEL.get(kind.name, kind.description)} Quelle: {QUELLE.get(kind.quelle, kind.quelle)}. Prüft jede Zeile gegen den Exportvertrag "
             "(Quarantäne mit Datei, Zeile, Spalte, Grund), wendet Einwilligung und Verweise an, "
             "pseudonymisiert alle Kennungen und lädt gültige Stände nach staging."
             f"{kind.name}; der neueste gültige Stand ist 'verwendet'."
