@@ -48,6 +48,14 @@ rows), never more than a fifth of a file's rows: ``invalid_date`` (``31.02.2024`
 different row with an existing Mentor-Nr/Tandem-Nr), ``exact_duplicate`` (a contact line saved
 twice), ``unknown_reference`` (a contact for a Tandem-Nr that does not exist). The summary that
 :func:`write_demo_inbox` returns counts them per kind; it never contains names or IDs.
+
+The pipeline quarantines a bad row and every row that refers to it (the tandems of a participant
+or mentor, the contacts of a tandem). So that a handful of mistakes does not take a fifth of the
+tandems and contacts with it, the victims are the rows with the fewest dependants: participants
+and mentors without a tandem (each chunk has a few mentors who joined in the last six weeks and
+wait for their first tandem), the tandem with the fewest contacts for a repeated Tandem-Nr, whose
+second row is also the one lacking a required value. Only if there are not enough such rows do
+mistakes hit rows with dependants, the cheapest first.
 """
 
 from __future__ import annotations
@@ -72,6 +80,7 @@ PROGRAMME_START = date(2024, 1, 1)
 KICKOFF = date(2024, 2, 22)  # Auftaktveranstaltung of the employer network
 MISTAKE_RATE = 0.004  # share of a file's rows with an injected mistake
 MISTAKE_MIN_ROWS = 8  # files with fewer rows get no forced mistake
+WAITING_MENTORS = 0.05  # share of mentors who joined in the last weeks and have no tandem yet
 
 _EPOCH = date(1970, 1, 1)
 NONE = 10_000_000  # sentinel "no date" (day number far in the future: open end)
@@ -511,17 +520,30 @@ class _CsvOut:
 
 
 class _Spec:
-    """One kind of injected mistake: ``mode`` is set (a bad value), null, dupkey or dupline."""
+    """One kind of injected mistake: ``mode`` is set (a bad value), null, dupkey or dupline.
 
-    def __init__(self, kind: str, mode: str, columns: list[str], values: list[str] | Callable[..., list[str]] | None = None):
+    ``on_added``: a set/null mistake that goes into the rows an earlier dupkey/dupline spec of the
+    same call appended, as far as there are such rows (a record entered a second time, incompletely),
+    so that it does not make one more row invalid; the rest goes into rows of the frame."""
+
+    def __init__(
+        self, kind: str, mode: str, columns: list[str], values: list[str] | Callable[..., list[str]] | None = None,
+        on_added: bool = False,
+    ):
         self.kind, self.mode, self.columns, self.values = kind, mode, columns, values
+        self.on_added = on_added
 
 
 def _inject(
     df: pl.DataFrame, rng: np.random.Generator, specs: list[_Spec], counts: dict[str, int],
-    first: bool, eligible: np.ndarray | None = None,
+    first: bool, eligible: np.ndarray | None = None, cost: np.ndarray | None = None,
 ) -> pl.DataFrame:
-    """Inject the mistakes ``specs`` into the string frame ``df`` (counted into ``counts``)."""
+    """Inject the mistakes ``specs`` into the string frame ``df`` (counted into ``counts``).
+
+    Mistakes go only into rows where ``eligible`` is True. ``cost`` (per row: how many rows of
+    other files refer to it, and are therefore quarantined with it) makes the cheapest rows the
+    victims, at random among equal cost; for a dupkey mistake that is the row whose key is
+    repeated. Without ``cost`` the victims are drawn uniformly."""
     rows = df.height
     for spec in specs:
         counts.setdefault(spec.kind, 0)
@@ -533,17 +555,36 @@ def _inject(
     cap = rows // 5
     while sum(ks) > cap:
         ks[int(np.argmax(ks))] -= 1
+    # how many of each spec's mistakes go into appended rows, how many need a row of the frame
+    on_added, added = [], 0
+    for spec, k in zip(specs, ks):
+        use = min(k, added) if spec.on_added and spec.mode in ("set", "null") else 0
+        on_added.append(use)
+        added -= use
+        if spec.mode in ("dupkey", "dupline"):
+            added += k
     pool = np.arange(rows) if eligible is None else np.flatnonzero(eligible)
-    total = min(sum(ks), len(pool))
-    if total == 0:
+    total = min(sum(ks) - sum(on_added), len(pool))
+    if total + sum(on_added) == 0:
         return df
-    sel = rng.choice(pool, size=total, replace=False)
+    if cost is None:
+        sel = rng.choice(pool, size=total, replace=False)
+    else:
+        perm = rng.permutation(pool)
+        sel = perm[np.argsort(np.asarray(cost)[perm], kind="stable")[:total]]
     cols = {c: df[c].clone() for c in df.columns}
     extra: list[tuple[int, dict[str, Any]]] = []  # (position key, row)
+    n_used = 0  # appended rows that already carry an on_added mistake
     start = 0
-    for spec, k in zip(specs, ks):
-        part = np.sort(sel[start : start + k])
-        start += k
+    for spec, k, use in zip(specs, ks, on_added):
+        part = np.sort(sel[start : start + k - use])
+        start += k - use
+        if use:
+            counts[spec.kind] += use
+            for _, row in extra[n_used : n_used + use]:
+                col = spec.columns[int(rng.integers(0, len(spec.columns)))]
+                row[col] = None if spec.mode == "null" else _bad_values(spec, rng, 1)[0]
+            n_used += use
         if len(part) == 0:
             continue
         counts[spec.kind] += len(part)
@@ -556,10 +597,7 @@ def _inject(
                 if spec.mode == "null":
                     cols[col] = cols[col].scatter(idx, None)
                 else:
-                    vals = spec.values(rng, len(idx)) if callable(spec.values) else [
-                        spec.values[j] for j in rng.integers(0, len(spec.values), len(idx))
-                    ]
-                    cols[col] = cols[col].scatter(idx, pl.Series(vals, dtype=pl.String))
+                    cols[col] = cols[col].scatter(idx, pl.Series(_bad_values(spec, rng, len(idx)), dtype=pl.String))
         elif spec.mode == "dupkey":  # a second, different row carrying an existing key
             key = spec.columns[0]
             other = rng.integers(0, rows - 1, len(part))
@@ -585,6 +623,12 @@ def _inject(
             .drop("_pos")
         )
     return out
+
+
+def _bad_values(spec: _Spec, rng: np.random.Generator, k: int) -> list[str]:
+    if callable(spec.values):
+        return spec.values(rng, k)
+    return [spec.values[j] for j in rng.integers(0, len(spec.values), k)]
 
 
 def _bad_dates(rng: np.random.Generator, k: int) -> list[str]:
@@ -719,31 +763,48 @@ def write_demo_inbox(
             p["hoer"] = hoerernummer(p["g"])
             p["last"], p["first"] = names.pick(rng(2), p["group"], p["female"])
 
+            # ---------------------------------------------------------------- mentors, tandems, contacts
+            mt = _gen_mentors(rng(6), n, D)
+            tdm = _gen_tandems(rng(7), p, mt, D)
+            _mentor_exits(rng(8), mt, tdm, D)
+            # volunteers who joined in the last weeks and wait for their first tandem
+            mentor_specs = [
+                _Spec("duplicate_key", "dupkey", ["Mentor-Nr"]),
+                _Spec("invalid_date", "set", ["Eintritt", "Schulung"], _bad_dates),
+                _Spec("missing_required", "null", ["Ehrenamtszuschuss", "Nachname"]),
+            ]
+            # (at least one per kind of mistake forced into the first chunk)
+            n_wait = max(round(len(mt["eintritt"]) * WAITING_MENTORS), len(mentor_specs) if first else 0)
+            _add_waiting_mentors(rng(24), mt, n_wait, D)
+            tn_nr = _prefixed("TN-", 100_001 + p["g"])
+            t_nr = 1_001 + tandem_off + np.arange(len(tdm["tn"]))
+            k_frame, k_per_tandem = _gen_contacts(rng(14), tdm, mt, t_nr, D, dates)
+
+            # A row with a mistake is quarantined, and so is every row that refers to it (the
+            # tandems of a participant or mentor, the contacts of a tandem). The victims are
+            # therefore the rows with the fewest dependants: people and mentors without a tandem,
+            # tandems without (or with few) contacts. Among people without a tandem, those without
+            # Jobcenter or VHS records come first (their rows would no longer link to anybody).
+            t_rows = 1 + k_per_tandem  # a tandem and its contacts
+            tn_cost = 3 * np.bincount(tdm["tn"], weights=t_rows, minlength=n) + p["has_jc"] + p["has_vhs"]
+            m_cost = np.bincount(tdm["mentor"], weights=t_rows, minlength=len(mt["eintritt"]))
+
             reg = _registry_frame(p, D, dates, rng(3))
+            in_reg = p["eintritt"] <= D  # the rows of ``reg``
             reg = _inject(reg, rng(4), [
                 _Spec("invalid_date", "set", ["Geburtsdatum", "Eintritt", "Kompetenzfeststellung"], _bad_dates),
                 _Spec("unknown_code", "set", ["Geschlecht"], ["x", "u"]),
                 _Spec("unknown_code", "set", ["Aufenthaltsstatus"], ["AE §23", "Fiktionsbescheinigung"]),
                 _Spec("missing_required", "null", ["Staatsangehörigkeit", "Arbeitsmarktzugang", "Geschlecht"]),
-            ], mistakes["teilnehmende"], first, eligible=p["case"] == 0)
+            ], mistakes["teilnehmende"], first, eligible=(p["case"] == 0)[in_reg], cost=tn_cost[in_reg])
             files["teilnehmende"].write(reg)
             if D_OLD >= P0:
                 files["teilnehmende_alt"].write(_registry_frame(p, D_OLD, dates, rng(5)))
 
-            # ---------------------------------------------------------------- mentors, tandems
-            mt = _gen_mentors(rng(6), n, D)
-            tdm = _gen_tandems(rng(7), p, mt, D)
-            _mentor_exits(rng(8), mt, tdm, D)
             mt_frame = _mentor_frame(mt, mentor_off, dates, rng(9))
-            mt_frame = _inject(mt_frame, rng(10), [
-                _Spec("duplicate_key", "dupkey", ["Mentor-Nr"]),
-                _Spec("invalid_date", "set", ["Eintritt", "Schulung"], _bad_dates),
-                _Spec("missing_required", "null", ["Ehrenamtszuschuss", "Nachname"]),
-            ], mistakes["mentorinnen"], first)
+            mt_frame = _inject(mt_frame, rng(10), mentor_specs, mistakes["mentorinnen"], first, cost=m_cost)
             files["mentorinnen"].write(mt_frame)
 
-            tn_nr = _prefixed("TN-", 100_001 + p["g"])
-            t_nr = 1_001 + tandem_off + np.arange(len(tdm["tn"]))
             t_frame = pl.DataFrame({
                 "Tandem-Nr": _prefixed("T-", t_nr),
                 "Mentor-Nr": _prefixed("M-", 1_001 + mentor_off + tdm["mentor"]),
@@ -751,13 +812,14 @@ def write_demo_inbox(
                 "Beginn": dates.fmt(tdm["beginn"], rng(11).random(len(t_nr)) < 0.05),
                 "Ende": dates.fmt(tdm["ende"], rng(12).random(len(t_nr)) < 0.05),
             })
+            # the repeated Tandem-Nr of a dupkey mistake is one with few contacts, and the second
+            # row is the one that lacks a value (a tandem entered again, incompletely)
             t_frame = _inject(t_frame, rng(13), [
                 _Spec("duplicate_key", "dupkey", ["Tandem-Nr"]),
-                _Spec("missing_required", "null", ["Mentor-Nr", "Beginn"]),
-            ], mistakes["tandems"], first)
+                _Spec("missing_required", "null", ["Mentor-Nr", "Beginn"], on_added=True),
+            ], mistakes["tandems"], first, cost=k_per_tandem)
             files["tandems"].write(t_frame)
 
-            k_frame = _gen_contacts(rng(14), tdm, mt, t_nr, D, dates)
             bad_ref_base = 1_001 + n_total + 1
             k_frame = _inject(k_frame, rng(15), [
                 _Spec("unknown_reference", "set", ["Tandem-Nr"],
@@ -935,8 +997,20 @@ def _registry_frame(p: dict[str, Any], cut: int, dates: _Dates, rng: np.random.G
 
 
 def _gen_mentors(rng: np.random.Generator, n: int, D: int) -> dict[str, Any]:
-    nm = max(1, round(n * 0.5))
-    m0 = _d(date(2023, 10, 1))
+    return _new_mentors(rng, max(1, round(n * 0.5)), _d(date(2023, 10, 1)), D)
+
+
+def _add_waiting_mentors(rng: np.random.Generator, mt: dict[str, Any], k: int, D: int) -> None:
+    """Append ``k`` mentors who joined in the last six weeks and have no tandem yet."""
+    if k <= 0:
+        return
+    new = _new_mentors(rng, k, D - 41, D)
+    for key, v in new.items():
+        mt[key] = pl.concat([mt[key], v]) if isinstance(v, pl.Series) else np.concatenate([mt[key], v])
+
+
+def _new_mentors(rng: np.random.Generator, nm: int, m0: int, D: int) -> dict[str, Any]:
+    """``nm`` mentors who joined between day ``m0`` and ``D``."""
     eintritt = m0 + np.minimum((rng.beta(0.8, 1.6, nm) * (D - m0 + 1)).astype(np.int64), D - m0)
     female = rng.random(nm) < 0.65
     # trainings take place every eight weeks; a mentor attended one after joining, or none
@@ -1022,7 +1096,8 @@ def _mentor_frame(mt: dict[str, Any], off: int, dates: _Dates, rng: np.random.Ge
 
 def _gen_contacts(
     rng: np.random.Generator, tdm: dict[str, np.ndarray], mt: dict[str, Any], t_nr: np.ndarray, D: int, dates: _Dates
-) -> pl.DataFrame:
+) -> tuple[pl.DataFrame, np.ndarray]:
+    """The contacts of the tandems ``tdm``, and how many each tandem has."""
     beg = tdm["beginn"]
     end = np.minimum(tdm["ende"], D)
     kmax = (end - beg) // 14 + 1
@@ -1053,6 +1128,7 @@ def _gen_contacts(
         pl.when(pl.Series(pers)).then(_pick(_VM, vm))
         .when(pl.Series(rng.random(k) < 0.6)).then(pl.lit("keins"))
     ).to_series()
+    per_tandem = np.bincount(tid, minlength=len(beg))
     return pl.DataFrame({
         "Tandem-Nr": _prefixed("T-", t_nr).gather(tid),
         "Datum": dates.fmt(datum, rng.random(k) < 0.05),
@@ -1060,7 +1136,7 @@ def _gen_contacts(
         "Kontaktart": _pick(_KONTAKTART, art),
         "Kilometer": _mask(_decimal_tenths(km10), pers),
         "Verkehrsmittel": vm_text,
-    })
+    }), per_tandem
 
 
 def _gen_companies(

@@ -335,3 +335,128 @@ def test_default_datenstand_is_yesterday_and_bad_arguments(tmp_path):
         write_demo_inbox(tmp_path / "y", teilnehmende=0)
     with pytest.raises(ValueError):
         write_demo_inbox(tmp_path / "z", teilnehmende=5, datenstand=date(2023, 12, 1))
+
+
+# --------------------------------------------------------------------------------------------
+# Cascade: a row with a mistake is quarantined, and so is every row that refers to it
+# --------------------------------------------------------------------------------------------
+
+_CODES = {
+    "Geschlecht": {"m", "w", "d"},
+    "Aufenthaltsstatus": {"Gestattung", "Duldung", "AE §25", "AE §24", "AE sonstige", "NE", "Eingebürgert"},
+    "Arbeitsmarktzugang": {"ja", "nein", "beantragt"},
+    "Ehrenamtszuschuss": {"ja", "nein"},
+    "Kontaktart": {"persönlich", "telefonisch", "digital"},
+    "Verkehrsmittel": {"Pkw", "ÖPNV", "Fahrrad", "zu Fuß", "keins", ""},
+}
+_REQUIRED = {
+    "teilnehmende": ["TN-Nr", "Nachname", "Vorname", "Geburtsdatum", "Geschlecht", "Staatsangehörigkeit",
+                     "Aufenthaltsstatus", "Arbeitsmarktzugang", "Eintritt"],
+    "mentorinnen": ["Mentor-Nr", "Nachname", "Vorname", "Eintritt", "Ehrenamtszuschuss"],
+    "tandems": ["Tandem-Nr", "Mentor-Nr", "TN-Nr", "Beginn"],
+    "kontakte": ["Tandem-Nr", "Datum", "Dauer", "Kontaktart"],
+}
+_DATES = {
+    "teilnehmende": ["Geburtsdatum", "Eintritt", "Kompetenzfeststellung", "Austritt", "Einwilligung", "Widerruf"],
+    "mentorinnen": ["Eintritt", "Austritt", "Schulung"],
+    "tandems": ["Beginn", "Ende"],
+    "kontakte": ["Datum"],
+}
+_KEYS = {"teilnehmende": "TN-Nr", "mentorinnen": "Mentor-Nr", "tandems": "Tandem-Nr"}
+
+
+def _own_mistake(kind: str, row: dict[str, str]) -> bool:
+    """The row itself breaks the contract (a simplified triage of the pipeline)."""
+    if any(not row[c] for c in _REQUIRED[kind]):
+        return True
+    if any(row[c] and _date(row[c]) is None for c in _DATES[kind]):
+        return True
+    if kind == "kontakte" and not re.fullmatch(r"\d+", row["Dauer"]):
+        return True
+    return any(c in row and row[c] not in codes and (row[c] or c in _REQUIRED[kind]) for c, codes in _CODES.items())
+
+
+def _quarantine(root: Path) -> dict[str, tuple[int, int, int]]:
+    """Per Asyl file: (rows, quarantined for an own mistake, quarantined for a reference), as the
+    pipeline would count them: duplicate keys quarantine every row with the key, exact repeats of
+    a line count once and are not quarantined."""
+    def read(kind: str) -> list[dict[str, str]]:
+        rows, seen = [], set()
+        for r in _rows(root, f"asyl/{kind}_{D}.csv"):
+            line = tuple(r.values())
+            if line not in seen:
+                seen.add(line)
+                rows.append(r)
+        return rows
+
+    out: dict[str, tuple[int, int, int]] = {}
+    good: dict[str, set[str]] = {}
+    for kind in ("teilnehmende", "mentorinnen", "tandems", "kontakte"):
+        rows = read(kind)
+        key = _KEYS.get(kind)
+        n_key = {}
+        if key:
+            for r in rows:
+                n_key[r[key]] = n_key.get(r[key], 0) + 1
+        own = [_own_mistake(kind, r) or (key is not None and n_key[r[key]] > 1) for r in rows]
+        if kind == "tandems":
+            refs = [r["Mentor-Nr"] not in good["mentorinnen"] or r["TN-Nr"] not in good["teilnehmende"] for r in rows]
+        elif kind == "kontakte":
+            refs = [r["Tandem-Nr"] not in good["tandems"] for r in rows]
+        else:
+            refs = [False] * len(rows)
+        cascade = [rf and not o for o, rf in zip(own, refs)]
+        out[kind] = (len(rows), sum(own), sum(cascade))
+        if key:
+            good[kind] = {r[key] for r, o, c in zip(rows, own, cascade) if not o and not c}
+    return out
+
+
+def _assert_small_cascade(root: Path, summary: dict) -> None:
+    q = _quarantine(root)
+    # registry and mentor mistakes hit people without a tandem: no tandem refers to them
+    assert q["tandems"][2] <= 0.05 * q["tandems"][0], q
+    for kind in ("tandems", "kontakte"):
+        rows, own, cascade = q[kind]
+        assert own + cascade <= 0.05 * rows, (kind, q)
+    # the simplified triage finds the injected mistakes (an invalid date can hit an empty cell
+    # that stays valid, a duplicate key makes two rows invalid)
+    for kind in ("teilnehmende", "mentorinnen", "tandems"):
+        assert q[kind][1] >= 1, (kind, q)
+    assert q["teilnehmende"][1] <= sum(summary["mistakes"]["teilnehmende"].values())
+
+
+def test_mistakes_hit_rows_with_few_dependants(inbox):
+    root, summary = inbox
+    _assert_small_cascade(root, summary)
+    q = _quarantine(root)
+    assert q["tandems"][2] == 0 and q["kontakte"][2] <= 0.03 * q["kontakte"][0], q
+
+
+def test_mistakes_hit_rows_with_few_dependants_at_a_few_thousand_and_in_chunks(tmp_path, monkeypatch):
+    summary = write_demo_inbox(tmp_path / "a", teilnehmende=3000, seed=11, datenstand=D)
+    _assert_small_cascade(tmp_path / "a", summary)
+    monkeypatch.setattr(demo, "CHUNK", 40)
+    summary = write_demo_inbox(tmp_path / "b", teilnehmende=400, seed=5, datenstand=D)
+    _assert_small_cascade(tmp_path / "b", summary)
+
+
+def test_inject_prefers_rows_with_the_lowest_cost():
+    import numpy as np
+    import polars as pl
+
+    df = pl.DataFrame({"k": [f"K-{i}" for i in range(40)], "v": ["a"] * 40})
+    cost = np.arange(40)[::-1].copy()  # the last rows are the cheapest
+    counts: dict[str, int] = {}
+    out = demo._inject(df, np.random.default_rng(1), [
+        demo._Spec("duplicate_key", "dupkey", ["k"]),
+        demo._Spec("missing_required", "null", ["v"], on_added=True),
+        demo._Spec("unknown_code", "set", ["v"], ["x"]),
+    ], counts, True, cost=cost)
+    assert counts == {"duplicate_key": 1, "missing_required": 1, "unknown_code": 1}
+    assert out.height == 41
+    dup = out.filter(pl.col("k").is_duplicated())
+    assert set(dup["k"]) == {"K-39"} or set(dup["k"]) == {"K-38"}
+    # the missing value sits in the added row, not in a further row of the frame
+    assert dup["v"].null_count() == 1 and out["v"].null_count() == 1
+    assert set(out.filter(pl.col("v") == "x")["k"]) <= {"K-38", "K-39"}
