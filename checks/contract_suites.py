@@ -494,13 +494,21 @@ def contract_status(con, kind: ExportKind) -> VertragsStatus:
             if not ok:
                 status.befunde = _stored_failure_findings(kind, failed)
             return status
-    frame = con.sql(f"SELECT * EXCLUDE (datei_id, datenstand, zeile) FROM aktuell.{kind.name}").pl()
+    frame = _frame(con, f"SELECT * EXCLUDE (datei_id, datenstand, zeile) FROM aktuell.{kind.name}")
     res = validate_frame(kind, frame)
     _record(con, kind, datei_id, kontext, "warehouse", res, summe)
     return VertragsStatus(
         kind.name, datei, datenstand, res.erfolgreich, len(res.ergebnisse), failure_text(res) or None, zeilen,
         "warehouse (neu geprüft)", res.sekunden, failure_findings(res, kind, "im Warehouse"),
     )
+
+
+def _frame(con, sql: str) -> pl.DataFrame:
+    # execute(), not sql(): DuckDB 2.0 refuses con.sql() while an earlier execute() result on the
+    # same connection is still open (any fetchone() by whoever used the connection before).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "extra copy" notice
+        return pl.from_arrow(con.execute(sql).to_arrow_table())
 
 
 def _stored_failure_findings(kind: ExportKind, failed: str | None) -> pl.DataFrame:
