@@ -1,15 +1,18 @@
 """Every bad-input class of exports.md ("What bad input gets"), through the real nightly job.
 
-Two shared scenarios, each two runs on one data folder:
+One data folder, three runs of the real job (heute 01.03.2026):
 
-- file level: run 1 loads a good snapshot of every kind (Datenstand 10.01.2026); run 2 adds, per
-  class, a newer file that must be rejected as a whole. The older snapshots stay 'verwendet' and
-  their rows in ``aktuell.*`` are exactly those of run 1.
-- row level: run 1 loads the same good snapshot; run 2 adds a newer snapshot of every kind whose
-  bad rows must be quarantined (file, line, column, rule) while its other rows load. The older
-  snapshot's rows stay in ``staging.*`` unchanged (history), now 'ersetzt'.
+1. a good snapshot of every kind (Datenstand 10.01.2026);
+2. a newer snapshot of every kind (01.02.2026) with bad rows: each must be quarantined with file,
+   line, column and rule while the file's other rows load; the older snapshot's rows stay in
+   ``staging.*`` unchanged (history, now 'ersetzt');
+3. per file-level class, a still newer file (from 10.02.2026) that must be rejected as a whole:
+   the snapshots of run 2 stay 'verwendet', are not parsed again, and ``aktuell.*`` is exactly
+   what it was after run 2.
 
-A fake name (``FAKE``) is put into bad rows; it must appear in no finding and no DuckDB file.
+A fake name (``FAKE``) is put into bad rows and rejected files; it must appear in no finding and
+in no DuckDB file. A second, small data folder checks the file-level judgements that change from
+run to run (a Datenstand in the future, a VHS .csv arriving beside a loaded .xlsx).
 """
 
 from __future__ import annotations
@@ -75,35 +78,25 @@ def _findings(out: Path, rel: str, schwere: str | None = "FEHLER") -> list[tuple
 
 FILE_CASES = {
     # id: (relative path, expected words in the reason)
-    "nicht_dekodierbar": ("asyl/teilnehmende_2026-02-01.csv", ["nicht dekodierbar", "weder UTF-8 noch Windows-1252", "Zeile 7"]),
-    "nicht_dekodierbar_trotz_bom": ("asyl/teilnehmende_2026-02-03.csv", ["nicht dekodierbar", "Zeile 7"]),
-    "gemischte_kodierung": ("asyl/teilnehmende_2026-02-04.csv", ["nicht dekodierbar", "gemischte Kodierung"]),
-    "pflichtspalte_fehlt": ("asyl/mentorinnen_2026-02-01.csv", ["Pflichtspalte fehlt", "'Eintritt'"]),
-    "keine_datenzeilen": ("asyl/tandems_2026-02-01.csv", ["Keine Datenzeilen"]),
-    "leere_datei": ("asyl/tandems_2026-02-02.csv", ["leer"]),
+    "nicht_dekodierbar": ("asyl/teilnehmende_2026-02-10.csv", ["nicht dekodierbar", "weder UTF-8 noch Windows-1252", "Zeile 7"]),
+    "nicht_dekodierbar_trotz_bom": ("asyl/teilnehmende_2026-02-11.csv", ["nicht dekodierbar", "Zeile 7"]),
+    "gemischte_kodierung": ("asyl/teilnehmende_2026-02-12.csv", ["nicht dekodierbar", "gemischte Kodierung"]),
+    "pflichtspalte_fehlt": ("asyl/mentorinnen_2026-02-10.csv", ["Pflichtspalte fehlt", "'Eintritt'"]),
+    "keine_datenzeilen": ("asyl/tandems_2026-02-10.csv", ["Keine Datenzeilen"]),
+    "leere_datei": ("asyl/tandems_2026-02-11.csv", ["leer"]),
     "kein_datenstand": ("asyl/kontakte.csv", ["Kein Datenstand im Dateinamen"]),
     "ungueltiges_datum_im_namen": ("asyl/unternehmen_2026-02-30.csv", ["Kein gültiges Datum", "2026-02-30"]),
     "datenstand_nach_lauftag": ("jobcenter/massnahmen_2026-03-15.csv", ["nach dem Tag des Laufs", "15.03.2026"]),
-    "mehr_als_haelfte_quarantaene": ("jobcenter/integrationen_2026-02-01.csv", ["Mehr als 50%", "3 von 4"]),
-    "vhs_xlsx_und_csv_xlsx": ("vhs/kursteilnahmen_2026-02-01.xlsx", ["Mehrdeutig"]),
-    "vhs_xlsx_und_csv_csv": ("vhs/kursteilnahmen_2026-02-01.csv", ["Mehrdeutig"]),
-    "falscher_ordner": ("jobcenter/teilnehmende_2026-02-01.csv", ["gehört in den Ordner 'asyl/'"]),
+    "mehr_als_haelfte_quarantaene": ("jobcenter/integrationen_2026-02-10.csv", ["Mehr als 50%", "3 von 4"]),
+    "vhs_xlsx_und_csv_xlsx": ("vhs/kursteilnahmen_2026-02-10.xlsx", ["Mehrdeutig"]),
+    "vhs_xlsx_und_csv_csv": ("vhs/kursteilnahmen_2026-02-10.csv", ["Mehrdeutig"]),
+    "falscher_ordner": ("jobcenter/teilnehmende_2026-02-10.csv", ["gehört in den Ordner 'asyl/'"]),
     "unbekannte_art": ("asyl/notizen.docx", ["Unbekannte Exportart"]),
-    "registry_mehr_als_haelfte": ("asyl/teilnehmende_2026-02-02.csv", ["Mehr als 50%"]),
+    "registry_mehr_als_haelfte": ("asyl/teilnehmende_2026-02-13.csv", ["Mehr als 50%"]),
 }
 
 
-@pytest.fixture(scope="module")
-def file_level(tmp_path_factory):
-    root = tmp_path_factory.mktemp("file_level")
-    inbox = Inbox(root / "inbox")
-    out = root / "out"
-    write_standard(inbox, OLD, standard_rows(n=8))
-    s1 = run(inbox.root, out, HEUTE)
-    assert_staged(s1)
-    before = _snapshot(out)
-    files_before = dateien(out)
-
+def _write_bad_files(inbox: Inbox) -> None:
     extra = "TN-1099;X;Y;01.01.1990;m;Syrien;NE;ja;01.01.2025;;;;01.01.2025;;;\r\n"
     cp1252_tn = csv_bytes(headers("teilnehmende"), [person(i) for i in range(1, 5)], encoding="cp1252")
     inbox.raw(FILE_CASES["nicht_dekodierbar"][0], cp1252_tn + extra.encode() + b"\x81\x8d;" + FAKE.encode() + b"\r\n")
@@ -132,9 +125,37 @@ def file_level(tmp_path_factory):
         FILE_CASES["registry_mehr_als_haelfte"][0],
         [person(1), person(2, geschlecht="x", nachname=FAKE), person(3, eintritt="gestern", vorname=FAKE), person(4, geschlecht=None, nachname=FAKE)],
     )
-    s2 = run(inbox.root, out, HEUTE)
-    assert_staged(s2)
-    return out, before, files_before
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory):
+    """The three runs; returns the data folder and what the tests compare against."""
+    root = tmp_path_factory.mktemp("bad_input")
+    inbox = Inbox(root / "inbox")
+    out = root / "out"
+    write_standard(inbox, OLD, standard_rows(n=8))
+    assert_staged(run(inbox.root, out, HEUTE))
+    old_rows = {k: _staging_of(out, rel_name(k, OLD)) for k in KINDS}
+
+    rows, lines = _bad_rows()
+    write_standard(inbox, NEW, rows)
+    assert_staged(run(inbox.root, out, HEUTE))
+    after_rows = _snapshot(out)
+    files_after_rows = dateien(out)
+
+    _write_bad_files(inbox)
+    assert_staged(run(inbox.root, out, HEUTE))
+    return {"out": out, "old_rows": old_rows, "lines": lines, "after_rows": after_rows, "files_after_rows": files_after_rows}
+
+
+@pytest.fixture(scope="module")
+def file_level(chain):
+    return chain["out"], chain["after_rows"], chain["files_after_rows"]
+
+
+@pytest.fixture(scope="module")
+def row_level(chain):
+    return chain["out"], chain["old_rows"], chain["lines"]
 
 
 @pytest.mark.parametrize("case", list(FILE_CASES))
@@ -159,7 +180,7 @@ def test_older_snapshots_stay_in_use_and_unchanged(file_level):
     out, before, files_before = file_level
     d = dateien(out)
     for k in KINDS:
-        rel = rel_name(k, OLD)
+        rel = rel_name(k, NEW)
         assert d[rel]["status"] == "verwendet", rel
         # not parsed again: the rejected newer files change nothing about the older ones
         assert d[rel]["verarbeitet_am"] == files_before[rel]["verarbeitet_am"], rel
@@ -211,16 +232,8 @@ def _bad_registry() -> tuple[list[dict], dict[str, int]]:
     return rows, lines
 
 
-@pytest.fixture(scope="module")
-def row_level(tmp_path_factory):
-    root = tmp_path_factory.mktemp("row_level")
-    inbox = Inbox(root / "inbox")
-    out = root / "out"
-    good = standard_rows(n=8)
-    write_standard(inbox, OLD, good)
-    assert_staged(run(inbox.root, out, HEUTE))
-    old_rows = {k: _staging_of(out, rel_name(k, OLD)) for k in KINDS}
-
+def _bad_rows() -> tuple[dict[str, list[dict]], dict[str, dict[str, int]]]:
+    """The newer snapshot of every kind with its bad rows; kind -> case -> line."""
     rows = standard_rows(n=12)
     lines: dict[str, dict[str, int]] = {}
     rows["teilnehmende"], lines["teilnehmende"] = _bad_registry()
@@ -250,10 +263,7 @@ def row_level(tmp_path_factory):
     add("kursteilnahmen", "anwesenheit_text_zu_hoch", kursteilnahme(3, anwesenheit="120 %"))
     add("kursteilnahmen", "datum", kursteilnahme(4, kursbeginn="31.02.2025"))
     add("unternehmen", "pflichtwert", row_unternehmen_without_date())
-    write_standard(inbox, NEW, rows)
-    s2 = run(inbox.root, out, HEUTE)
-    assert_staged(s2)
-    return out, old_rows, lines, rows
+    return rows, lines
 
 
 def row_unternehmen_without_date() -> dict:
@@ -292,7 +302,7 @@ ROW_CASES = [
 
 @pytest.mark.parametrize("kind,name,spalte,regel", ROW_CASES, ids=[f"{k}-{n}" for k, n, _, _ in ROW_CASES])
 def test_row_quarantined_with_line_column_rule(row_level, kind, name, spalte, regel):
-    out, old_rows, lines, rows = row_level
+    out, old_rows, lines = row_level
     rel = rel_name(kind, NEW)
     zeile = lines[kind][name]
     found = [f for f in _findings(out, rel) if f[0] == zeile]
@@ -313,7 +323,7 @@ def test_row_quarantined_with_line_column_rule(row_level, kind, name, spalte, re
 
 def test_every_quarantined_row_has_exactly_the_expected_findings(row_level):
     """No bad row goes unreported, no good row is flagged."""
-    out, _, lines, _ = row_level
+    out, _, lines = row_level
     for kind, named in lines.items():
         rel = rel_name(kind, NEW)
         flagged = {f[0] for f in _findings(out, rel)}
@@ -322,7 +332,7 @@ def test_every_quarantined_row_has_exactly_the_expected_findings(row_level):
 
 
 def test_duplicated_key_quarantines_all_its_rows(row_level):
-    out, _, lines, _ = row_level
+    out, _, lines = row_level
     rel = rel_name("teilnehmende", NEW)
     l1, l2 = lines["teilnehmende"]["schluessel_doppelt_1"], lines["teilnehmende"]["schluessel_doppelt_2"]
     found = [f for f in _findings(out, rel) if f[2] == "schluessel_doppelt"]
@@ -333,7 +343,7 @@ def test_duplicated_key_quarantines_all_its_rows(row_level):
 
 
 def test_exact_duplicate_line_counts_once(row_level):
-    out, _, lines, _ = row_level
+    out, _, lines = row_level
     rel = rel_name("teilnehmende", NEW)
     z = lines["teilnehmende"]["dublette_original"]
     notes = [(b["zeile"], b["regel"], b["schwere"]) for b in befunde(out, rel) if b["regel"] == "dublette"]
@@ -349,7 +359,7 @@ def test_exact_duplicate_line_counts_once(row_level):
 def test_reference_to_quarantined_key_says_so(row_level):
     """A tandem whose mentor or participant is quarantined is quarantined too; the reason says the
     key is in quarantine in the other file, not that it is unknown."""
-    out, _, lines, _ = row_level
+    out, _, lines = row_level
     by_line = {b["zeile"]: b for b in befunde(out, rel_name("tandems", NEW)) if b["schwere"] == "FEHLER"}
     unknown = by_line[lines["tandems"]["verweis_unbekannt"]]
     q_mentor = by_line[lines["tandems"]["verweis_mentor_quarantaene"]]
@@ -363,8 +373,8 @@ def test_reference_to_quarantined_key_says_so(row_level):
     assert "unbekannt" in k[lines["kontakte"]["verweis_unbekannt"]]["grund"]
 
 
-def test_counts_add_up_for_every_file(row_level, file_level):
-    for out in (row_level[0], file_level[0]):
+def test_counts_add_up_for_every_file(chain):
+    for out in (chain["out"],):
         for rel, r in datenqualitaet(out).items():
             assert r["zeilen_gelesen"] == r["zeilen_geladen"] + r["zeilen_quarantaene"] + r["zeilen_ausgeschlossen"], rel
         for rel, d in dateien(out).items():
@@ -373,48 +383,69 @@ def test_counts_add_up_for_every_file(row_level, file_level):
 
 
 def test_fake_name_in_quarantined_rows_appears_nowhere(row_level):
-    out, _, _, _ = row_level
+    out, _, _ = row_level
     _assert_nowhere(out, FAKE)
 
 
 # --- file-level judgements that change between runs ---------------------------------------------
 
-def test_ambiguity_arising_later_rejects_the_loaded_file_too(inbox: Inbox, tmp_path):
+@pytest.fixture(scope="module")
+def judged_again(tmp_path_factory):
+    """Run A (01.03.): registry, VHS .xlsx of 01.02., a registry dated 05.03. (future).
+    Run B (01.03.): a VHS .csv of the same Datenstand arrives.
+    Run C (05.03.): the .csv is gone again, and the future registry's day has come."""
+    root = tmp_path_factory.mktemp("judged_again")
+    inbox = Inbox(root / "inbox")
+    out = root / "out"
     rows = standard_rows(n=4)
+    future = date(2026, 3, 5)
     write_standard(inbox, OLD, rows, kinds=["teilnehmende"])
+    write_standard(inbox, future, {"teilnehmende": rows["teilnehmende"][:3]})
     inbox.xlsx(rel_name("kursteilnahmen", NEW), rows["kursteilnahmen"])
-    out = tmp_path / "out"
+    states = {}
     assert_staged(run(inbox.root, out, HEUTE))
-    assert dateien(out)[rel_name("kursteilnahmen", NEW)]["status"] == "verwendet"
+    states["A"] = (dateien(out), count(out, "aktuell.kursteilnahmen"), count(out, "aktuell.teilnehmende"))
     inbox.csv(rel_name("kursteilnahmen", NEW, "csv"), rows["kursteilnahmen"])
     assert_staged(run(inbox.root, out, HEUTE))
-    d = dateien(out)
+    states["B"] = (dateien(out), count(out, "aktuell.kursteilnahmen"), count(out, "aktuell.teilnehmende"))
+    inbox.remove(rel_name("kursteilnahmen", NEW, "csv"))
+    assert_staged(run(inbox.root, out, future))
+    states["C"] = (dateien(out), count(out, "aktuell.kursteilnahmen"), count(out, "aktuell.teilnehmende"))
+    return out, future, states
+
+
+def test_vhs_csv_beside_a_loaded_xlsx_rejects_both(judged_again):
+    _, _, states = judged_again
+    d, n_vhs, _ = states["A"]
+    assert d[rel_name("kursteilnahmen", NEW)]["status"] == "verwendet" and n_vhs == 4
+    d, n_vhs, _ = states["B"]
     for ext in ("xlsx", "csv"):
         assert d[rel_name("kursteilnahmen", NEW, ext)]["status"] == "abgelehnt", ext
         assert "Mehrdeutig" in d[rel_name("kursteilnahmen", NEW, ext)]["grund"]
-    assert count(out, "aktuell.kursteilnahmen") == 0
-    # the partner removes the wrong one: the other is valid again
-    inbox.remove(rel_name("kursteilnahmen", NEW, "csv"))
-    assert_staged(run(inbox.root, out, HEUTE))
-    assert dateien(out)[rel_name("kursteilnahmen", NEW)]["status"] == "verwendet"
-    assert count(out, "aktuell.kursteilnahmen") == 4
+    assert n_vhs == 0
+    assert d[rel_name("kursteilnahmen", NEW)]["zeilen_geladen"] == 0
 
 
-def test_future_datenstand_is_accepted_once_the_day_has_come(inbox: Inbox, tmp_path):
-    rows = standard_rows(n=4)
-    write_standard(inbox, OLD, rows, kinds=["teilnehmende"])
-    future = date(2026, 3, 5)
-    write_standard(inbox, future, {"teilnehmende": rows["teilnehmende"][:3]})
-    out = tmp_path / "out"
-    assert_staged(run(inbox.root, out, HEUTE))
-    d = dateien(out)
-    assert d[rel_name("teilnehmende", future)]["status"] == "abgelehnt"
-    assert d[rel_name("teilnehmende", OLD)]["status"] == "verwendet"
-    assert_staged(run(inbox.root, out, date(2026, 3, 5)))
-    d = dateien(out)
+def test_removing_the_second_vhs_file_makes_the_first_valid_again(judged_again):
+    out, _, states = judged_again
+    d, n_vhs, _ = states["C"]
+    assert d[rel_name("kursteilnahmen", NEW)]["status"] == "verwendet" and d[rel_name("kursteilnahmen", NEW)]["grund"] is None
+    assert n_vhs == 3  # checked against the registry now in use, which lists participants 1-3 only
+    assert d[rel_name("kursteilnahmen", NEW)]["nicht_zugeordnet"] == 1
+    assert not [b for b in befunde(out, rel_name("kursteilnahmen", NEW)) if b["regel"] == "datei_abgelehnt"]
+
+
+def test_future_datenstand_is_accepted_once_the_day_has_come(judged_again):
+    out, future, states = judged_again
+    for run_name in ("A", "B"):
+        d, _, n_tn = states[run_name]
+        assert d[rel_name("teilnehmende", future)]["status"] == "abgelehnt"
+        assert "nach dem Tag des Laufs" in d[rel_name("teilnehmende", future)]["grund"]
+        assert d[rel_name("teilnehmende", OLD)]["status"] == "verwendet" and n_tn == 4
+    d, _, n_tn = states["C"]
     assert d[rel_name("teilnehmende", future)]["status"] == "verwendet", d[rel_name("teilnehmende", future)]["grund"]
     assert d[rel_name("teilnehmende", OLD)]["status"] == "ersetzt"
-    assert count(out, "aktuell.teilnehmende") == 3
+    assert n_tn == 3
     assert not [b for b in befunde(out, rel_name("teilnehmende", future)) if b["regel"] == "datei_abgelehnt"]
 
 

@@ -28,7 +28,9 @@ from sources.reading import LINE_COL, FileRejected
 
 # Outcomes of files other kinds refer to, per process: (datei_id, kontext) -> Outcome. Lets the
 # tandems step reuse the registry parsed by the registry step of the same run.
-_OUTCOMES: dict[tuple[str, str], Outcome] = {}
+# The run day is part of the key: consent is judged against it, so a process that runs on several
+# days (tests, a long-lived worker) must not reuse yesterday's gating after a Widerruf came due.
+_OUTCOMES: dict[tuple[str, str, date], Outcome] = {}
 REFERENCED_KINDS = {r.kind for k in ALL_KINDS for r in k.references}
 
 
@@ -215,7 +217,7 @@ def process_file(
     datenstand: date, kontext: str,
 ) -> Outcome | str:
     """Parse one archived file and resolve its references; a string is a file-level rejection."""
-    cached = _OUTCOMES.get((datei_id, kontext))
+    cached = _OUTCOMES.get((datei_id, kontext, settings.run_day))
     if cached is not None:
         return cached
     path = archived_path(settings.archive_dir, sha, ext)
@@ -247,7 +249,7 @@ def process_file(
 
         outcome = gate_outcome(con, kind, datei_id, kontext, outcome)
     if kind.name in REFERENCED_KINDS and not outcome.rejected:
-        _OUTCOMES[(datei_id, kontext)] = outcome
+        _OUTCOMES[(datei_id, kontext, settings.run_day)] = outcome
     return outcome
 
 
@@ -360,12 +362,20 @@ def purge_people(con, tn_ids: pl.Series) -> int:
     """Remove every row of people without (or with withdrawn) consent from all snapshots."""
     ids = pl.DataFrame({"tn_id": tn_ids.drop_nulls().unique()})
     con.register("_weg", ids)
+    # What leaves each file is booked as excluded for consent, so every file's balance
+    # (gelesen = geladen + quarantaene + ausgeschlossen) stays true for the older snapshots too.
+    con.execute("CREATE OR REPLACE TEMP TABLE _bereinigt (datei_id VARCHAR, n BIGINT)")
     removed = 0
-    removed += con.execute(
-        "DELETE FROM staging.kontakte WHERE tandem_id IN (SELECT tandem_id FROM staging.tandems WHERE tn_id IN (SELECT tn_id FROM _weg))"
-    ).fetchone()[0]
-    for table in ("teilnehmende", "tandems", "massnahmen", "integrationen", "kursteilnahmen"):
-        removed += con.execute(f"DELETE FROM staging.{table} WHERE tn_id IN (SELECT tn_id FROM _weg)").fetchone()[0]
+    targets = [("kontakte", "tandem_id IN (SELECT tandem_id FROM staging.tandems WHERE tn_id IN (SELECT tn_id FROM _weg))")]
+    targets += [(t, "tn_id IN (SELECT tn_id FROM _weg)") for t in ("teilnehmende", "tandems", "massnahmen", "integrationen", "kursteilnahmen")]
+    for table, where in targets:  # contacts first: they are found through the tandems
+        con.execute(f"INSERT INTO _bereinigt SELECT datei_id, count(*) FROM staging.{table} WHERE {where} GROUP BY datei_id")
+        removed += con.execute(f"DELETE FROM staging.{table} WHERE {where}").fetchone()[0]
+    con.execute(
+        """UPDATE meta.dateien d SET zeilen_geladen = d.zeilen_geladen - b.n,
+               zeilen_ausgeschlossen = d.zeilen_ausgeschlossen + b.n, ohne_einwilligung = d.ohne_einwilligung + b.n
+           FROM (SELECT datei_id, sum(n) AS n FROM _bereinigt GROUP BY datei_id) b WHERE d.datei_id = b.datei_id"""
+    )
     con.unregister("_weg")
     return removed
 
