@@ -1,0 +1,381 @@
+"""Operations: schedule, inbox sensor, history cleanup, instance config, reruns, retention, file modes.
+
+Real components throughout: a real temporary inbox and Dagster instance for the sensor, the real
+nightly job in-process for reruns and retention, the real deploy/dagster.yaml for the instance.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import time
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import duckdb
+import pytest
+
+from conftest import PIPELINE_ROOT, Inbox, kontakt, person, query, report_modules_ready, run, standard_rows, write_standard
+from pipelines.config import Settings
+from pipelines.jobs import NIGHTLY_JOB_NAME, WAREHOUSE_TAG, WAREHOUSE_TAG_VALUE, nightly_job
+from pipelines.resources import PhasenmonitorResource, RunLocked, acquire_run_lock, release_run_lock
+from pipelines.schedules import cleanup_job, nachtlauf_schedule, prune_run_history
+from pipelines.sensors import eingang_sensor, parse_cursor, scan_inbox
+
+HEUTE = date(2026, 11, 25)
+D1 = date(2026, 11, 1)
+D2 = date(2026, 11, 20)
+
+
+# --- schedule ------------------------------------------------------------------------------------
+
+def test_nightly_schedule_runs_nachtlauf_at_two_in_berlin():
+    assert nachtlauf_schedule.cron_schedule == "0 2 * * *"
+    assert nachtlauf_schedule.execution_timezone == "Europe/Berlin"
+    assert nachtlauf_schedule.job_name == NIGHTLY_JOB_NAME
+    assert nachtlauf_schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    with dg.instance_for_test() as instance:
+        tick = datetime(2026, 3, 29, 2, 0, tzinfo=ZoneInfo("Europe/Berlin"))  # night of the DST change
+        ctx = dg.build_schedule_context(instance=instance, scheduled_execution_time=tick)
+        data = nachtlauf_schedule.evaluate_tick(ctx)
+    assert len(data.run_requests) == 1
+    # the job's own tag puts every run into the warehouse queue (limit 1, deploy/dagster.yaml)
+    assert nightly_job.tags[WAREHOUSE_TAG] == WAREHOUSE_TAG_VALUE
+
+
+def test_definitions_contain_schedules_sensor_and_cleanup_job():
+    from pipelines.definitions import defs
+
+    repo = defs.get_repository_def()
+    assert {s.name for s in repo.schedule_defs} == {"nachtlauf_0200", "historie_bereinigen_0430"}
+    assert {s.name for s in repo.sensor_defs} == {"eingang_sensor"}
+    assert {"nachtlauf", "historie_bereinigen"} <= {j.name for j in repo.get_all_jobs()}
+
+
+# --- inbox sensor --------------------------------------------------------------------------------
+
+def _old(path: Path, seconds: float = 3600) -> None:
+    """Set a file's mtime into the past: it has settled (the sensor's Ruhezeit)."""
+    t = time.time() - seconds
+    os.utime(path, (t, t))
+
+
+def _tick(instance, resource, cursor: str | None):
+    with dg.build_sensor_context(instance=instance, cursor=cursor, resources={"phasenmonitor": resource}) as ctx:
+        return eingang_sensor.evaluate_tick(ctx)
+
+
+@pytest.fixture
+def sensor_env(tmp_path):
+    inbox = Inbox(tmp_path / "inbox")
+    inbox.root.mkdir()
+    settings = Settings(inbox=inbox.root, out=tmp_path / "out", eingang_ruhezeit_sekunden=30)
+    resource = PhasenmonitorResource(settings_json=settings.model_dump_json())
+    with dg.instance_for_test() as instance:
+        yield inbox, resource, instance
+
+
+def test_sensor_new_file_one_run_same_file_none_changed_file_one(sensor_env):
+    inbox, resource, instance = sensor_env
+    files = write_standard(inbox, D2, standard_rows(n=4), kinds=["teilnehmende", "mentorinnen"])
+    for rel in files.values():
+        _old(inbox.path(rel))
+
+    first = _tick(instance, resource, None)
+    assert len(first.run_requests) == 1
+    cursor = parse_cursor(first.cursor)
+    assert set(cursor) == set(files.values())
+    assert cursor[files["teilnehmende"]].sha256 == hashlib.sha256(inbox.path(files["teilnehmende"]).read_bytes()).hexdigest()
+
+    again = _tick(instance, resource, first.cursor)
+    assert again.run_requests == [] and again.skip_message
+
+    # the same evaluation repeated (cursor update lost) gives the same run_key: Dagster starts it once
+    assert _tick(instance, resource, None).run_requests[0].run_key == first.run_requests[0].run_key
+
+    # touched, same content: no run
+    p = inbox.path(files["mentorinnen"])
+    _old(p, 1800)
+    touched = _tick(instance, resource, again.cursor)
+    assert touched.run_requests == []
+
+    # changed content: one run, with a new run_key
+    inbox.csv(files["mentorinnen"], standard_rows(n=4, mentors=5)["mentorinnen"])
+    _old(p, 600)
+    changed = _tick(instance, resource, touched.cursor)
+    assert len(changed.run_requests) == 1
+    assert changed.run_requests[0].run_key != first.run_requests[0].run_key
+    assert changed.run_requests[0].tags["phasenmonitor/ausloeser"] == "eingang"
+    assert _tick(instance, resource, changed.cursor).run_requests == []
+
+
+def test_sensor_ignores_hidden_and_temp_files_and_waits_for_copies_to_settle(sensor_env):
+    inbox, resource, instance = sensor_env
+    (rel,) = write_standard(inbox, D2, standard_rows(n=3), kinds=["teilnehmende"]).values()
+    _old(inbox.path(rel))
+    base = _tick(instance, resource, None)
+    assert len(base.run_requests) == 1
+
+    for junk in (".DS_Store", "asyl/.~lock.teilnehmende_2026-11-21.csv#", ".tmp/x.csv",
+                 "asyl/teilnehmende_2026-11-21.csv.part", "asyl/teilnehmende_2026-11-21.csv.filepart",
+                 "vhs/~$kursteilnahmen_2026-11-21.xlsx", "asyl/kontakte_2026-11-21.tmp"):
+        _old(inbox.raw(junk, b"halb kopiert"))
+    assert _tick(instance, resource, base.cursor).run_requests == []
+
+    # a copy under way (younger than the Ruhezeit) is left for a later tick
+    fresh = inbox.csv("asyl/mentorinnen_2026-11-21.csv", standard_rows(n=3)["mentorinnen"])
+    waiting = _tick(instance, resource, base.cursor)
+    assert waiting.run_requests == [] and "Ruhezeit" in waiting.skip_message
+    assert "asyl/mentorinnen_2026-11-21.csv" not in parse_cursor(waiting.cursor)
+    _old(fresh)
+    settled = _tick(instance, resource, waiting.cursor)
+    assert len(settled.run_requests) == 1
+
+
+def test_sensor_hashes_only_files_whose_size_or_mtime_changed(tmp_path):
+    inbox = Inbox(tmp_path / "inbox")
+    files = write_standard(inbox, D2, standard_rows(n=3))
+    for rel in files.values():
+        _old(inbox.path(rel))
+    first = scan_inbox(inbox.root, {}, ruhezeit_s=0)
+    assert first.hashed == len(files) and len(first.changed) == len(files)
+    second = scan_inbox(inbox.root, first.seen, ruhezeit_s=0)
+    assert second.hashed == 0 and second.changed == []
+    _old(inbox.path(files["kontakte"]), 100)
+    third = scan_inbox(inbox.root, second.seen, ruhezeit_s=0)
+    assert third.hashed == 1 and third.changed == []
+
+
+def test_sensor_skips_when_inbox_is_missing(tmp_path):
+    settings = Settings(inbox=tmp_path / "fehlt", out=tmp_path / "out")
+    resource = PhasenmonitorResource(settings_json=settings.model_dump_json())
+    with dg.instance_for_test() as instance:
+        result = _tick(instance, resource, None)
+    assert result.run_requests == [] and "existiert nicht" in result.skip_message
+
+
+# --- Dagster history cleanup -----------------------------------------------------------------------
+
+@dg.op
+def _noop():
+    return 1
+
+
+@dg.job(name=NIGHTLY_JOB_NAME)
+def _nachtlauf_stand_in():
+    """A job named like the nightly one, so its runs count as nightly runs in the run storage."""
+    _noop()
+
+
+@dg.op
+def _fails():
+    raise RuntimeError("absichtlich")
+
+
+@dg.job(name="anderer_job")
+def _other_job():
+    _fails()
+
+
+def test_cleanup_deletes_old_finished_runs_keeps_newest_nightly_and_running(tmp_path):
+    with dg.instance_for_test() as instance:
+        ok_old = _nachtlauf_stand_in.execute_in_process(instance=instance).run_id
+        ok_new = _nachtlauf_stand_in.execute_in_process(instance=instance).run_id
+        failed = _other_job.execute_in_process(instance=instance, raise_on_error=False).run_id
+        running = instance.create_run_for_job(_nachtlauf_stand_in).run_id  # NOT_STARTED: unfinished
+        assert instance.all_logs(ok_old)
+
+        # nothing is old yet
+        settings = Settings(out=tmp_path / "out", dagster_historie_tage=30)
+        res = cleanup_job.execute_in_process(
+            instance=instance, resources={"phasenmonitor": PhasenmonitorResource(settings_json=settings.model_dump_json())}
+        )
+        assert res.success and res.output_for_node("dagster_historie_bereinigen") == 0
+        assert instance.get_run_by_id(ok_old) is not None
+
+        # 31 days later
+        later = datetime.now(timezone.utc) + timedelta(days=31)
+        result = prune_run_history(instance, 30, now=later)
+        assert ok_old in result.geloescht and failed in result.geloescht
+        assert result.behalten == ok_new
+        assert instance.get_run_by_id(ok_old) is None and instance.get_run_by_id(failed) is None
+        assert instance.all_logs(ok_old) == []
+        assert instance.get_run_by_id(ok_new) is not None  # newest successful nachtlauf
+        assert instance.get_run_by_id(running) is not None  # not finished
+        assert res.run_id in result.geloescht  # the cleanup run itself is history too
+
+
+# --- the instance configuration --------------------------------------------------------------------
+
+def test_deploy_instance_config_limits_warehouse_runs_to_one(tmp_path, monkeypatch):
+    (tmp_path / "dagster.yaml").write_bytes((PIPELINE_ROOT / "deploy" / "dagster.yaml").read_bytes())
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))  # the storage section reads it
+    instance = dg.DagsterInstance.from_config(str(tmp_path))
+    try:
+        queue = instance.get_concurrency_config().run_queue_config
+        assert queue.max_concurrent_runs == 1
+        assert {"key": WAREHOUSE_TAG, "value": WAREHOUSE_TAG_VALUE, "limit": 1} in queue.tag_concurrency_limits
+        assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
+        assert instance.run_monitoring_enabled and instance.run_monitoring_max_runtime_seconds > 0
+        assert not instance.telemetry_enabled
+        assert list(tmp_path.glob("history/runs.db"))  # SQLite run storage below DAGSTER_HOME
+    finally:
+        instance.dispose()
+
+
+def test_run_lock_refuses_a_second_writer(tmp_path):
+    """A run started by hand while another holds the data folder stops before touching anything."""
+    inbox = Inbox(tmp_path / "inbox")
+    write_standard(inbox, D2, standard_rows(n=3))
+    out = tmp_path / "out"
+    fd = acquire_run_lock(out)
+    try:
+        with pytest.raises(RunLocked):
+            acquire_run_lock(out)
+        summary = run(inbox.root, out, HEUTE)
+        assert not summary.success
+        assert not (out / "warehouse.duckdb").exists()
+    finally:
+        release_run_lock(fd)
+    fd = acquire_run_lock(out)  # released, and no stale lock is left behind
+    release_run_lock(fd)
+
+
+# --- incremental, idempotent reruns ----------------------------------------------------------------
+
+def _materializations(instance, run_id: str) -> dict[str, dict]:
+    out = {}
+    for rec in instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records:
+        mat = rec.event_log_entry.dagster_event.event_specific_data.materialization
+        out[mat.asset_key.to_user_string()] = {k: v.value for k, v in mat.metadata.items()}
+    return out
+
+
+VOLATILE = {"meta.dateien": ("gesehen_am", "verarbeitet_am", "mtime_ns")}
+
+
+WAREHOUSE_COMPARED = ("staging", "kennzahlen", "bericht", "meta.dateien", "meta.befunde")
+
+
+def _contents(db: Path, parts: tuple[str, ...]) -> dict[str, list]:
+    """Sorted rows of every table in the given schemas or named tables (``schema.table``)."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        tables = [
+            (s, t) for s, t in con.execute("SELECT schema_name, table_name FROM duckdb_tables() ORDER BY 1, 2").fetchall()
+            if s in parts or f"{s}.{t}" in parts
+        ]
+        out = {}
+        for s, t in tables:
+            name = f"{s}.{t}"
+            cols = [c for (c,) in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? ORDER BY column_index", [s, t]
+            ).fetchall() if c not in VOLATILE.get(name, ())]
+            sel = ", ".join(f'"{c}"' for c in cols)
+            out[name] = sorted(map(repr, con.execute(f'SELECT {sel} FROM {s}."{t}"').fetchall()))
+        return out
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def mixed_inbox(tmp_path) -> Path:
+    """Two registry snapshots, a withdrawn consent, a quarantined row, a rejected and an unknown file."""
+    inbox = Inbox(tmp_path / "inbox")
+    rows = standard_rows(n=8)
+    write_standard(inbox, D1, {"teilnehmende": rows["teilnehmende"][:6]}, kinds=["teilnehmende"])
+    rows["teilnehmende"][2] = person(3, widerruf=D1)
+    rows["kontakte"].append(kontakt(1, 5, datum="40.03.2025"))  # no such date: quarantined
+    write_standard(inbox, D2, rows)
+    inbox.raw("jobcenter/massnahmen_2026-13-01.csv", b"x")  # no valid Datenstand: rejected
+    inbox.raw("asyl/notizen.docx", b"nur eine Notiz")  # unknown kind: reported, ignored
+    return inbox.root
+
+
+def test_rerun_parses_nothing_and_publishes_identical_tables(mixed_inbox, tmp_path):
+    out = tmp_path / "out"
+    with dg.instance_for_test() as instance:
+        first = run(mixed_inbox, out, HEUTE, instance=instance)
+        assert first.success, first.failures
+        mats = _materializations(instance, first.run_id)
+        assert sum(v["dateien_verarbeitet"] for k, v in mats.items() if k.startswith("staging/")) == 9
+        status = {r["datei"]: r["status"] for r in query(out / "warehouse.duckdb", "SELECT datei, status FROM meta.dateien")}
+        assert status["asyl/teilnehmende_2026-11-01.csv"] == "ersetzt"
+        assert status["jobcenter/massnahmen_2026-13-01.csv"] == status["asyl/notizen.docx"] == "abgelehnt"
+        wh1 = _contents(out / "warehouse.duckdb", WAREHOUSE_COMPARED)
+        rep1 = _contents(out / "reporting.duckdb", ("kennzahlen", "bericht")) if report_modules_ready() else None
+
+        second = run(mixed_inbox, out, HEUTE, instance=instance)
+        assert second.success == first.success
+        mats = _materializations(instance, second.run_id)
+        assert mats["raw/eingang"]["neue_dateien"] == 0
+        assert mats["raw/eingang"]["gehashte_dateien"] == 0  # size and mtime unchanged: not even read
+        staging = {k: v for k, v in mats.items() if k.startswith("staging/")}
+        assert len(staging) == 8
+        assert all(v["dateien_verarbeitet"] == 0 for v in staging.values()), staging
+        assert _contents(out / "warehouse.duckdb", WAREHOUSE_COMPARED) == wh1
+        if rep1 is not None:
+            assert _contents(out / "reporting.duckdb", ("kennzahlen", "bericht")) == rep1
+
+
+# --- retention and file modes ----------------------------------------------------------------------
+
+def _archive(out: Path) -> dict[str, Path]:
+    return {p.name.split(".", 1)[0]: p for p in (out / "archiv").iterdir()}
+
+
+def _mode(p: Path) -> int:
+    return stat.S_IMODE(p.stat().st_mode)
+
+
+def test_retention_and_file_modes(tmp_path):
+    """Old archive copies are deleted, those of the snapshots in use kept; private files whatever the umask."""
+    inbox = Inbox(tmp_path / "inbox")
+    out = tmp_path / "out"
+    write_standard(inbox, D1, standard_rows(n=6), kinds=["teilnehmende"])
+    write_standard(inbox, D2, standard_rows(n=7))  # the D1 registry is 'ersetzt'
+    old_umask = os.umask(0o022)  # e.g. `dagster dev` started from a normal shell
+    try:
+        run(inbox.root, out, HEUTE)
+        assert _mode(out / "warehouse.duckdb") == 0o600
+        assert _mode(out / "archiv") == 0o700
+        assert _mode(out / ".phasenmonitor.lock") == 0o600
+        if (out / "reporting.duckdb").exists():
+            assert _mode(out / "reporting.duckdb") == 0o644  # the published file is meant to be read
+        assert os.umask(0o022) == 0o022  # the process umask is restored after the run
+
+        # while a connection writes, DuckDB's WAL holds the same microdata: private too
+        resource = PhasenmonitorResource(settings_json=Settings(inbox=inbox.root, out=out).model_dump_json())
+        with resource.warehouse() as con:
+            con.execute("CREATE TABLE meta.probe AS SELECT range AS i FROM range(1000)")
+            wal = out / "warehouse.duckdb.wal"
+            assert wal.exists() and _mode(wal) == 0o600
+            con.execute("DROP TABLE meta.probe")
+    finally:
+        os.umask(old_umask)
+
+    files = {r["datei"]: r for r in query(out / "warehouse.duckdb", "SELECT datei, inhalt_sha256, status FROM meta.dateien")}
+    alt = files["asyl/teilnehmende_2026-11-01.csv"]
+    assert alt["status"] == "ersetzt"
+    in_use = {r["inhalt_sha256"] for r in files.values() if r["status"] == "verwendet"}
+    assert len(in_use) == 8 and alt["inhalt_sha256"] not in in_use
+
+    # young copies stay, in use or not; every copy is private
+    archive = _archive(out)
+    assert set(archive) == in_use | {alt["inhalt_sha256"]}
+    assert all(_mode(p) == 0o600 for p in archive.values())
+
+    # 100 days later nothing new arrives: the retention period (90 days) has passed for every copy
+    past = time.time() - 100 * 86400
+    for p in archive.values():
+        os.utime(p, (past, past))
+    with dg.instance_for_test() as instance:
+        summary = run(inbox.root, out, HEUTE, instance=instance)
+        raw = _materializations(instance, summary.run_id)["raw/eingang"]
+    assert raw["archiv_geloescht"] == 1
+    # the copies of the snapshots in use stay: files referring to them are re-checked against them
+    assert set(_archive(out)) == in_use
+    assert {r["status"] for r in query(out / "warehouse.duckdb", "SELECT status FROM meta.dateien WHERE datei <> ?", [alt["datei"]])} == {"verwendet"}
