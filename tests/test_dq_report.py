@@ -1,0 +1,228 @@
+"""The coordinator's data-quality report (checks/dq_report.py) and kennzahlen.befunde: per file
+which line, which column, what is wrong and how to fix it, file status and row balance, the
+checks; no cell content, no pseudonym, anywhere the findings go (report, tables, Dagster)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import dq_support as dq
+from checks.consistency import PRUEFUNGEN
+from checks.dq_report import FALLBACK_HINT, FIX_HINTS, fix_hint
+from conftest import KEY, PIPELINE_ROOT
+from sources.kinds import ALL_KINDS
+
+STICHTAG = date(2026, 11, 18)  # oldest Datenstand of the required kinds in use (Jobcenter: D-2)
+
+
+def _report(lauf) -> str:
+    path = lauf.out / "bericht" / f"datenqualitaet_{STICHTAG.isoformat()}.html"
+    assert path.exists(), sorted(p.name for p in (lauf.out / "bericht").iterdir())
+    return path.read_text(encoding="utf-8")
+
+
+def _text(html_doc: str) -> str:
+    import html
+
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", html_doc)).split())
+
+
+def test_report_tells_the_coordinator_what_to_fix():
+    broken, written = dq.broken_run()
+    doc = _report(broken)
+    text = _text(doc)
+    assert "Nur für den internen Gebrauch" in text
+    assert "Alle blockierenden Prüfungen bestanden" in text
+    files = dq.query(broken.out / "warehouse.duckdb",
+                     "SELECT datei, status, grund, zeilen_gelesen, zeilen_geladen, zeilen_quarantaene, zeilen_ausgeschlossen FROM meta.dateien WHERE im_eingang")
+    for datei, status, grund, *_ in files:
+        assert datei in text and status in text
+        if grund:
+            assert grund in text
+    assert text.count("stimmt nicht") == 0 and text.count("stimmt") == len(files)  # every row balance adds up
+    # a rejected file: the whole-file reason and its fix
+    rel = written["teilnehmende"]
+    section = text[text.index(rel + " (Status"):]
+    assert "Pflichtspalte fehlt" in section and FIX_HINTS["datei_abgelehnt"] in section
+    # a file with quarantined rows: lines, column, reason, fix
+    rel = written["kontakte"]
+    section = text[text.index(rel + " (Status"):]
+    section = section[: section.index("Sachgebiet Asyl", 1) if "Sachgebiet Asyl" in section[1:] else None]
+    n_rows, gelesen = dq.query(
+        broken.out / "warehouse.duckdb",
+        "SELECT count(*), any_value(d.zeilen_gelesen) FROM kennzahlen.befunde b JOIN meta.dateien d USING (datei) "
+        "WHERE b.datei = ? AND b.spalte = 'Kontaktart' AND b.regel = 'code'",
+        [rel],
+    )[0]
+    assert n_rows >= gelesen - 2  # every row (an exact duplicate line is counted once)
+    assert f"{n_rows:,}".replace(",", ".") + " Zeilen: 2, 3, 4," in section
+    assert "Kontaktart" in section and "Codeliste" in section and FIX_HINTS["code"] in section
+    # every check, with its kind
+    for p in PRUEFUNGEN:
+        assert p.name in text
+    # self-contained: nothing loaded from elsewhere
+    assert "http://" not in doc and "https://" not in doc and "<script" not in doc
+
+
+def test_report_says_when_the_metrics_were_held_back():
+    blocked = dq.blocked_run()
+    text = _text(_report(blocked))
+    assert "Die Kennzahlen wurden in diesem Lauf nicht neu berechnet" in text
+    assert "vertrag_kontakte" in text and "verweise_asyl" in text
+    assert FIX_HINTS["vertrag"] in text and FIX_HINTS["pruefung_verweis"] in text
+
+
+def _rule_ids_in_code() -> set[str]:
+    """Rule ids the code can write into a finding (a static scan, so that a new rule needs a hint)."""
+    patterns = [
+        r'return [^\n]*?, "(\w+)", f?"',  # parsing._cell: return expr, "regel", "grund"
+        r'^\s+"(\w+)",\n\s+f?"',  # the same over several lines
+        r'_err\([^\n]*?"(\w+)", f?"',  # parsing: _err(cond, "regel", "grund")
+        r'pl\.lit\("(\w+)"\)\.alias\("regel"\)',
+        r'"regel": \[?"(\w+)"',
+        r'"(\w+)", (?:FEHLER|WARNUNG|HINWEIS)\b',  # _finding / _row_findings / failure findings
+    ]
+    ids: set[str] = set()
+    for rel in ("sources/parsing.py", "sources/linking.py", "assets/staging/load.py", "checks/consistency.py", "checks/contract_suites.py"):
+        src = (PIPELINE_ROOT / rel).read_text(encoding="utf-8")
+        for p in patterns:
+            ids |= set(re.findall(p, src, flags=re.M))
+    return ids
+
+
+def test_every_rule_has_a_fix_hint():
+    code_ids = _rule_ids_in_code()
+    assert {"pflichtwert", "datum", "code", "bereich", "verweis", "schluessel_doppelt", "zusatzspalte", "datei_abgelehnt",
+            "vertrag", "pruefung_verweis", "aktualitaet", "plausibel_dauer"} <= code_ids
+    seen = set()
+    for lauf in (dq.base_run(), dq.broken_run()[0], dq.blocked_run()):
+        seen |= {r[0] for r in dq.query(lauf.out / "warehouse.duckdb", "SELECT DISTINCT regel FROM kennzahlen.befunde")}
+    missing = sorted(r for r in code_ids | seen if fix_hint(r) == FALLBACK_HINT)
+    assert not missing, f"rules without a fix hint: {missing}"
+
+
+def test_befunde_table_is_documented_and_complete():
+    broken, _ = dq.broken_run()
+    pub = broken.out / "reporting.duckdb"
+    con = duckdb.connect(str(pub), read_only=True)
+    try:
+        cols = con.execute(
+            "SELECT column_name, data_type, comment FROM duckdb_columns() WHERE schema_name = 'kennzahlen' AND table_name = 'befunde' ORDER BY column_index"
+        ).fetchall()
+        table_comment = con.execute("SELECT comment FROM duckdb_tables() WHERE schema_name = 'kennzahlen' AND table_name = 'befunde'").fetchone()[0]
+        n = con.execute("SELECT count(*) FROM kennzahlen.befunde").fetchone()[0]
+    finally:
+        con.close()
+    assert [(c, t) for c, t, _ in cols] == [("quelle", "VARCHAR"), ("datei", "VARCHAR"), ("zeile", "BIGINT"), ("spalte", "VARCHAR"),
+                                            ("regel", "VARCHAR"), ("schwere", "VARCHAR"), ("grund", "VARCHAR")]
+    assert table_comment and all(c for _, _, c in cols)
+    n_meta = dq.query(broken.out / "warehouse.duckdb",
+                      "SELECT count(*) FROM meta.befunde b JOIN meta.dateien d USING (datei_id) WHERE d.im_eingang")[0][0]
+    assert n >= n_meta > 0
+
+
+def test_report_without_registry_is_named_after_the_run_day(tmp_path):
+    """No valid participant registry: no Stichtag, but the report (the reason why) is still written."""
+    from assets.metrics.datenqualitaet import build_befunde, build_datenqualitaet
+    from assets.staging.load import check_key, register_inbox, stage_kind
+    from assets.staging.schema import ensure_schema
+    from checks.consistency import evaluate_all, findings_of
+    from checks.dq_report import record_pruefungen, write_dq_report
+    from conftest import Inbox, headers, person
+    from sources.discovery import discover
+    from sources.pseudonym import Pseudonymizer
+
+    inbox = Inbox(tmp_path / "inbox")
+    inbox.csv("asyl/teilnehmende_2026-11-20.csv", [person(1)], header=[h for h in headers("teilnehmende") if h != "Eintritt"])
+    settings = dq.settings_for(inbox.root, tmp_path / "out")
+    settings.out.mkdir()
+    con = duckdb.connect(str(settings.warehouse_path))
+    try:
+        ensure_schema(con)
+        pseud = Pseudonymizer(KEY)
+        check_key(con, pseud)
+        register_inbox(con, settings, discover(settings.inbox, settings.run_day))
+        for k in ALL_KINDS:
+            stage_kind(con, settings, pseud, k)
+        build_datenqualitaet(con)
+        bewertungen = evaluate_all(con, settings)
+        record_pruefungen(con, bewertungen)
+        build_befunde(con, findings_of(bewertungen))
+        path = write_dq_report(con, settings, None)
+    finally:
+        con.close()
+    assert path.name == f"datenqualitaet_{dq.HEUTE.isoformat()}.html"
+    text = _text(path.read_text(encoding="utf-8"))
+    assert "kein Stichtag bestimmbar" in text and "Pflichtspalte fehlt" in text and "'Eintritt'" in text
+    assert FIX_HINTS["stand_fehlt"] in text
+
+
+# --- privacy ----------------------------------------------------------------------------------------
+
+def _identifiers(inbox: Path) -> tuple[set[str], set[str]]:
+    """(whole-word values: names, IDs, company names, birth dates) found in the partners' files."""
+    from sources.reading import read_table
+
+    personal = {"TN-Nr", "Nachname", "Vorname", "Geburtsdatum", "Mentor-Nr", "Tandem-Nr", "JC-Kundennummer", "VHS-Hörernummer",
+                "Kundennummer", "Hörernummer", "Arbeitgeber", "Unternehmen"}
+    values: set[str] = set()
+    for path in sorted(inbox.rglob("*")):
+        if path.suffix not in (".csv", ".xlsx"):
+            continue
+        frame, header, _ = read_table(path, path.suffix[1:])
+        for i, h in enumerate(header):
+            if h.strip() in personal:
+                col = frame.columns[i + 1] if frame.columns[0] == "_zeile" else frame.columns[i]
+                values |= {str(v).strip() for v in frame[col].drop_nulls().to_list() if len(str(v).strip()) >= 3}
+    return values, set()
+
+
+def _pseudonyms(db: Path) -> set[str]:
+    out: set[str] = set()
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        for k in ALL_KINDS:
+            for f, _, _ in k.stored_columns():
+                if f.endswith("_id"):
+                    out |= {r[0] for r in con.execute(f"SELECT DISTINCT {f} FROM staging.{k.name} WHERE {f} IS NOT NULL").fetchall()}
+    finally:
+        con.close()
+    return out
+
+
+def _dagster_texts(lauf) -> str:
+    from dagster._serdes import serialize_value
+
+    return "\n".join(serialize_value(e) for e in lauf.events)
+
+
+def test_no_cell_value_or_pseudonym_in_report_findings_or_dagster():
+    broken, _ = dq.broken_run()
+    blocked = dq.blocked_run()
+    values, _ = _identifiers(broken.inbox)
+    pseudonyms = _pseudonyms(broken.out / "warehouse.duckdb") | _pseudonyms(blocked.out / "warehouse.duckdb")
+    assert len(values) > 100 and len(pseudonyms) > 100
+    word = re.compile(r"(?<![\w-])(" + "|".join(re.escape(v) for v in sorted(values, key=len, reverse=True)) + r")(?![\w-])")
+    texts = {
+        "bericht (defekte Stände)": _report(broken),
+        "bericht (blockiert)": _report(blocked),
+    }
+    for lauf, tag in ((broken, "defekt"), (blocked, "blockiert")):
+        db = lauf.out / "warehouse.duckdb"
+        texts[f"kennzahlen.befunde ({tag})"] = "\n".join(" ".join(map(str, r)) for r in dq.query(db, "SELECT * FROM kennzahlen.befunde"))
+        texts[f"meta.pruefungen ({tag})"] = "\n".join(" ".join(map(str, r)) for r in dq.query(db, "SELECT * FROM meta.pruefungen"))
+        texts[f"meta.vertragspruefung ({tag})"] = "\n".join(" ".join(map(str, r)) for r in dq.query(db, "SELECT * FROM meta.vertragspruefung"))
+        texts[f"Dagster-Ereignisse ({tag})"] = _dagster_texts(lauf)
+    leaks = {}
+    for where, text in texts.items():
+        found = set(word.findall(text)) | {p for p in pseudonyms if p in text}
+        if found:
+            leaks[where] = sorted(found)[:5]
+    assert not leaks, leaks
