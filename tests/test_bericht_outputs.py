@@ -583,10 +583,11 @@ def test_attack_has_teeth_without_secondary_suppression(tmp_path):
 # --- the files -----------------------------------------------------------------------------
 
 
-@pytest.fixture()
-def bericht_dateien(tmp_path: Path):
+@pytest.fixture(scope="module")
+def bericht_dateien(tmp_path_factory):
     from assets.report.files import write_bericht_files
 
+    tmp_path = tmp_path_factory.mktemp("bericht")
     path = kennzahlen_db(tmp_path / "warehouse.duckdb")
     con = duckdb.connect(str(path))
     settings = Settings(out=tmp_path)

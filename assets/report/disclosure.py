@@ -18,10 +18,13 @@ the same decisions:
    *relations* between them (``sum(coef * cell) == constant``): row and column totals, "davon"
    breakdowns, the same figure in two tables, stock-flow identities.
 2. Counts of 1 or 2 are suppressed (primary); dependent cells follow their basis.
-3. An *attacker* (``angriff``) computes what can be worked out from the printed numbers: exact
-   Gaussian elimination over the rationals (a cell is determined if it is a linear combination of
-   the relations' right-hand sides) plus interval propagation that uses what the attacker knows
-   about a ``*``: it is a whole number of at least 1 (0 would be printed as ``–``).
+3. An *attacker* computes what can be worked out from the printed numbers: exact Gaussian
+   elimination over the rationals (a cell is determined if it is a linear combination of the
+   relations' right-hand sides) plus interval propagation that uses what the attacker knows about
+   a ``*``: it is a whole number of at least 1 (0 would be printed as ``–``) (``angriff``, fast);
+   then, for every protected count it left open, a complete integer search for another solution
+   of all count relations with that cell changed (``ganzzahlig_bestimmt``): if there is none,
+   the cell is determined.
 4. While the attacker can determine any suppressed cell, or a hidden remainder of 1 or 2, the
    next smallest printed non-zero cell of a relation that exposes it is suppressed as well (the
    BA's "next smallest" rule), and the attack is repeated. Every iteration suppresses one more
@@ -287,38 +290,62 @@ def angriff(
     lo = [Fraction(1) if (zellen[r].sichtbar and zellen[r].art is Art.ANZAHL) else Fraction(0) for r in order]
     hi: list[Fraction | None] = [None] * n
     constraints = reduced + rref_rows
-    for _ in range(60):
+    def term(ai: Fraction, i: int) -> tuple[Fraction | None, Fraction | None]:
+        """(min, max) of a_i x_i over the bounds; None = unbounded (x_i has no upper bound)."""
+        top = None if hi[i] is None else ai * hi[i]
+        return (ai * lo[i], top) if ai > 0 else (top, ai * lo[i])
+
+    for _ in range(200):
         changed = False
         for koeff, rhs in constraints:
-            for j, aj in koeff.items():
-                # aj * x_j = rhs - sum(ai * x_i)
-                rest_lo: Fraction | None = rhs
-                rest_hi: Fraction | None = rhs
-                for i, ai in koeff.items():
-                    if i == j:
-                        continue
-                    # subtract ai * x_i with x_i in [lo_i, hi_i]
-                    if ai > 0:
-                        rest_hi = None if rest_hi is None else rest_hi - ai * lo[i]
-                        rest_lo = None if (rest_lo is None or hi[i] is None) else rest_lo - ai * hi[i]
-                    else:
-                        rest_lo = None if rest_lo is None else rest_lo - ai * lo[i]
-                        rest_hi = None if (rest_hi is None or hi[i] is None) else rest_hi - ai * hi[i]
-                if aj > 0:
-                    new_lo = None if rest_lo is None else rest_lo / aj
-                    new_hi = None if rest_hi is None else rest_hi / aj
+            # sum of the finite parts and number of unbounded terms, for min and for max
+            fmin = fmax = Fraction(0)
+            nmin = nmax = 0
+            terms = {i: term(ai, i) for i, ai in koeff.items()}
+            for tmin, tmax in terms.values():
+                if tmin is None:
+                    nmin += 1
                 else:
-                    new_lo = None if rest_hi is None else rest_hi / aj
-                    new_hi = None if rest_lo is None else rest_lo / aj
+                    fmin += tmin
+                if tmax is None:
+                    nmax += 1
+                else:
+                    fmax += tmax
+            for j, aj in koeff.items():
+                tmin, tmax = terms[j]
+                # the others' sum: min and max (None if unbounded)
+                o_min = (fmin - tmin) if tmin is not None and nmin == 0 else (fmin if tmin is None and nmin == 1 else None)
+                o_max = (fmax - tmax) if tmax is not None and nmax == 0 else (fmax if tmax is None and nmax == 1 else None)
+                t_lo = None if o_max is None else rhs - o_max  # a_j x_j >= t_lo
+                t_hi = None if o_min is None else rhs - o_min  # a_j x_j <= t_hi
+                if aj > 0:
+                    new_lo = None if t_lo is None else t_lo / aj
+                    new_hi = None if t_hi is None else t_hi / aj
+                else:
+                    new_lo = None if t_hi is None else t_hi / aj
+                    new_hi = None if t_lo is None else t_lo / aj
                 if ganz[j]:
                     new_lo = None if new_lo is None else Fraction(math.ceil(new_lo))
                     new_hi = None if new_hi is None else Fraction(math.floor(new_hi))
+                moved = False
                 if new_lo is not None and new_lo > lo[j]:
                     lo[j] = new_lo
-                    changed = True
+                    moved = True
                 if new_hi is not None and (hi[j] is None or new_hi < hi[j]):
                     hi[j] = new_hi
+                    moved = True
+                if moved:
                     changed = True
+                    # keep the sums current: take the old term out, put the new one in
+                    nmin -= tmin is None
+                    nmax -= tmax is None
+                    fmin -= tmin or 0
+                    fmax -= tmax or 0
+                    terms[j] = tmin, tmax = term(aj, j)
+                    nmin += tmin is None
+                    nmax += tmax is None
+                    fmin += tmin or 0
+                    fmax += tmax or 0
         if not changed:
             break
     intervalle: dict[Ref, tuple[float, float]] = {}
@@ -328,6 +355,169 @@ def angriff(
         if hi[i] is not None and lo[i] == hi[i]:
             bestimmt.add(r)
     return Angriffsergebnis(intervalle, bestimmt)
+
+
+# --- complete integer audit of the counts ------------------------------------------------------
+
+# Search budget per cell. If it runs out the cell is treated as determined: that can only
+# suppress more, never less.
+_KNOTEN = 20_000
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -((-a) // b)
+
+
+def _propagieren(rels: list[tuple[dict[int, int], int]], lo: list[int], hi: list[int]) -> bool:
+    """Narrow integer bounds until nothing changes; False if infeasible."""
+    changed = True
+    while changed:
+        changed = False
+        for koeff, rhs in rels:
+            # range of sum(a_i x_i) over the current bounds, then each term's share removed
+            smin = smax = 0
+            for i, ai in koeff.items():
+                if ai > 0:
+                    smin += ai * lo[i]
+                    smax += ai * hi[i]
+                else:
+                    smin += ai * hi[i]
+                    smax += ai * lo[i]
+            if smin > rhs or smax < rhs:
+                return False
+            for j, aj in koeff.items():
+                own_min, own_max = (aj * lo[j], aj * hi[j]) if aj > 0 else (aj * hi[j], aj * lo[j])
+                rlo = rhs - (smax - own_max)  # a_j x_j >= rlo
+                rhi = rhs - (smin - own_min)  # a_j x_j <= rhi
+                if aj > 0:
+                    nlo, nhi = _ceil_div(rlo, aj), rhi // aj
+                else:
+                    nlo, nhi = _ceil_div(rhi, aj), rlo // aj
+                if nlo > lo[j] or nhi < hi[j]:
+                    lo[j], hi[j] = max(lo[j], nlo), min(hi[j], nhi)
+                    if lo[j] > hi[j]:
+                        return False
+                    changed = True
+                    # keep the sums current
+                    smin += (aj * lo[j] if aj > 0 else aj * hi[j]) - own_min
+                    smax += (aj * hi[j] if aj > 0 else aj * lo[j]) - own_max
+    return True
+
+
+def _nah_zuerst(mitte: int, lo: int, hi: int):
+    """lo..hi, the values nearest ``mitte`` first (the other cells usually keep their true values
+    in an alternative solution)."""
+    mitte = min(max(mitte, lo), hi)
+    yield mitte
+    for d in range(1, hi - lo + 1):
+        if mitte + d <= hi:
+            yield mitte + d
+        if mitte - d >= lo:
+            yield mitte - d
+        if mitte + d > hi and mitte - d < lo:
+            return
+
+
+def _loesung_gefunden(rels, lo: list[int], hi: list[int], wahr: list[int], budget: list[int]) -> bool | None:
+    """Depth-first search for any integer point in the bounds satisfying ``rels``.
+    True: found; False: none exists; None: budget exhausted."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        return None
+    if not _propagieren(rels, lo, hi):
+        return False
+    offen = [i for i in range(len(lo)) if lo[i] < hi[i]]
+    if not offen:
+        return all(sum(a * lo[i] for i, a in k.items()) == r for k, r in rels)
+    j = min(offen, key=lambda i: hi[i] - lo[i])
+    unsicher = False
+    for v in _nah_zuerst(wahr[j], lo[j], hi[j]):
+        l2, h2 = lo[:], hi[:]
+        l2[j] = h2[j] = v
+        r = _loesung_gefunden(rels, l2, h2, wahr, budget)
+        if r:
+            return True
+        if r is None:
+            unsicher = True
+            break
+    return None if unsicher else False
+
+
+def ganzzahlig_bestimmt(
+    zellen: Mapping[Ref, Zelle], beziehungen: Iterable[Beziehung], unbekannt: Iterable[Ref], pruefen: Iterable[Ref]
+) -> set[Ref]:
+    """Which of the count cells ``pruefen`` does every integer solution of the count relations
+    give the same value? (Complete for counts: finds what elimination and per-relation bounds
+    miss, e.g. two totals whose difference leaves two '*' summing to 2.)
+
+    For each cell, an alternative solution is searched with the cell's value changed; the
+    true values are a solution, so the search starts from them.
+    """
+    unbekannt = set(unbekannt)
+    order = sorted(r for r in unbekannt if zellen[r].art is Art.ANZAHL)
+    idx = {r: i for i, r in enumerate(order)}
+    rels: list[tuple[dict[int, int], int]] = []
+    for b in beziehungen:
+        if any(zellen[r].art is not Art.ANZAHL for r in b.refs):
+            continue
+        koeff: dict[int, int] = defaultdict(int)
+        rhs = int(round(b.konstante))
+        for r, k in b.terme:
+            if r in idx:
+                koeff[idx[r]] += k
+            else:
+                rhs -= k * int(round(zellen[r].wert or 0))
+        koeff = {i: k for i, k in koeff.items() if k}
+        if koeff:
+            rels.append((koeff, rhs))
+    wahr = [int(round(zellen[r].wert or 0)) for r in order]
+    lo = [1 if zellen[r].sichtbar else 0 for r in order]
+    # No '*' can exceed the largest printed count of the report by much; a cap only narrows the
+    # search (more suppression at worst), it never hides a disclosure.
+    cap = 10 * max([int(round(z.wert or 0)) for z in zellen.values() if z.art is Art.ANZAHL] + [1]) + 10
+    hi = [cap] * len(order)
+    rels_of: dict[int, list[int]] = defaultdict(list)
+    for n, (k, _) in enumerate(rels):
+        for i in k:
+            rels_of[i].append(n)
+    out: set[Ref] = set()
+    for r in pruefen:
+        if r not in idx:
+            continue
+        j = idx[r]
+        if not rels_of[j]:
+            continue  # in no count relation: nothing to derive it from
+        # Only the relations connected to the cell through unknown cells matter: everything
+        # else can keep its true values.
+        komp_rels, gesehen, front = set(), {j}, [j]
+        while front:
+            nxt = []
+            for i in front:
+                for n in rels_of[i]:
+                    if n not in komp_rels:
+                        komp_rels.add(n)
+                        nxt.extend(x for x in rels[n][0] if x not in gesehen)
+                        gesehen.update(rels[n][0])
+            front = nxt
+        sub = [rels[n] for n in sorted(komp_rels)]
+        gefunden = False
+        for seite in ("unten", "oben"):
+            l2, h2 = lo[:], hi[:]
+            for i in range(len(order)):
+                if i not in gesehen:
+                    l2[i] = h2[i] = wahr[i]
+            if seite == "unten":
+                h2[j] = wahr[j] - 1
+            else:
+                l2[j] = wahr[j] + 1
+            if l2[j] > h2[j]:
+                continue
+            if _loesung_gefunden(sub, l2, h2, wahr, [_KNOTEN]):
+                gefunden = True
+                break
+        if not gefunden:
+            out.add(r)
+    return out
 
 
 # --- suppression -------------------------------------------------------------------------------
@@ -385,8 +575,7 @@ def sperren(
         abhaengige_sperren()
         unbekannt = set(gesperrt) | verdeckt
         schutz = set(gesperrt) | {r for r in verdeckt if ist_schutzbeduerftig(zellen[r])}
-        ergebnis = angriff(zellen, gueltig, unbekannt)
-        offen = sorted(ergebnis.bestimmt & schutz, key=lambda r: reihenfolge[r])
+        offen = sorted(_bestimmt(zellen, gueltig, unbekannt, schutz), key=lambda r: reihenfolge[r])
         if not offen:
             return Sperrung(gesperrt, gueltig)
         ziel = offen[0]
@@ -395,6 +584,14 @@ def sperren(
             raise GeheimhaltungsFehler(f"Zelle {ziel} lässt sich nicht schützen")
         gesperrt[wahl] = "sekundär"
     raise GeheimhaltungsFehler("Sperrung konvergiert nicht")  # unreachable: one cell per round
+
+
+def _bestimmt(zellen, beziehungen, unbekannt: set[Ref], schutz: set[Ref]) -> set[Ref]:
+    """Protected cells a reader can work out: fast attack first, then the complete integer
+    search for the protected counts it left open."""
+    schnell = angriff(zellen, beziehungen, unbekannt).bestimmt & schutz
+    rest = {r for r in schutz - schnell if zellen[r].art is Art.ANZAHL}
+    return schnell | (ganzzahlig_bestimmt(zellen, beziehungen, unbekannt, rest) if rest else set())
 
 
 def _waehle(ziel, gueltig, rel_of, unbekannt, kandidaten, zellen, schutz, reihenfolge) -> Ref | None:
@@ -424,8 +621,7 @@ def _waehle(ziel, gueltig, rel_of, unbekannt, kandidaten, zellen, schutz, reihen
             geprueft.add(k)
             if erster is None:
                 erster = k
-            probe = angriff(zellen, gueltig, unbekannt | {k})
-            if ziel not in probe.bestimmt:
+            if ziel not in _bestimmt(zellen, gueltig, unbekannt | {k}, {ziel}):
                 return k
         gesehen.update(nxt)
         front = list(dict.fromkeys(nxt))
@@ -624,9 +820,8 @@ class Bericht:
     def pruefen(self) -> None:
         """Re-run the attacker on the final state; raise if anything protected is derivable."""
         verdeckt = {r for r, z in self.zellen.items() if not z.sichtbar}
-        ergebnis = angriff(self.zellen, self.beziehungen, set(self.gesperrt) | verdeckt)
         schutz = set(self.gesperrt) | {r for r in verdeckt if ist_schutzbeduerftig(self.zellen[r])}
-        offen = ergebnis.bestimmt & schutz
+        offen = _bestimmt(self.zellen, self.beziehungen, set(self.gesperrt) | verdeckt, schutz)
         if offen:
             raise GeheimhaltungsFehler(f"ableitbar: {sorted(offen)}")
         for r, z in self.zellen.items():

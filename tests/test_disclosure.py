@@ -1,0 +1,262 @@
+"""The disclosure module: BA confidentiality rules, German formatting, and an attack on the result.
+
+The attacker here is independent of the module's own: a mixed-integer programme (scipy) that
+computes, for every '*', the smallest and largest value consistent with everything printed and
+every relation a reader knows. A cell is disclosed when both coincide.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from assets.report.disclosure import (
+    BA_FUSSNOTE,
+    GESPERRT,
+    NICHT_SINNVOLL,
+    NICHTS,
+    Art,
+    Beziehung,
+    Geheimhaltung,
+    Zelle,
+    angriff,
+    format_anzahl,
+    format_betrag,
+    format_quote,
+    parse_de,
+    sperren,
+    zahl_de,
+)
+
+# --- formatting --------------------------------------------------------------------------------
+
+
+def test_german_numbers():
+    assert zahl_de(1234.5, 1) == "1.234,5"
+    assert zahl_de(1234567) == "1.234.567"
+    assert zahl_de(2.5) == "3"  # kaufmännisch gerundet, not banker's rounding
+    assert zahl_de(0.125, 2) == "0,13"
+    assert zahl_de(-1234.25, 1) == "-1.234,3"
+    assert format_anzahl(0) == NICHTS == "–"
+    assert format_anzahl(1234) == "1.234"
+    assert format_betrag(0.0) == "–"
+    assert format_betrag(0.3) == "0"  # more than nothing, less than half a unit
+    assert format_betrag(1943.25) == "1.943"
+    assert format_quote(8 / 17) == "47,1 %"
+    assert format_quote(None) == NICHT_SINNVOLL
+
+
+@given(st.floats(min_value=0, max_value=1e7, allow_nan=False), st.integers(min_value=0, max_value=2))
+def test_parse_is_inverse_of_format(v, d):
+    text = zahl_de(v, d)
+    assert abs(parse_de(text) - v) <= 0.5 * 10**-d + 1e-9 * v
+
+
+def test_parse_never_turns_a_sign_into_a_number():
+    assert parse_de(GESPERRT) is None
+    assert parse_de(NICHT_SINNVOLL) is None
+    assert parse_de(NICHTS) == 0.0
+    assert parse_de("47,1 %") == pytest.approx(0.471)
+
+
+def test_ba_footnote_wording():
+    assert "statistischen Geheimhaltung" in BA_FUSSNOTE
+    assert "Zahlenwerte von 1 oder 2" in BA_FUSSNOTE
+    assert "rechnerisch" in BA_FUSSNOTE and "(*)" in BA_FUSSNOTE
+
+
+# --- the rules ---------------------------------------------------------------------------------
+
+
+def _tabelle(rows: dict[str, list[int]], cols: list[str]) -> pl.DataFrame:
+    return pl.DataFrame({"zeile": list(rows), **{c: [float(v[i]) for v in rows.values()] for i, c in enumerate(cols)}})
+
+
+def test_primary_and_zero():
+    g = Geheimhaltung()
+    g.tabelle("t", _tabelle({"a": [0, 1, 2, 3]}, ["w", "x", "y", "z"]), "zeile", {c: Art.ANZAHL for c in "wxyz"})
+    b = g.anwenden()
+    assert b.tabellen["t"].row(0) == ("a", "–", "*", "*", "3")
+    assert b.gesperrt == {("t", "a", "x"): "primär", ("t", "a", "y"): "primär"}
+
+
+def test_row_total_with_one_primary_suppresses_the_next_smallest():
+    g = Geheimhaltung()
+    g.tabelle("t", _tabelle({"a": [1, 5, 9, 15]}, ["x", "y", "z", "summe"]), "zeile", {c: Art.ANZAHL for c in ["x", "y", "z", "summe"]})
+    g.zeilensummen("t", "summe", ["x", "y", "z"])
+    b = g.anwenden()
+    assert b.tabellen["t"].row(0) == ("a", "*", "*", "9", "15")  # 5 is the next smallest
+    assert b.gesperrt[("t", "a", "y")] == "sekundär"
+
+
+def test_zeros_are_never_used_to_protect():
+    g = Geheimhaltung()
+    g.tabelle("t", _tabelle({"a": [1, 0, 7, 8]}, ["x", "y", "z", "summe"]), "zeile", {c: Art.ANZAHL for c in ["x", "y", "z", "summe"]})
+    g.zeilensummen("t", "summe", ["x", "y", "z"])
+    b = g.anwenden()
+    assert b.tabellen["t"].row(0) == ("a", "*", "–", "*", "8")
+
+
+def test_two_small_cells_summing_to_two_are_not_enough():
+    """1 + 1 = 2 with both '*' and the total printed: both must be 1 (a '*' is at least 1)."""
+    g = Geheimhaltung()
+    g.tabelle("t", _tabelle({"a": [1, 1, 6, 8]}, ["x", "y", "z", "summe"]), "zeile", {c: Art.ANZAHL for c in ["x", "y", "z", "summe"]})
+    g.zeilensummen("t", "summe", ["x", "y", "z"])
+    b = g.anwenden()
+    assert b.text(("t", "a", "z")) == GESPERRT
+    b.pruefen()
+
+
+def test_same_figure_in_two_tables_is_suppressed_in_both():
+    g = Geheimhaltung()
+    g.tabelle("detail", _tabelle({"2024": [1, 6], "2025": [4, 5], "Insgesamt": [5, 11]}, ["svb", "aus"]), "zeile", {"svb": Art.ANZAHL, "aus": Art.ANZAHL})
+    g.spaltensummen("detail", "Insgesamt", ["svb", "aus"])
+    g.tabelle("ueberblick", pl.DataFrame({"k": ["SVB 2025", "SVB gesamt"], "wert": [4.0, 5.0]}), "k", {"wert": Art.ANZAHL})
+    g.gleich(("ueberblick", "SVB 2025", "wert"), ("detail", "2025", "svb"))
+    g.gleich(("ueberblick", "SVB gesamt", "wert"), ("detail", "Insgesamt", "svb"))
+    b = g.anwenden()
+    b.pruefen()
+    # 2025/svb protects 2024/svb in its column; the overview's copy of it must follow
+    assert b.text(("detail", "2025", "svb")) == b.text(("ueberblick", "SVB 2025", "wert"))
+    assert b.text(("detail", "Insgesamt", "svb")) == b.text(("ueberblick", "SVB gesamt", "wert"))
+    assert GESPERRT in (b.text(("detail", "2025", "svb")), b.text(("detail", "Insgesamt", "svb")))
+
+
+def test_davon_remainder_of_one_is_protected():
+    """20 registered, 19 active: the 1 inactive mentor follows from two printed numbers."""
+    g = Geheimhaltung()
+    g.tabelle("m", pl.DataFrame({"k": ["registriert", "aktiv"], "wert": [20.0, 19.0]}), "k", {"wert": Art.ANZAHL})
+    g.davon(("m", "registriert", "wert"), [("m", "aktiv", "wert")], "inaktiv")
+    b = g.anwenden()
+    assert b.tabellen["m"]["wert"].to_list() == ["20", "*"]
+    b.pruefen()
+
+
+def test_rates_medians_and_amounts_follow_their_count():
+    g = Geheimhaltung()
+    df = pl.DataFrame({"k": ["a", "b"], "n": [2.0, 10.0], "treffer": [1.0, 6.0], "quote": [0.5, 0.6], "stunden": [3.5, 20.0]})
+    g.tabelle("t", df, "k", {"n": Art.ANZAHL, "treffer": Art.ANZAHL, "quote": Art.QUOTE, "stunden": Art.BETRAG}, {"quote": 1, "stunden": 0})
+    g.quote("t", "quote", "treffer", "n")
+    g.zeilen_abhaengig("t", ["stunden"], "n")
+    b = g.anwenden()
+    assert b.tabellen["t"].row(0) == ("a", "*", "*", "*", "*")
+    assert b.tabellen["t"].row(1) == ("b", "10", "6", "60,0 %", "20")
+
+
+def test_amount_suppressed_with_its_count_is_protected_in_its_column():
+    g = Geheimhaltung()
+    df = pl.DataFrame({"q": ["Q1", "Q2", "Q3", "Summe"], "kontakte": [2.0, 30.0, 40.0, 72.0], "stunden": [1.5, 40.0, 50.0, 91.5]})
+    g.tabelle("m", df, "q", {"kontakte": Art.ANZAHL, "stunden": Art.BETRAG}, {"stunden": 0})
+    g.spaltensummen("m", "Summe", ["kontakte", "stunden"])
+    g.zeilen_abhaengig("m", ["stunden"], "kontakte")
+    b = g.anwenden()
+    b.pruefen()
+    col = b.tabellen["m"]["stunden"].to_list()
+    assert col[0] == GESPERRT and col.count(GESPERRT) >= 2
+
+
+def test_relation_that_does_not_hold_is_ignored():
+    g = Geheimhaltung()
+    g.tabelle("t", pl.DataFrame({"k": ["a", "b", "summe"], "w": [1.0, 10.0, 12.0]}), "k", {"w": Art.ANZAHL})
+    g.summe(("t", "summe", "w"), [("t", "a", "w"), ("t", "b", "w")])  # 1 + 10 != 12: not a real total
+    b = g.anwenden()
+    assert b.tabellen["t"]["w"].to_list() == ["*", "10", "12"]
+
+
+def test_fixed_cells_are_never_suppressed():
+    g = Geheimhaltung()
+    df = pl.DataFrame({"k": ["budget", "ausgezahlt", "rest"], "w": [10000.0, 30.0, 9970.0], "n": [None, 2.0, None]})
+    g.tabelle("b", df, "k", {"w": Art.BETRAG, "n": Art.ANZAHL}, fest=[("budget", "w")])
+    g.abhaengig(("b", "ausgezahlt", "w"), [("b", "ausgezahlt", "n")])
+    g.beziehung([(("b", "ausgezahlt", "w"), 1), (("b", "rest", "w"), 1)], 10000.0)
+    b = g.anwenden()
+    assert b.tabellen["b"]["w"].to_list() == ["10.000", "*", "*"]
+    assert b.tabellen["b"]["n"].to_list() == [NICHT_SINNVOLL, "*", NICHT_SINNVOLL]
+
+
+def test_module_attacker_finds_what_it_should():
+    z = {("t", "r", c): Zelle(("t", "r", c), v, Art.ANZAHL) for c, v in (("a", 1.0), ("b", 1.0), ("s", 2.0))}
+    rel = [Beziehung(((("t", "r", "s"), 1), (("t", "r", "a"), -1), (("t", "r", "b"), -1)))]
+    # total printed, both parts '*': each is >= 1, so both are exactly 1
+    assert angriff(z, rel, {("t", "r", "a"), ("t", "r", "b")}).bestimmt == {("t", "r", "a"), ("t", "r", "b")}
+    # one unknown in a total: determined by elimination
+    assert angriff(z, rel, {("t", "r", "a")}).bestimmt == {("t", "r", "a")}
+    # all three unknown: nothing
+    assert angriff(z, rel, {("t", "r", "a"), ("t", "r", "b"), ("t", "r", "s")}).bestimmt == set()
+
+
+# --- property: random two-way tables with margins ---------------------------------------------
+
+
+def _milp_disclosed(cells: dict, equations: list, shown: dict) -> list:
+    """Cells printed as '*' whose value the MILP pins down."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    unknown = [k for k in cells if shown[k] == GESPERRT]
+    if not unknown:
+        return []
+    idx = {k: i for i, k in enumerate(unknown)}
+    A, b = [], []
+    for terms in equations:
+        row = np.zeros(len(unknown))
+        rhs = 0.0
+        for k, coef in terms:
+            if k in idx:
+                row[idx[k]] += coef
+            else:
+                rhs -= coef * parse_de(shown[k])
+        if row.any():
+            A.append(row)
+            b.append(rhs)
+    cons = [LinearConstraint(np.array(A), b, b)] if A else []
+    lb, ub = np.ones(len(unknown)), np.full(len(unknown), 1e4)
+    out = []
+    for k, i in idx.items():
+        c = np.zeros(len(unknown))
+        c[i] = 1
+        lo = milp(c, constraints=cons, integrality=np.ones(len(unknown)), bounds=Bounds(lb, ub))
+        hi = milp(-c, constraints=cons, integrality=np.ones(len(unknown)), bounds=Bounds(lb, ub))
+        assert lo.status == 0 and hi.status == 0
+        if abs(-hi.fun - lo.fun) < 1e-6:
+            out.append((k, lo.fun))
+    return out
+
+
+small_counts = st.sampled_from([0, 0, 1, 1, 2, 2, 3, 4, 5, 7, 9, 12, 20])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(min_value=2, max_value=5).flatmap(
+    lambda r: st.integers(min_value=2, max_value=5).flatmap(
+        lambda c: st.lists(st.lists(small_counts, min_size=c, max_size=c), min_size=r, max_size=r))))
+def test_random_tables_with_totals_cannot_be_attacked(grid):
+    r, c = len(grid), len(grid[0])
+    cols = [f"c{j}" for j in range(c)] + ["summe"]
+    rows = {f"r{i}": grid[i] + [sum(grid[i])] for i in range(r)}
+    rows["Insgesamt"] = [sum(grid[i][j] for i in range(r)) for j in range(c)] + [sum(map(sum, grid))]
+    g = Geheimhaltung()
+    g.tabelle("t", _tabelle(rows, cols), "zeile", {x: Art.ANZAHL for x in cols})
+    g.zeilensummen("t", "summe", cols[:-1])
+    g.spaltensummen("t", "Insgesamt", cols)
+    b = g.anwenden()
+    b.pruefen()
+    shown = {}
+    for row in b.tabellen["t"].iter_rows(named=True):
+        for x in cols:
+            shown[(row["zeile"], x)] = row[x]
+            assert parse_de(row[x]) not in (1.0, 2.0)
+    cells = {k: None for k in shown}
+    equations = [[((z, "summe"), 1)] + [((z, x), -1) for x in cols[:-1]] for z in rows]
+    equations += [[(("Insgesamt", x), 1)] + [((z, x), -1) for z in rows if z != "Insgesamt"] for x in cols]
+    assert _milp_disclosed(cells, equations, shown) == []
+
+
+def test_sperren_is_pure_and_deterministic():
+    z = {("t", "r", c): Zelle(("t", "r", c), v, Art.ANZAHL) for c, v in (("a", 1.0), ("b", 4.0), ("c", 6.0), ("s", 11.0))}
+    rel = [Beziehung(((("t", "r", "s"), 1), (("t", "r", "a"), -1), (("t", "r", "b"), -1), (("t", "r", "c"), -1)))]
+    first = sperren(z, rel).gesperrt
+    assert first == sperren(z, rel).gesperrt == {("t", "r", "a"): "primär", ("t", "r", "b"): "sekundär"}
+    assert all(zz.wert is not None for zz in z.values())  # inputs untouched
