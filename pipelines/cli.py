@@ -66,7 +66,8 @@ def _run(args) -> int:
     t0 = time.perf_counter()
     try:
         settings = Settings.load(inbox=args.inbox, out=args.out, stichtag=args.stichtag)
-        summary = run_pipeline(settings)
+        # Dagster's console log only for what the summary below cannot say; failures are reported here.
+        summary = run_pipeline(settings, log_level="CRITICAL")
     except (KeyMissing, RunRefused) as exc:
         print(f"Fehler: {exc}", file=sys.stderr)
         return 2
@@ -76,11 +77,13 @@ def _run(args) -> int:
             "Fehler: Es gibt keine gültige Teilnehmendenliste (asyl/teilnehmende_JJJJ-MM-TT.csv); ohne sie kann kein Bericht entstehen.",
             file=sys.stderr,
         )
-        print_summary(settings, summary, elapsed, stream=sys.stderr)
+        print_summary(settings, summary, elapsed)  # the files and why they were rejected
         return 3
     print_summary(settings, summary, elapsed)
     if not summary.success:
         print("Fehler: Der Lauf ist nicht vollständig durchgelaufen: " + "; ".join(summary.failures), file=sys.stderr)
+        for detail in summary.failure_details:
+            print(detail, file=sys.stderr)
         return 1
     return 0
 

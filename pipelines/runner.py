@@ -7,12 +7,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Iterator
-
-import dagster as dg
+from typing import TYPE_CHECKING, Iterator
 
 from pipelines.config import Settings
 from sources.pseudonym import KEY_ENV, KEY_FILE_ENV, load_key
+
+if TYPE_CHECKING:  # dagster is imported only when a run starts: refusals answer at once
+    import dagster as dg
 
 
 class RunRefused(RuntimeError):
@@ -24,6 +25,7 @@ class RunSummary:
     success: bool
     stichtag: date | None = None
     failures: list[str] = field(default_factory=list)
+    failure_details: list[str] = field(default_factory=list)  # full error with stack, per failed step
     step_seconds: dict[str, float] = field(default_factory=dict)
     run_id: str = ""
 
@@ -55,22 +57,57 @@ def preflight(settings: Settings) -> None:
         raise RunRefused(f"Der Eingangsordner {inbox} existiert nicht.")
     if not inbox.is_dir() or not os.access(inbox, os.R_OK | os.X_OK):
         raise RunRefused(f"Der Eingangsordner {inbox} ist kein lesbarer Ordner.")
+    _check_warehouse_key(settings)
+
+
+def _check_warehouse_key(settings: Settings) -> None:
+    """Refuse before the job starts when the warehouse was built with another key (the raw step
+    checks again under the run lock; this is what gives the user one sentence instead of a failed run)."""
+    import duckdb
+
+    from sources.pseudonym import Pseudonymizer
+
+    path = settings.warehouse_path
+    if not path.exists():
+        return
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:
+        return  # another process is writing it; the raw step decides
+    try:
+        row = con.execute("SELECT wert FROM meta.zustand WHERE schluessel = 'schluessel_fingerabdruck'").fetchone()
+    except duckdb.Error:
+        row = None
+    finally:
+        con.close()
+    if row and row[0] != Pseudonymizer(load_key()).fingerprint:
+        raise RunRefused(
+            f"Das Warehouse {path} wurde mit einem anderen Pseudonymisierungsschlüssel aufgebaut; "
+            "Schlüsselwechsel siehe docs/betrieb.md (Warehouse neu aufbauen)."
+        )
 
 
 def _instance() -> dg.DagsterInstance:
+    import dagster as dg
+
     if os.environ.get("DAGSTER_HOME"):
         return dg.DagsterInstance.get()
     return dg.DagsterInstance.ephemeral()
 
 
-def run_pipeline(settings: Settings, key: bytes | None = None, instance: dg.DagsterInstance | None = None) -> RunSummary:
-    """Execute the nightly job in-process against ``settings.inbox`` / ``settings.out``."""
-    from pipelines.definitions import build_definitions
-    from pipelines.jobs import NIGHTLY_JOB_NAME
-    from pipelines.resources import PhasenmonitorResource
+def run_pipeline(
+    settings: Settings, key: bytes | None = None, instance: dg.DagsterInstance | None = None, log_level: str = "WARNING"
+) -> RunSummary:
+    """Execute the nightly job in-process against ``settings.inbox`` / ``settings.out``.
 
+    ``log_level`` is the console log level of the run; the CLI raises it and reports failures
+    itself (the full errors are in ``RunSummary.failure_details`` and in the instance's event log)."""
     with _key_in_env(key):
-        preflight(settings)
+        preflight(settings)  # before the heavy imports: a refusal answers at once
+        from pipelines.definitions import build_definitions
+        from pipelines.jobs import NIGHTLY_JOB_NAME
+        from pipelines.resources import PhasenmonitorResource
+
         settings.out.mkdir(parents=True, exist_ok=True)
         resource = PhasenmonitorResource(settings_json=settings.model_dump_json())
         job = build_definitions(resource).resolve_job_def(NIGHTLY_JOB_NAME)
@@ -78,7 +115,7 @@ def run_pipeline(settings: Settings, key: bytes | None = None, instance: dg.Dags
         result = job.execute_in_process(
             instance=inst,
             raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
     summary = RunSummary(success=result.success, run_id=result.run_id)
     for stats in inst.get_run_step_stats(result.run_id):
@@ -91,6 +128,7 @@ def run_pipeline(settings: Settings, key: bytes | None = None, instance: dg.Dags
             while cause is not None and cause.cause is not None and cause.cls_name in ("DagsterExecutionStepExecutionError",):
                 cause = cause.cause
             summary.failures.append(f"{event.step_key}: {(cause or err).message.strip().splitlines()[-1] if (cause or err).message else ''}")
+            summary.failure_details.append(f"{event.step_key}:\n{err.to_string()}")
     summary.stichtag = _read_stichtag(settings)
     return summary
 

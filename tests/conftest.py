@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import subprocess
 import io
 import os
 from dataclasses import dataclass
@@ -371,9 +372,77 @@ def clean_key_env(monkeypatch):
     return monkeypatch
 
 
+def dagster_home(path: Path) -> Path:
+    """A DAGSTER_HOME with the installation's instance config (deploy/dagster.yaml)."""
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "dagster.yaml").write_bytes((PIPELINE_ROOT / "deploy" / "dagster.yaml").read_bytes())
+    return path
+
+
 def cli_env(**extra: str) -> dict[str, str]:
     """Environment for a CLI subprocess: the test key, no inherited key file or DAGSTER_HOME."""
     env = {k: v for k, v in os.environ.items() if k not in ("PHASENMONITOR_PSEUDONYM_KEY_FILE", "DAGSTER_HOME", "PHASENMONITOR_CONFIG")}
     env["PHASENMONITOR_PSEUDONYM_KEY"] = KEY.decode()
     env.update(extra)
     return env
+
+
+# --- the demo inbox and one CLI run on it, shared by the CLI and privacy tests ------------------
+
+@dataclass
+class DemoRun:
+    root: Path
+    inbox: Path
+    out: Path
+    dagster_home: Path
+    datenstand: date
+    demo_proc: subprocess.CompletedProcess
+    run_proc: subprocess.CompletedProcess
+    after_first_run: dict[str, Any]
+
+
+def warehouse_state(out: Path) -> dict[str, Any]:
+    """What must not change when the same inbox is run again."""
+    return {
+        "datenqualitaet": sorted(tuple(r.values()) for r in datenqualitaet(out).values()),
+        "staging_counts": {k: count(out, f"staging.{k}") for k in BY_NAME},
+        "aktuell_counts": {k: count(out, f"aktuell.{k}") for k in BY_NAME},
+        "aktuell_rows": {k: sorted(tuple(map(str, r.values())) for r in table(out, f"aktuell.{k}")) for k in BY_NAME},
+        "verarbeitet_am": {d: r["verarbeitet_am"] for d, r in dateien(out).items()},
+        "befunde": sorted(tuple(str(v) for v in b.values()) for b in befunde(out)),
+    }
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory) -> DemoRun:
+    """``phasenmonitor demo-data`` and ``phasenmonitor run`` as subprocesses (the real console
+    script), with a Dagster instance on disk; the run day is today, the Datenstand yesterday."""
+    from datetime import timedelta
+
+    root = tmp_path_factory.mktemp("demo_cli")
+    inbox, out, home = root / "inbox", root / "out", dagster_home(root / "dagster_home")
+    stand = date.today() - timedelta(days=1)
+    env = cli_env(DAGSTER_HOME=str(home))
+    demo = subprocess.run(
+        [str(BIN / "phasenmonitor"), "demo-data", "--out", str(inbox), "--teilnehmende", "60", "--seed", "11", "--datenstand", stand.isoformat()],
+        cwd=root, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert demo.returncode == 0, demo.stderr
+    proc = subprocess.run(
+        [str(BIN / "phasenmonitor"), "run", "--inbox", str(inbox), "--out", str(out)],
+        cwd=root, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert warehouse(out).exists(), proc.stderr[-3000:]
+    return DemoRun(root, inbox, out, home, stand, demo, proc, warehouse_state(out))
+
+
+def dagster_instance(home: Path):
+    """The Dagster instance stored in ``home``; the caller disposes it."""
+    import dagster as dg
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("DAGSTER_HOME", str(home))
+    try:
+        return dg.DagsterInstance.get()
+    finally:
+        mp.undo()

@@ -1,0 +1,105 @@
+"""The command line contract (product.md): the real console script in .venv/bin, as subprocesses.
+
+``demo_run`` (conftest) is ``phasenmonitor demo-data`` + ``phasenmonitor run`` on a demo inbox with
+a Dagster instance on disk; here the same inbox is run a second time and the refusals are checked.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import date
+
+import dagster as dg
+import pytest
+
+from conftest import BIN, PIPELINE_ROOT, Inbox, cli_env, dagster_instance, dateien, mentor, warehouse, warehouse_state
+
+
+def _cli(*args: str, env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN / "phasenmonitor"), *args], env=env or cli_env(), capture_output=True, text=True, timeout=timeout)
+
+
+def _lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def _latest_metadata(home, key: list[str]) -> dict:
+    inst = dagster_instance(home)
+    try:
+        event = inst.get_latest_materialization_event(dg.AssetKey(key))
+        assert event is not None, key
+        return {k: v.value for k, v in event.asset_materialization.metadata.items()}
+    finally:
+        inst.dispose()
+
+
+def test_demo_data_writes_every_export(demo_run):
+    assert demo_run.demo_proc.returncode == 0
+    assert "Demo-Eingang mit 60 Teilnehmenden" in demo_run.demo_proc.stdout
+    stand = demo_run.datenstand
+    names = {p.relative_to(demo_run.inbox).as_posix() for p in demo_run.inbox.rglob("*") if p.is_file()}
+    for rel in (f"asyl/teilnehmende_{stand}.csv", f"asyl/mentorinnen_{stand}.csv", f"asyl/tandems_{stand}.csv", f"asyl/kontakte_{stand}.csv"):
+        assert rel in names, rel
+    assert any(n.startswith("jobcenter/massnahmen_") for n in names) and any(n.startswith("vhs/kursteilnahmen_") for n in names)
+
+
+def test_run_exits_0_and_prints_the_summary(demo_run):
+    proc = demo_run.run_proc
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = proc.stdout
+    assert "phasenmonitor: Lauf abgeschlossen" in out
+    assert "Stichtag:" in out and "Kennzahlen:" in out
+    n_files = sum(1 for p in demo_run.inbox.rglob("*") if p.is_file())
+    assert f"Eingang: {n_files} Dateien" in out
+    assert "Datenqualität:" in out  # the demo's injected mistakes are listed as findings
+    assert (demo_run.out / "reporting.duckdb").exists()
+    assert not proc.stderr.strip(), proc.stderr[-3000:]
+
+
+def test_second_run_gives_identical_tables_and_parses_nothing(demo_run):
+    first = demo_run.after_first_run
+    meta_first = _latest_metadata(demo_run.dagster_home, ["raw", "eingang"])
+    assert meta_first["gehashte_dateien"] > 0 or meta_first["neue_dateien"] == 0  # first run hashed the inbox
+    proc = _cli("run", "--inbox", str(demo_run.inbox), "--out", str(demo_run.out), env=cli_env(DAGSTER_HOME=str(demo_run.dagster_home)))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    second = warehouse_state(demo_run.out)
+    for part in ("datenqualitaet", "staging_counts", "aktuell_counts", "aktuell_rows", "befunde", "verarbeitet_am"):
+        assert second[part] == first[part], part
+    raw = _latest_metadata(demo_run.dagster_home, ["raw", "eingang"])
+    assert (raw["gehashte_dateien"], raw["neue_dateien"]) == (0, 0), raw
+    for kind in ("teilnehmende", "mentorinnen", "tandems", "kontakte", "unternehmen", "massnahmen", "integrationen", "kursteilnahmen"):
+        meta = _latest_metadata(demo_run.dagster_home, ["staging", kind])
+        assert meta["dateien_verarbeitet"] == 0, (kind, meta)
+
+
+def test_missing_inbox_is_one_sentence(tmp_path):
+    out = tmp_path / "out"
+    proc = _cli("run", "--inbox", str(tmp_path / "gibt-es-nicht"), "--out", str(out), timeout=120)
+    assert proc.returncode != 0
+    lines = _lines(proc.stderr)
+    assert len(lines) == 1, proc.stderr
+    assert "existiert nicht" in lines[0] and "gibt-es-nicht" in lines[0]
+    assert not warehouse(out).exists()
+
+
+def test_no_valid_registry_is_one_sentence(tmp_path):
+    inbox = Inbox(tmp_path / "inbox")
+    inbox.csv(f"asyl/mentorinnen_2026-01-10.csv", [mentor(1), mentor(2)])
+    inbox.raw("asyl/teilnehmende_2026-01-10.csv", b"\x81\x8d")  # present, but cannot be read
+    out = tmp_path / "out"
+    proc = _cli("run", "--inbox", str(inbox.root), "--out", str(out))
+    assert proc.returncode != 0
+    lines = _lines(proc.stderr)
+    assert len(lines) == 1, proc.stderr[-3000:]
+    assert "keine gültige Teilnehmendenliste" in lines[0]
+    # the summary (on stdout) says why the registry was rejected
+    assert "asyl/teilnehmende_2026-01-10.csv" in proc.stdout and "nicht dekodierbar" in proc.stdout
+    assert dateien(out)["asyl/teilnehmende_2026-01-10.csv"]["status"] == "abgelehnt"
+
+
+def test_dagster_definitions_validate():
+    proc = subprocess.run(
+        [str(BIN / "dagster"), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=PIPELINE_ROOT, env=cli_env(), capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
