@@ -372,10 +372,59 @@ def test_retention_and_file_modes(tmp_path):
     past = time.time() - 100 * 86400
     for p in archive.values():
         os.utime(p, (past, past))
+    # and the copy of one snapshot in use is gone (a restore from a backup without archiv/)
+    lost = archive[files["asyl/kontakte_2026-11-20.csv"]["inhalt_sha256"]]
+    lost.unlink()
     with dg.instance_for_test() as instance:
         summary = run(inbox.root, out, HEUTE, instance=instance)
         raw = _materializations(instance, summary.run_id)["raw/eingang"]
     assert raw["archiv_geloescht"] == 1
+    assert raw["archiv_wiederhergestellt"] == 1 and lost.read_bytes() == inbox.path("asyl/kontakte_2026-11-20.csv").read_bytes()
     # the copies of the snapshots in use stay: files referring to them are re-checked against them
     assert set(_archive(out)) == in_use
     assert {r["status"] for r in query(out / "warehouse.duckdb", "SELECT status FROM meta.dateien WHERE datei <> ?", [alt["datei"]])} == {"verwendet"}
+
+
+# --- a renamed column: alias in the configuration file, no code --------------------------------------
+
+def test_header_alias_in_config_file_rechecks_the_rejected_file(tmp_path, monkeypatch):
+    """docs/betrieb.md: a partner renames a column; an alias in PHASENMONITOR_CONFIG fixes it on the next run."""
+    from assets.staging.load import check_key, register_inbox, stage_kind
+    from assets.staging.schema import ensure_schema
+    from sources.discovery import discover
+    from sources.kinds import BY_NAME
+    from sources.pseudonym import Pseudonymizer
+
+    from conftest import KEY, headers, rel_name
+
+    inbox = Inbox(tmp_path / "inbox")
+    rows = standard_rows(n=4)
+    write_standard(inbox, D2, rows, kinds=["teilnehmende"])
+    contract = headers("massnahmen")
+    renamed = ["Art der Maßnahme" if h == "Maßnahmeart" else h for h in contract]
+    rel = rel_name("massnahmen", D2)
+    inbox.csv(rel, [[r[h] for h in contract] for r in rows["massnahmen"]], header=renamed, encoding="cp1252")
+
+    def nightly(settings: Settings) -> dict:
+        con = duckdb.connect(str(settings.warehouse_path))
+        try:
+            ensure_schema(con)
+            pseud = Pseudonymizer(KEY)
+            check_key(con, pseud)
+            register_inbox(con, settings, discover(settings.inbox, settings.run_day))
+            for kind in ("teilnehmende", "massnahmen"):
+                stage_kind(con, settings, pseud, BY_NAME[kind])
+            return dict(zip(("status", "grund"), con.execute("SELECT status, grund FROM meta.dateien WHERE datei = ?", [rel]).fetchone()))
+        finally:
+            con.close()
+
+    monkeypatch.delenv("PHASENMONITOR_CONFIG", raising=False)
+    (tmp_path / "out").mkdir()
+    before = nightly(Settings.load(inbox=inbox.root, out=tmp_path / "out", heute=HEUTE))
+    assert before["status"] == "abgelehnt" and "Pflichtspalte fehlt" in before["grund"]
+
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text('spalten_aliase:\n  massnahmen:\n    Maßnahmeart: ["Art der Maßnahme"]\n', encoding="utf-8")
+    monkeypatch.setenv("PHASENMONITOR_CONFIG", str(cfg))
+    after = nightly(Settings.load(inbox=inbox.root, out=tmp_path / "out", heute=HEUTE))
+    assert after == {"status": "verwendet", "grund": None}

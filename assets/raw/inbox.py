@@ -4,10 +4,32 @@
 import dagster as dg
 
 from assets.staging.load import check_key, register_inbox
+from pipelines.config import Settings
 from pipelines.resources import PhasenmonitorResource
-from sources.archive import prune_archive
+from sources.archive import archive_file, archived_path, content_hash, prune_archive
 from sources.discovery import discover
 from sources.pseudonym import Pseudonymizer, load_key
+
+
+def restore_missing_copies(settings: Settings, in_use_files: list[tuple]) -> int:
+    """Copy a file in use into the archive again if its copy is missing but the inbox still has it.
+
+    The backup of the data folder leaves out archiv/ (raw data, docs/betrieb.md); after a restore
+    (or a copy deleted by hand) the snapshots in use could otherwise not be re-checked. Only the
+    unchanged file is copied: its content hash must still be the one recorded.
+    """
+    restored = 0
+    for rel, sha, ext, im_eingang in in_use_files:
+        if not im_eingang or archived_path(settings.archive_dir, sha, ext).exists():
+            continue
+        src = settings.inbox / rel
+        try:
+            if src.is_file() and content_hash(src) == sha:
+                archive_file(src, settings.archive_dir, sha, ext)
+                restored += 1
+        except OSError:  # changed or vanished meanwhile: the staging step reports the missing copy
+            continue
+    return restored
 
 
 @dg.asset(
@@ -19,7 +41,8 @@ from sources.pseudonym import Pseudonymizer, load_key
         "Liest den Eingangsordner (nur lesend), erkennt Exportart und Datenstand am Dateinamen, "
         "kopiert neue Dateien (nach Inhalts-Hash) privat ins Archiv und verzeichnet jede Datei in "
         "meta.dateien. Dateien mit unbrauchbarem Namen werden hier schon abgelehnt. Archivkopien, die "
-        "älter als archiv_aufbewahrung_tage sind, werden gelöscht, außer denen der Stände in Gebrauch."
+        "älter als archiv_aufbewahrung_tage sind, werden gelöscht, außer denen der Stände in Gebrauch; "
+        "fehlt die Kopie eines Stands in Gebrauch, wird sie aus dem Eingang wiederhergestellt."
     ),
 )
 def raw_eingang(context: dg.AssetExecutionContext, phasenmonitor: PhasenmonitorResource) -> dg.MaterializeResult:
@@ -33,11 +56,11 @@ def raw_eingang(context: dg.AssetExecutionContext, phasenmonitor: PhasenmonitorR
         # Retention keeps the copies of the snapshots in use (and of files not yet staged): a
         # changed referenced file (e.g. a new registry) makes the files that point to it be
         # re-checked from their archive copy, which must therefore outlive the retention period.
-        in_use = {
-            sha for (sha,) in con.execute(
-                "SELECT DISTINCT inhalt_sha256 FROM meta.dateien WHERE status IN ('verwendet', 'neu')"
-            ).fetchall()
-        }
+        in_use_files = con.execute(
+            "SELECT datei, inhalt_sha256, endung, im_eingang FROM meta.dateien WHERE status IN ('verwendet', 'neu')"
+        ).fetchall()
+    in_use = {sha for _, sha, _, _ in in_use_files}
+    restored = restore_missing_copies(settings, in_use_files)
     removed = prune_archive(settings.archive_dir, in_use, settings.archiv_aufbewahrung_tage)
     return dg.MaterializeResult(
         metadata={
@@ -46,5 +69,6 @@ def raw_eingang(context: dg.AssetExecutionContext, phasenmonitor: PhasenmonitorR
             "abgelehnt_dateiname": stats.abgelehnt_name,
             "gehashte_dateien": stats.gehasht,
             "archiv_geloescht": len(removed),
+            "archiv_wiederhergestellt": restored,
         }
     )
