@@ -567,7 +567,8 @@ def berechnen(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date
     zeile(B, "Budget (Unternehmensspende)", settings.budget_eur, "EUR")
     zeile(B, "ausgezahlt seit Projektbeginn", ue.get("zuschuss_ausgezahlt_eur"), "EUR")
     zeile(B, "Restbudget", ue.get("zuschuss_rest_eur"), "EUR")
-    PROGNOSE = "Budget reicht voraussichtlich bis"
+    if prognose.monatlich is not None and prognose.basis_monate:
+        zeile(B, prognose_rate_label(len(prognose.basis_monate)), prognose.monatlich, "EUR")
     ue_rows.append({"bereich": B, "kennzahl": PROGNOSE, "wert": None, "einheit": "Monat", "_art": Art.BETRAG.value})
     zeile(K, "CO2-Emissionen der Fahrten seit Projektbeginn", ue.get("co2_kg"), "kg CO2e")
     g.tabelle("ueberblick", _frame(ue_rows, ["bereich", "kennzahl", "wert", "einheit", "_art"]), "kennzahl", {"wert": "_art"},
@@ -604,7 +605,10 @@ def berechnen(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date
     g.gleich(U("ausgezahlt seit Projektbeginn"), ("mentoring_quartale", INSGESAMT, "zuschuss_eur"))
     g.gleich(U("CO2-Emissionen der Fahrten seit Projektbeginn"), ("mentoring_quartale", INSGESAMT, "co2_kg"))
 
-    # Forecast month: a figure derived from the allowance amounts, shown only if they are shown.
+    # The forecast rests on the allowance of its basis months: it is withheld with them.
+    basis_q = sorted({quartal_text(*_quartal(m)) for m in prognose.basis_monate})
+    rate_ref = U(prognose_rate_label(len(prognose.basis_monate)))
+    g.abhaengig(rate_ref, [("mentoring_quartale", q, "zuschuss_eur") for q in basis_q] + [U("ausgezahlt seit Projektbeginn")])
     g.fester_text(U(PROGNOSE), prognose_text(prognose))
 
     # data basis (no figures: nothing to suppress)
@@ -619,9 +623,8 @@ def berechnen(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date
         schema={"quelle": pl.String, "datei": pl.String, "datenstand": pl.String},
     )
 
-    # the forecast is withheld when the allowance figures it rests on are withheld
-    basis_q = {quartal_text(*_quartal(m)) for m in prognose.basis_monate}
-    zuschuss_refs = [U("ausgezahlt seit Projektbeginn")] + [("mentoring_quartale", q, "zuschuss_eur") for q in basis_q]
+    # the forecast month goes with the rate it is computed from
+    zuschuss_refs = [rate_ref, U("ausgezahlt seit Projektbeginn")] + [("mentoring_quartale", q, "zuschuss_eur") for q in basis_q]
     if any(r in bericht.gesperrt for r in zuschuss_refs) and prognose.status == "prognose":
         ue_df = bericht.tabellen["ueberblick"]
         bericht.tabellen["ueberblick"] = ue_df.with_columns(
@@ -630,6 +633,14 @@ def berechnen(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date
 
     fussnoten = fussnoten_fuer(specs, dq, stichtag)
     return bericht, specs, fussnoten
+
+
+PROGNOSE = "Budget reicht voraussichtlich bis"
+
+
+def prognose_rate_label(n: int) -> str:
+    return f"Zuschuss je Monat (Durchschnitt der letzten {n} vollständigen Monate)" if n != 1 else \
+        "Zuschuss je Monat (letzter vollständiger Monat)"
 
 
 def prognose_text(p: Prognose) -> str:

@@ -336,22 +336,33 @@ def chart_zuschuss(t: Tabellen, prognose: bt.Prognose | None, budget: float, pat
         xs.append(min(ende, t.stichtag) if ende else t.stichtag)
         ys.append(acc)
     gesamt = parse_de(t.ue("ausgezahlt seit Projektbeginn"))
-    if gesamt is not None and (not xs or xs[-1] != t.stichtag):
-        xs.append(t.stichtag)
-        ys.append(gesamt)
-        ax.plot(xs[-1:], ys[-1:], marker="D", color="black", linestyle="none")
+    if gesamt is not None:
+        # end on the published total (the sum of rounded quarters may differ by a few euros)
+        if xs and xs[-1] == t.stichtag:
+            ys[-1] = gesamt
+        else:
+            xs.append(t.stichtag)
+            ys.append(gesamt)
+            ax.plot(xs[-1:], ys[-1:], marker="D", color="black", linestyle="none")
     ax.plot(xs, ys, marker="o", color="black", linewidth=1.4, markersize=4, label="ausgezahlt (kumuliert, Quartalsende)")
-    prognose_text = t.ue("Budget reicht voraussichtlich bis")
-    if prognose is not None and prognose.reihe and prognose_text != GESPERRT and gesamt is not None:
+    prognose_text = t.ue(bt.PROGNOSE)
+    rate = next((w for k, w in zip(t.frames["ueberblick"]["kennzahl"], t.frames["ueberblick"]["wert"])
+                 if k.startswith("Zuschuss je Monat")), None)
+    if prognose is not None and prognose.reihe and prognose_text != GESPERRT and gesamt is not None and _offen(rate):
         px = [t.stichtag] + [d for d, _ in prognose.reihe]
         py = [gesamt] + [v for _, v in prognose.reihe]
         ax.plot(px, py, linestyle=(0, (1.5, 1.5)), color="#525252", linewidth=1.6,
-                label=f"Prognose: {zahl_de(prognose.monatlich or 0)} EUR je Monat wie zuletzt")
+                label=f"Prognose: {rate} EUR je Monat wie zuletzt")
         if py[-1] >= budget - 0.005:
             ax.plot([px[-1], px[-1]], [0, budget], color="#525252", linestyle=(0, (1, 2)), linewidth=0.8)
             ax.text(px[-1], budget * 0.45, f"voraussichtlich\naufgebraucht:\n{prognose_text} ", ha="right", va="center", fontsize=7)
     ax.axhline(budget, color="black", linestyle=(0, (6, 2)), linewidth=1.0, label=f"Budget {zahl_de(budget)} EUR")
-    ax.set_ylim(0, budget * 1.08)
+    oben = max([budget] + ys)
+    ax.set_ylim(0, oben * 1.1)
+    rest = parse_de(t.ue("Restbudget"))
+    if ys and rest is not None and rest < 0:
+        ax.annotate(f"Budget um {zahl_de(-rest)} EUR überschritten", xy=(xs[-1], ys[-1]), xytext=(-8, 0),
+                    textcoords="offset points", ha="right", va="center", fontsize=7)
     _de_achse(ax)
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%m/%Y"))
     ax.set_ylabel("EUR", fontsize=8)
@@ -480,8 +491,14 @@ def _satz_budget(t: Tabellen) -> str:
     b, paid, rest = u("Budget (Unternehmensspende)"), u("ausgezahlt seit Projektbeginn"), u("Restbudget")
     a.satz(f"Aus der Spende in Höhe von {b} EUR wurden bis zum Stichtag {'kein' if paid == NICHTS else paid + ' EUR'} "
            "Ehrenamtszuschuss ausgezahlt.", b, paid)
-    a.satz(f"Es verbleiben {'keine Mittel' if rest == NICHTS else rest + ' EUR'}.", rest)
-    p = u("Budget reicht voraussichtlich bis")
+    rest_wert = parse_de(rest)
+    if rest_wert is not None and rest_wert < 0:
+        a.satz(f"Das Budget ist damit aufgebraucht und um {zahl_de(-rest_wert)} EUR überschritten.", rest)
+    else:
+        a.satz(f"Es verbleiben {'keine Mittel' if rest == NICHTS else rest + ' EUR'}.", rest)
+    p = u(bt.PROGNOSE)
+    if p == "bereits aufgebraucht":
+        return a.text()
     if re.match(r"^[A-ZÄÖÜ][a-zäöü]+ \d{4}$", p or ""):
         a.satz(f"Bleibt die Inanspruchnahme wie in den letzten Monaten, ist das Budget voraussichtlich im {p} aufgebraucht.", p)
     elif p == GESPERRT:
@@ -529,7 +546,7 @@ def textbaustein_zulaessig(text: str, t: Tabellen, settings: Settings) -> bool:
     for v in ue["wert"].to_list():
         p = parse_de(v)
         if p is not None and v not in (NICHTS,):
-            erlaubt.append((p * 100 if v.endswith("%") else p, 1 if v.endswith("%") else 0))
+            erlaubt.append((abs(p) * 100 if v.endswith("%") else abs(p), 1 if v.endswith("%") else 0))
     ins = t.zeile("mentoring_quartale", bt.INSGESAMT)
     for c in ("kontakte", "stunden", "kilometer", "co2_kg", "zuschuss_eur"):
         p = parse_de(ins.get(c)) if ins else None
@@ -754,8 +771,13 @@ def write_docx(t: Tabellen, settings: Settings, charts: dict[str, Path], texte: 
         if absatz:
             doc.add_paragraph(absatz)
     mentoring = texte.get("mentoring")
-    doc.add_paragraph(mentoring if mentoring and textbaustein_zulaessig(mentoring, t, settings) else _satz_mentoring(t))
-    doc.add_paragraph(_satz_budget(t))
+    if mentoring and textbaustein_zulaessig(mentoring, t, settings):
+        doc.add_paragraph(mentoring)
+        if "Budget" not in mentoring:  # the mentoring block usually states the budget itself
+            doc.add_paragraph(_satz_budget(t))
+    else:
+        doc.add_paragraph(_satz_mentoring(t))
+        doc.add_paragraph(_satz_budget(t))
     if "phasen" in charts:
         doc.add_picture(str(charts["phasen"]), width=Cm(16))
         cap = doc.add_paragraph(style="Caption")
