@@ -18,7 +18,8 @@ import pytest
 import dq_support as dq
 from checks.consistency import PRUEFUNGEN, evaluate_all
 from conftest import BIN, KEY, PIPELINE_ROOT, cli_env
-from sources.kinds import ALL_KINDS
+from checks.contract_suites import expectation_specs
+from sources.kinds import ALL_KINDS, BY_NAME
 
 GATE = dg.AssetKey(["kennzahlen", "datenqualitaet"])
 BLOCKING = {p.name for p in PRUEFUNGEN if p.blocking}
@@ -68,7 +69,7 @@ def test_demo_run_passes_every_blocking_check_and_publishes():
     assert (base.out / "reporting.duckdb").exists()
     meta = evals["zuordnung_partner"].metadata
     assert 0 < meta["zuordnungsquote_jobcenter"].value <= 1 and 0 < meta["zuordnungsquote_vhs"].value <= 1
-    assert evals["vertrag_kontakte"].metadata["erwartungen"].value == 18
+    assert evals["vertrag_kontakte"].metadata["erwartungen"].value == len(expectation_specs(BY_NAME["kontakte"]))
 
 
 def test_failing_blocking_check_stops_the_metrics_and_keeps_the_published_database():

@@ -125,8 +125,6 @@ def break_frame(kind, spec: cs.ErwartungSpec, df: pl.DataFrame) -> pl.DataFrame:
         hi, lo = spec.kwargs["max_value"], spec.kwargs["min_value"]
         value = hi + 1 if hi is not None else lo - 1
         return _set(df, f, 0, int(value) if df.schema[f].is_integer() else float(value))
-    if r == "datum":
-        return _set(df, f, 0, date(1850, 1, 1))
     if r == "pseudonym":
         return _set(df, f, 0, "TN-4711")  # a cleartext identifier
     if r == "eindeutig":
