@@ -104,6 +104,9 @@ def apply_references(parsed: Parsed, targets: dict[str, "Outcome"]) -> Outcome:
                 _finding(bad.filter(in_quar), header, "verweis", FEHLER,
                          f"Verweis auf '{header}', deren Zeile in '{ref.kind}' in Quarantäne ist (siehe Befunde dort)"),
             ]).sort("zeile", maintain_order=True)
+            if parsed.kind.key and bad.height:
+                # Quarantined here for its reference: a file referring to this one says "in quarantine" too.
+                parsed.quarantined_keys = pl.concat([parsed.quarantined_keys, bad[parsed.kind.key]]).unique()
         quar += q
         no_consent += x_consent
         befunde.append(bf)

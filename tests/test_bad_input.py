@@ -176,6 +176,16 @@ def test_file_rejected_with_reason(file_level, case):
     assert dq["zeilen_gelesen"] == dq["zeilen_geladen"] + dq["zeilen_quarantaene"] + dq["zeilen_ausgeschlossen"]
 
 
+def test_datenqualitaet_is_published_in_reporting_db(file_level):
+    """kennzahlen.datenqualitaet in OUT/reporting.duckdb (the published contract) is the warehouse's."""
+    out, _, _ = file_level
+    assert (out / "reporting.duckdb").exists()
+    published = query(out / "reporting.duckdb", "SELECT * FROM kennzahlen.datenqualitaet ORDER BY datei")
+    internal = query(warehouse(out), "SELECT * FROM kennzahlen.datenqualitaet ORDER BY datei")
+    assert published == internal
+    assert {r["datei"] for r in published} == set(dateien(out))
+
+
 def test_older_snapshots_stay_in_use_and_unchanged(file_level):
     out, before, files_before = file_level
     d = dateien(out)
@@ -249,6 +259,7 @@ def _bad_rows() -> tuple[dict[str, list[dict]], dict[str, dict[str, int]]]:
     add("tandems", "reihenfolge", tandem(93, 1, 4, beginn=date(2025, 3, 1), ende=date(2025, 2, 28)))
     add("kontakte", "verweis_unbekannt", kontakt(999, 5))
     add("kontakte", "verweis_tandem_quarantaene", kontakt(93, 5))
+    add("kontakte", "verweis_tandem_verweis_quarantaene", kontakt(91, 5))  # tandem 91 is quarantined for its mentor
     add("kontakte", "pflicht_wenn", kontakt(1, 6, kilometer="4,5", verkehrsmittel=None))
     add("kontakte", "dauer_null", kontakt(1, 7, dauer_min="0"))
     add("kontakte", "dauer_zu_lang", kontakt(1, 8, dauer_min="601"))
@@ -370,6 +381,7 @@ def test_reference_to_quarantined_key_says_so(row_level):
     assert "Quarantäne" in q_tn["grund"] and "teilnehmende" in q_tn["grund"]
     k = {b["zeile"]: b for b in befunde(out, rel_name("kontakte", NEW)) if b["schwere"] == "FEHLER"}
     assert "Quarantäne" in k[lines["kontakte"]["verweis_tandem_quarantaene"]]["grund"]
+    assert "Quarantäne" in k[lines["kontakte"]["verweis_tandem_verweis_quarantaene"]]["grund"]
     assert "unbekannt" in k[lines["kontakte"]["verweis_unbekannt"]]["grund"]
 
 

@@ -316,7 +316,8 @@ def mixed_run(tmp_path_factory):
     inbox.csv(f"asyl/kontakte_{STAND}.csv", rows["kontakte"], encoding="utf-8-sig", newline="\r\n")
     rows["unternehmen"][0] = unternehmen(1, branche="Gebäudereinigung")
     inbox.csv(f"asyl/unternehmen_{STAND}.csv", rows["unternehmen"], encoding="utf-8")
-    m_hdr = ["Kundennr", "MASSNAHMEART", "beginn", "Ende", "Status", "Sachbearbeitung"]
+    # "Kd.-Nr." is no built-in alias: only the configuration makes it the Kundennummer
+    m_hdr = ["Kd.-Nr.", "MASSNAHMEART", "beginn", "Ende", "Status", "Sachbearbeitung"]
     inbox.raw(
         f"jobcenter/massnahmen_{STAND}.csv",
         csv_bytes(m_hdr, [[*r.values(), "Team Süd"] for r in rows["massnahmen"]], encoding="cp1252"),
@@ -326,7 +327,7 @@ def mixed_run(tmp_path_factory):
     inbox.xlsx(f"vhs/kursteilnahmen_{STAND}.xlsx", vhs)
     inbox.csv("vhs/kursteilnahmen_2026-01-05.csv", [kursteilnahme(i, anwesenheit=f"{70 + i},5") for i in range(1, 7)], encoding="cp1252")
     out = root / "out"
-    aliases = {"massnahmen": {"Kundennummer": ["Kundennr"]}}
+    aliases = {"massnahmen": {"Kundennummer": ["kd.-nr."]}}
     summary = run(inbox.root, out, heute=date(2026, 2, 1), spalten_aliase=aliases)
     return out, summary
 
