@@ -297,6 +297,16 @@ def pseudonymise(kind: ExportKind, rows: pl.DataFrame, pseud: Pseudonymizer, dat
     return out
 
 
+def drop_blank_lines(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[int]]:
+    """Lines without any value (a trailing empty line, Excel's ``;;;;;`` or formatted empty rows) are
+    no data rows: they are neither read nor quarantined. Returns the other rows and the blank lines."""
+    data_cols = [c for c in frame.columns if c != LINE_COL]
+    if not data_cols:
+        return frame.clear(), frame[LINE_COL].to_list()
+    blank = pl.all_horizontal([pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in data_cols])
+    return frame.filter(~blank), frame.filter(blank)[LINE_COL].to_list()
+
+
 def parse_export(
     path: Path,
     ext: str,
@@ -309,10 +319,17 @@ def parse_export(
     """Read, triage and pseudonymise one export. Raises FileRejected for file-level problems."""
     frame, header, encoding = read_table(path, ext)
     mapping, extras = map_headers(kind, header, extra_aliases or {})
+    frame, blank_lines = drop_blank_lines(frame)
     if frame.height == 0:
-        raise FileRejected("Keine Datenzeilen (nur die Kopfzeile).")
+        raise FileRejected("Keine Datenzeilen (nur die Kopfzeile" + (" und leere Zeilen)." if blank_lines else ")."))
     quar_keys: list[pl.Series] = []
     valid, befunde, n_quar, n_dup = triage(kind, frame, mapping, xlsx=(ext == "xlsx"), quarantined_keys=quar_keys)
+    if blank_lines:
+        befunde = pl.concat([befunde, pl.DataFrame(
+            {"zeile": [blank_lines[0]], "spalte": [None], "regel": ["leerzeile"], "schwere": [HINWEIS],
+             "grund": [f"{len(blank_lines)} leere Zeile(n) ohne jeden Wert übersprungen (erste hier)"]},
+            schema=BEFUND_SCHEMA,
+        )])
     headers = {f: header[i].strip() for i, f in mapping.items()}
     for c in kind.columns:
         headers.setdefault(c.field, c.header)

@@ -298,6 +298,34 @@ def test_codes_case_insensitive_kept_canonical(inbox: Inbox):
     assert p.rows["verkehrsmittel"].to_list() == ["ÖPNV", "zu Fuß"]
 
 
+# --- blank lines ----------------------------------------------------------------------------------
+
+def test_blank_lines_are_no_data_rows_and_keep_line_numbers(inbox: Inbox):
+    # an empty line in the middle, Excel's ";;;;;;" and a trailing empty line: none is a row read
+    body = csv_bytes(headers("mentorinnen"), [mentor(1), mentor(2)])
+    bad = csv_bytes(headers("mentorinnen"), [mentor(3, ehrenamtszuschuss="vielleicht")]).split(b"\r\n", 1)[1]
+    path = inbox.raw(f"asyl/mentorinnen_{STAND}.csv", body + b"\r\n" + bad + b";;;;;;\r\n  ; ;;;;;\r\n\r\n")
+    p = parse(path, "mentorinnen")
+    assert (p.gelesen, p.quarantaene, p.dubletten) == (3, 1, 0)
+    assert [(e["zeile"], e["spalte"], e["regel"]) for e in errors(p)] == [(5, "Ehrenamtszuschuss", "janein")]
+    notes = p.befunde.filter(pl.col("regel") == "leerzeile").to_dicts()
+    assert len(notes) == 1 and notes[0]["zeile"] == 4 and notes[0]["grund"].startswith("4 leere Zeile")
+    assert p.rows["_zeile"].to_list() == [2, 3]
+
+
+def test_blank_rows_in_xlsx_are_skipped(inbox: Inbox):
+    rows = [kursteilnahme(1), {h: "  " for h in headers("kursteilnahmen")}, kursteilnahme(2)]
+    p = parse(inbox.xlsx(f"vhs/kursteilnahmen_{STAND}.xlsx", rows), "kursteilnahmen")
+    assert (p.gelesen, p.quarantaene) == (2, 0)
+    assert p.rows["_zeile"].to_list() == [2, 4]
+
+
+def test_only_blank_lines_is_no_data_rows(inbox: Inbox):
+    path = inbox.raw(f"asyl/mentorinnen_{STAND}.csv", csv_bytes(headers("mentorinnen"), []) + b";;;;;;\r\n\r\n")
+    with pytest.raises(FileRejected, match="Keine Datenzeilen"):
+        parse(path, "mentorinnen")
+
+
 # --- end to end: every kind, mixed variants, through the real job ----------------------------------
 
 @pytest.fixture(scope="module")
