@@ -88,10 +88,11 @@ def _date(v: pl.Expr) -> pl.Expr:
 def _decimal(v: pl.Expr, allow_dot: bool) -> pl.Expr:
     german = v.str.contains(r"^-?\d{1,3}(\.\d{3})+(,\d+)?$") | v.str.contains(r"^-?\d+(,\d+)?$")
     as_german = v.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
-    expr = pl.when(german).then(as_german)
-    if allow_dot:  # XLSX number cells come with a decimal point
-        expr = expr.when(v.str.contains(r"^-?\d+\.\d+$")).then(v.cast(pl.Float64, strict=False))
-    return expr.otherwise(None)
+    if allow_dot:
+        # XLSX number cells come with a decimal point, and first: 66.667 is a number cell, never 66,667 thousand
+        dotted = v.str.contains(r"^-?\d+\.\d+$")
+        return pl.when(dotted).then(v.cast(pl.Float64, strict=False)).when(german).then(as_german).otherwise(None)
+    return pl.when(german).then(as_german).otherwise(None)
 
 
 def _cell(c: Col, v: pl.Expr, xlsx: bool) -> tuple[pl.Expr | None, str, str]:

@@ -213,6 +213,14 @@ def test_vhs_xlsx_and_csv(inbox: Inbox, fmt):
     assert p.rows["vhs_id"].to_list() == [pseudonym(hoerernummer(i), "vhs") for i in range(1, 6)]
 
 
+def test_vhs_xlsx_number_cell_with_three_decimals_is_not_a_thousands_dot(inbox: Inbox):
+    # Excel's computed attendance rounded to three places: 66.667 percent, not 66,667
+    rows = [kursteilnahme(1, anwesenheit=66.667), kursteilnahme(2, anwesenheit=100.0), kursteilnahme(3, anwesenheit="66,667 %")]
+    p = parse(inbox.xlsx(f"vhs/kursteilnahmen_{STAND}.xlsx", rows), "kursteilnahmen")
+    assert errors(p) == []
+    assert p.rows["anwesenheit"].to_list() == [66.667, 100.0, 66.667]
+
+
 def test_vhs_xlsx_numeric_hoerernummer_links_like_text(inbox: Inbox):
     # Excel turns a purely numeric Hörernummer into a number cell; it must still match the registry's text.
     path = inbox.xlsx(f"vhs/kursteilnahmen_{STAND}.xlsx", [kursteilnahme(1, vhs_id=4711, kursnummer=20251)])
