@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 from contextlib import contextmanager
@@ -15,30 +14,8 @@ from pydantic import PrivateAttr
 
 from pipelines.config import Settings
 from pipelines.jobs import WAREHOUSE_TAG
+from pipelines.runlock import RunLocked, acquire_run_lock, release_run_lock  # noqa: F401  (re-exported)
 from sources.archive import FILE_MODE
-
-LOCK_NAME = ".phasenmonitor.lock"
-
-
-class RunLocked(RuntimeError):
-    """Another run holds the data folder."""
-
-
-def acquire_run_lock(out: Path) -> int:
-    """Hold ``OUT/.phasenmonitor.lock`` for a whole run; fail at once if another process holds it.
-
-    The instance's run queue (tag ``phasenmonitor/warehouse``, limit 1) serialises the runs the
-    daemon starts; this lock also covers a ``phasenmonitor run`` started by hand at the same
-    time. The kernel drops the lock when the process dies, so a killed run leaves nothing stale.
-    """
-    out.mkdir(parents=True, exist_ok=True)
-    fd = os.open(out / LOCK_NAME, os.O_RDWR | os.O_CREAT, FILE_MODE)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        raise RunLocked(f"Ein anderer Lauf schreibt gerade in {out}; dieser Lauf wurde nicht gestartet.") from None
-    return fd
 
 
 def remove_leftovers(settings: Settings) -> list[str]:
@@ -71,11 +48,6 @@ def remove_leftovers(settings: Settings) -> list[str]:
             continue
         removed.append(p.relative_to(settings.out).as_posix())
     return removed
-
-
-def release_run_lock(fd: int) -> None:
-    fcntl.flock(fd, fcntl.LOCK_UN)
-    os.close(fd)
 
 
 class PhasenmonitorResource(dg.ConfigurableResource):

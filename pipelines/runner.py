@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from pipelines.config import Settings
+from pipelines.runlock import RunLocked, ensure_unlocked
 from sources.pseudonym import KEY_ENV, KEY_FILE_ENV, load_key
 
 if TYPE_CHECKING:  # dagster is imported only when a run starts: refusals answer at once
@@ -57,6 +58,10 @@ def preflight(settings: Settings) -> None:
         raise RunRefused(f"Der Eingangsordner {inbox} existiert nicht.")
     if not inbox.is_dir() or not os.access(inbox, os.R_OK | os.X_OK):
         raise RunRefused(f"Der Eingangsordner {inbox} ist kein lesbarer Ordner.")
+    try:  # before opening the warehouse: a running writer would make that fail with a lock error
+        ensure_unlocked(settings.out)
+    except RunLocked as exc:
+        raise RunRefused(str(exc)) from None
     _check_warehouse_key(settings)
 
 

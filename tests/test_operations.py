@@ -227,7 +227,13 @@ def test_deploy_instance_config_limits_warehouse_runs_to_one(tmp_path, monkeypat
 
 
 def test_run_lock_refuses_a_second_writer(tmp_path):
-    """A run started by hand while another holds the data folder stops before touching anything."""
+    """A run started while another holds the data folder stops before touching anything."""
+    import subprocess
+
+    from conftest import BIN, cli_env
+    from pipelines.definitions import build_definitions
+    from pipelines.runner import RunRefused
+
     inbox = Inbox(tmp_path / "inbox")
     write_standard(inbox, D2, standard_rows(n=3))
     out = tmp_path / "out"
@@ -235,8 +241,20 @@ def test_run_lock_refuses_a_second_writer(tmp_path):
     try:
         with pytest.raises(RunLocked):
             acquire_run_lock(out)
-        summary = run(inbox.root, out, HEUTE)
-        assert not summary.success
+        # by hand: one sentence, exit status 2, before any import of the pipeline
+        p = subprocess.run([str(BIN / "phasenmonitor"), "run", "--inbox", str(inbox.root), "--out", str(out)],
+                           env=cli_env(), capture_output=True, text=True, timeout=120)
+        assert p.returncode == 2 and "Ein anderer Lauf schreibt gerade" in p.stderr
+        with pytest.raises(RunRefused, match="anderer Lauf"):
+            run(inbox.root, out, HEUTE)
+        # a run the daemon launches (no command line in front): the resource refuses, the run fails
+        resource = PhasenmonitorResource(settings_json=Settings(inbox=inbox.root, out=out, heute=HEUTE).model_dump_json())
+        job = build_definitions(resource).resolve_job_def(NIGHTLY_JOB_NAME)
+        with dg.instance_for_test() as instance:
+            result = job.execute_in_process(instance=instance, raise_on_error=False)
+        assert not result.success
+        init = [e for e in result.all_events if e.event_type_value == "RESOURCE_INIT_FAILURE"]
+        assert init and "Ein anderer Lauf schreibt gerade" in str(init[0].event_specific_data)
         assert not (out / "warehouse.duckdb").exists()
     finally:
         release_run_lock(fd)
