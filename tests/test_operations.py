@@ -217,7 +217,8 @@ def test_deploy_instance_config_limits_warehouse_runs_to_one(tmp_path, monkeypat
     try:
         queue = instance.get_concurrency_config().run_queue_config
         assert queue.max_concurrent_runs == 1
-        assert {"key": WAREHOUSE_TAG, "value": WAREHOUSE_TAG_VALUE, "limit": 1} in queue.tag_concurrency_limits
+        # one run per warehouse: per value of the tag every warehouse-writing job sets
+        assert {"key": WAREHOUSE_TAG, "value": {"applyLimitPerUniqueValue": True}, "limit": 1} in queue.tag_concurrency_limits
         assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
         assert instance.run_monitoring_enabled and instance.run_monitoring_max_runtime_seconds > 0
         assert not instance.telemetry_enabled
