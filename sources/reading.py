@@ -31,6 +31,12 @@ def _line_of(data: bytes, pos: int) -> int:
 
 def detect_encoding(data: bytes) -> str:
     """UTF-8 (with or without BOM) or Windows-1252, decided once for the whole file."""
+    nul = data.find(b"\x00")
+    if nul >= 0:  # every byte decodes in Windows-1252, but no text export holds NUL bytes
+        hint = " (UTF-16?)" if data[:2] in (b"\xff\xfe", b"\xfe\xff") or nul < 4 else ""
+        raise FileRejected(
+            f"Datei nicht dekodierbar: enthält Nullbytes{hint}, erwartet UTF-8 oder Windows-1252 (Zeile {_line_of(data, nul)}, Byte {nul})."
+        )
     if data.startswith(b"\xef\xbb\xbf"):
         try:
             data[3:].decode("utf-8")

@@ -81,6 +81,7 @@ FILE_CASES = {
     "nicht_dekodierbar": ("asyl/teilnehmende_2026-02-10.csv", ["nicht dekodierbar", "weder UTF-8 noch Windows-1252", "Zeile 7"]),
     "nicht_dekodierbar_trotz_bom": ("asyl/teilnehmende_2026-02-11.csv", ["nicht dekodierbar", "Zeile 7"]),
     "gemischte_kodierung": ("asyl/teilnehmende_2026-02-12.csv", ["nicht dekodierbar", "gemischte Kodierung"]),
+    "utf16": ("asyl/mentorinnen_2026-02-11.csv", ["nicht dekodierbar", "UTF-16"]),
     "pflichtspalte_fehlt": ("asyl/mentorinnen_2026-02-10.csv", ["Pflichtspalte fehlt", "'Eintritt'"]),
     "keine_datenzeilen": ("asyl/tandems_2026-02-10.csv", ["Keine Datenzeilen"]),
     "leere_datei": ("asyl/tandems_2026-02-11.csv", ["leer"]),
@@ -107,6 +108,7 @@ def _write_bad_files(inbox: Inbox) -> None:
     inbox.raw(FILE_CASES["gemischte_kodierung"][0], utf8_tn + csv_bytes(headers("teilnehmende"), [person(5, staatsangehoerigkeit="Äthiopien")], encoding="cp1252").split(b"\r\n", 1)[1])
     inbox.csv(FILE_CASES["pflichtspalte_fehlt"][0], [[mentor(i)[h] for h in headers("mentorinnen") if h != "Eintritt"] for i in (1, 2)],
               header=[h for h in headers("mentorinnen") if h != "Eintritt"])
+    inbox.raw(FILE_CASES["utf16"][0], csv_bytes(headers("mentorinnen"), [mentor(1), mentor(2)], encoding="utf-16"))
     inbox.csv(FILE_CASES["keine_datenzeilen"][0], [])
     inbox.raw(FILE_CASES["leere_datei"][0], b"")
     inbox.csv(FILE_CASES["kein_datenstand"][0], [kontakt(1)])
