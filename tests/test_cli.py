@@ -53,13 +53,16 @@ def test_run_exits_0_and_prints_the_summary(demo_run):
     assert f"Eingang: {n_files} Dateien" in out
     assert "Datenqualität:" in out  # the demo's injected mistakes are listed as findings
     assert (demo_run.out / "reporting.duckdb").exists()
-    assert not proc.stderr.strip(), proc.stderr[-3000:]
+    # nothing went wrong (a library may still print a notice, e.g. matplotlib building its font cache)
+    assert not [l for l in proc.stderr.splitlines() if "Fehler" in l or "Traceback" in l or "ERROR" in l], proc.stderr[-3000:]
 
 
 def test_second_run_gives_identical_tables_and_parses_nothing(demo_run):
     first = demo_run.after_first_run
+    n_files = sum(1 for p in demo_run.inbox.rglob("*") if p.is_file())
     meta_first = _latest_metadata(demo_run.dagster_home, ["raw", "eingang"])
-    assert meta_first["gehashte_dateien"] > 0 or meta_first["neue_dateien"] == 0  # first run hashed the inbox
+    # the first run hashed every file and archived every export (the .docx of an unknown kind is not one)
+    assert (meta_first["gehashte_dateien"], meta_first["neue_dateien"]) == (n_files, n_files - 1), meta_first
     proc = _cli("run", "--inbox", str(demo_run.inbox), "--out", str(demo_run.out), env=cli_env(DAGSTER_HOME=str(demo_run.dagster_home)))
     assert proc.returncode == 0, proc.stderr[-3000:]
     second = warehouse_state(demo_run.out)
