@@ -37,6 +37,7 @@ FIX_HINTS: dict[str, str] = {
     "reihenfolge": "Das spätere Datum liegt vor dem früheren (z. B. Austritt vor Eintritt): beide Daten beim Partner prüfen lassen.",
     "schluessel_doppelt": "Die Nummer steht in mehreren Zeilen; alle sind in Quarantäne. Dubletten in der Quelle zusammenführen oder die falsche Nummer korrigieren.",
     "dublette": "Exakt wiederholte Zeile, sie zählt einmal. Nur ein Hinweis: Exporteinstellung beim Partner prüfen.",
+    "leerzeile": "Leere Zeilen werden übersprungen und nicht gezählt. Nur ein Hinweis: Exportvorlage beim Partner prüfen (Leerzeilen am Ende oder zwischen Blöcken).",
     "zusatzspalte": "Spalte ist nicht vereinbart und wird ignoriert. Ist es eine umbenannte Vertragsspalte, den Namen angleichen oder einen Alias (spalten_aliase) konfigurieren.",
     # references and consent (sources/linking.py)
     "verweis": "Die Nummer verweist auf einen Eintrag, den es im verwendeten Stand der Bezugsdatei nicht gibt oder der dort in Quarantäne ist: beide Listen beim Sachgebiet Asyl abgleichen lassen.",
