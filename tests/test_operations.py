@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from dataclasses import dataclass
 import stat
 import time
 from datetime import date, datetime, timedelta, timezone
@@ -300,47 +301,25 @@ def _contents(db: Path, parts: tuple[str, ...]) -> dict[str, list]:
         con.close()
 
 
-@pytest.fixture
-def mixed_inbox(tmp_path) -> Path:
-    """Two registry snapshots, a withdrawn consent, a quarantined row, a rejected and an unknown file."""
-    inbox = Inbox(tmp_path / "inbox")
-    rows = standard_rows(n=8)
-    write_standard(inbox, D1, {"teilnehmende": rows["teilnehmende"][:6]}, kinds=["teilnehmende"])
-    rows["teilnehmende"][2] = person(3, widerruf=D1)
-    rows["kontakte"].append(kontakt(1, 5, datum="40.03.2025"))  # no such date: quarantined
-    write_standard(inbox, D2, rows)
-    inbox.raw("jobcenter/massnahmen_2026-13-01.csv", b"x")  # no valid Datenstand: rejected
-    inbox.raw("asyl/notizen.docx", b"nur eine Notiz")  # unknown kind: reported, ignored
-    return inbox.root
+@dataclass
+class TwoRuns:
+    """A full run and a rerun with nothing new, 100 days later as far as the archive is concerned."""
 
+    inbox: Inbox
+    out: Path
+    first: dict            # materialisation metadata of the full run, by asset
+    second: dict           # ... of the rerun
+    second_success: bool
+    files: dict            # meta.dateien after the full run, by file
+    modes: dict            # file modes after the full run (started with umask 022)
+    wal_mode: int | None   # mode of the warehouse WAL while a connection writes
+    umask_after: int
+    archive_before: dict   # sha -> path after the full run
+    archive_after: dict    # ... after the rerun
+    lost_rel: str          # inbox file whose archive copy was deleted before the rerun
+    warehouse: tuple       # compared warehouse contents after the full run, after the rerun
+    reporting: tuple       # published contents after the full run, after the rerun
 
-def test_rerun_parses_nothing_and_publishes_identical_tables(mixed_inbox, tmp_path):
-    out = tmp_path / "out"
-    with dg.instance_for_test() as instance:
-        first = run(mixed_inbox, out, HEUTE, instance=instance)
-        assert first.success, first.failures
-        mats = _materializations(instance, first.run_id)
-        assert sum(v["dateien_verarbeitet"] for k, v in mats.items() if k.startswith("staging/")) == 9
-        status = {r["datei"]: r["status"] for r in query(out / "warehouse.duckdb", "SELECT datei, status FROM meta.dateien")}
-        assert status["asyl/teilnehmende_2026-11-01.csv"] == "ersetzt"
-        assert status["jobcenter/massnahmen_2026-13-01.csv"] == status["asyl/notizen.docx"] == "abgelehnt"
-        wh1 = _contents(out / "warehouse.duckdb", WAREHOUSE_COMPARED)
-        rep1 = _contents(out / "reporting.duckdb", ("kennzahlen", "bericht")) if report_modules_ready() else None
-
-        second = run(mixed_inbox, out, HEUTE, instance=instance)
-        assert second.success == first.success
-        mats = _materializations(instance, second.run_id)
-        assert mats["raw/eingang"]["neue_dateien"] == 0
-        assert mats["raw/eingang"]["gehashte_dateien"] == 0  # size and mtime unchanged: not even read
-        staging = {k: v for k, v in mats.items() if k.startswith("staging/")}
-        assert len(staging) == 8
-        assert all(v["dateien_verarbeitet"] == 0 for v in staging.values()), staging
-        assert _contents(out / "warehouse.duckdb", WAREHOUSE_COMPARED) == wh1
-        if rep1 is not None:
-            assert _contents(out / "reporting.duckdb", ("kennzahlen", "bericht")) == rep1
-
-
-# --- retention and file modes ----------------------------------------------------------------------
 
 def _archive(out: Path) -> dict[str, Path]:
     return {p.name.split(".", 1)[0]: p for p in (out / "archiv").iterdir()}
@@ -350,58 +329,105 @@ def _mode(p: Path) -> int:
     return stat.S_IMODE(p.stat().st_mode)
 
 
-def test_retention_and_file_modes(tmp_path):
-    """Old archive copies are deleted, those of the snapshots in use kept; private files whatever the umask."""
-    inbox = Inbox(tmp_path / "inbox")
-    out = tmp_path / "out"
-    write_standard(inbox, D1, standard_rows(n=6), kinds=["teilnehmende"])
-    write_standard(inbox, D2, standard_rows(n=7))  # the D1 registry is 'ersetzt'
-    old_umask = os.umask(0o022)  # e.g. `dagster dev` started from a normal shell
-    try:
-        run(inbox.root, out, HEUTE)
-        assert _mode(out / "warehouse.duckdb") == 0o600
-        assert _mode(out / "archiv") == 0o700
-        assert _mode(out / ".phasenmonitor.lock") == 0o600
-        if (out / "reporting.duckdb").exists():
-            assert _mode(out / "reporting.duckdb") == 0o644  # the published file is meant to be read
-        assert os.umask(0o022) == 0o022  # the process umask is restored after the run
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory) -> TwoRuns:
+    """Two registry snapshots, a withdrawn consent, a quarantined row, a rejected and an unknown file;
+    the full run starts with umask 022 (as `dagster dev` from a shell would); before the rerun every
+    archive copy is aged past the retention period and one copy of a snapshot in use is deleted."""
+    tmp = tmp_path_factory.mktemp("zwei_laeufe")
+    inbox = Inbox(tmp / "inbox")
+    out = tmp / "out"
+    rows = standard_rows(n=8)
+    write_standard(inbox, D1, {"teilnehmende": rows["teilnehmende"][:6]}, kinds=["teilnehmende"])
+    rows["teilnehmende"][2] = person(3, widerruf=D1)
+    rows["kontakte"].append(kontakt(1, 5, datum="40.03.2025"))  # no such date: quarantined
+    write_standard(inbox, D2, rows)
+    inbox.raw("jobcenter/massnahmen_2026-13-01.csv", b"x")  # no valid Datenstand: rejected
+    inbox.raw("asyl/notizen.docx", b"nur eine Notiz")  # unknown kind: reported, ignored
 
-        # while a connection writes, DuckDB's WAL holds the same microdata: private too
-        resource = PhasenmonitorResource(settings_json=Settings(inbox=inbox.root, out=out).model_dump_json())
-        with resource.warehouse() as con:
-            con.execute("CREATE TABLE meta.probe AS SELECT range AS i FROM range(1000)")
-            wal = out / "warehouse.duckdb.wal"
-            assert wal.exists() and _mode(wal) == 0o600
-            con.execute("DROP TABLE meta.probe")
-    finally:
-        os.umask(old_umask)
-
-    files = {r["datei"]: r for r in query(out / "warehouse.duckdb", "SELECT datei, inhalt_sha256, status FROM meta.dateien")}
-    alt = files["asyl/teilnehmende_2026-11-01.csv"]
-    assert alt["status"] == "ersetzt"
-    in_use = {r["inhalt_sha256"] for r in files.values() if r["status"] == "verwendet"}
-    assert len(in_use) == 8 and alt["inhalt_sha256"] not in in_use
-
-    # young copies stay, in use or not; every copy is private
-    archive = _archive(out)
-    assert set(archive) == in_use | {alt["inhalt_sha256"]}
-    assert all(_mode(p) == 0o600 for p in archive.values())
-
-    # 100 days later nothing new arrives: the retention period (90 days) has passed for every copy
-    past = time.time() - 100 * 86400
-    for p in archive.values():
-        os.utime(p, (past, past))
-    # and the copy of one snapshot in use is gone (a restore from a backup without archiv/)
-    lost = archive[files["asyl/kontakte_2026-11-20.csv"]["inhalt_sha256"]]
-    lost.unlink()
     with dg.instance_for_test() as instance:
-        summary = run(inbox.root, out, HEUTE, instance=instance)
-        raw = _materializations(instance, summary.run_id)["raw/eingang"]
-    assert raw["archiv_geloescht"] == 1
-    assert raw["archiv_wiederhergestellt"] == 1 and lost.read_bytes() == inbox.path("asyl/kontakte_2026-11-20.csv").read_bytes()
-    # the copies of the snapshots in use stay: files referring to them are re-checked against them
-    assert set(_archive(out)) == in_use
-    assert {r["status"] for r in query(out / "warehouse.duckdb", "SELECT status FROM meta.dateien WHERE datei <> ?", [alt["datei"]])} == {"verwendet"}
+        old_umask = os.umask(0o022)
+        try:
+            first = run(inbox.root, out, HEUTE, instance=instance)
+            umask_after = os.umask(0o022)
+            modes = {p: _mode(out / p) for p in ("warehouse.duckdb", "archiv", ".phasenmonitor.lock", "reporting.duckdb") if (out / p).exists()}
+            modes.update({f"archiv/{p.name}": _mode(p) for p in (out / "archiv").iterdir()})
+            resource = PhasenmonitorResource(settings_json=Settings(inbox=inbox.root, out=out).model_dump_json())
+            with resource.warehouse() as con:
+                con.execute("CREATE TABLE meta.probe AS SELECT range AS i FROM range(1000)")
+                wal = out / "warehouse.duckdb.wal"
+                wal_mode = _mode(wal) if wal.exists() else None
+                con.execute("DROP TABLE meta.probe")
+        finally:
+            os.umask(old_umask)
+        assert first.success, first.failures
+        files = {r["datei"]: r for r in query(out / "warehouse.duckdb", "SELECT * FROM meta.dateien")}
+        wh1 = _contents(out / "warehouse.duckdb", WAREHOUSE_COMPARED)
+        rep1 = _contents(out / "reporting.duckdb", ("kennzahlen", "bericht")) if report_modules_ready() else None
+
+        archive_before = _archive(out)
+        past = time.time() - 100 * 86400
+        for p in archive_before.values():
+            os.utime(p, (past, past))
+        lost_rel = "asyl/kontakte_2026-11-20.csv"
+        archive_before[files[lost_rel]["inhalt_sha256"]].unlink()
+
+        second = run(inbox.root, out, HEUTE, instance=instance)
+        wh2 = _contents(out / "warehouse.duckdb", WAREHOUSE_COMPARED)
+        rep2 = _contents(out / "reporting.duckdb", ("kennzahlen", "bericht")) if report_modules_ready() else None
+        return TwoRuns(
+            inbox, out, _materializations(instance, first.run_id), _materializations(instance, second.run_id),
+            second.success, files, modes, wal_mode, umask_after, archive_before, _archive(out), lost_rel,
+            (wh1, wh2), (rep1, rep2),
+        )
+
+
+def test_rerun_parses_nothing_and_publishes_identical_tables(two_runs):
+    r = two_runs
+    assert sum(v["dateien_verarbeitet"] for k, v in r.first.items() if k.startswith("staging/")) == 9
+    assert r.files["asyl/teilnehmende_2026-11-01.csv"]["status"] == "ersetzt"
+    assert r.files["jobcenter/massnahmen_2026-13-01.csv"]["status"] == r.files["asyl/notizen.docx"]["status"] == "abgelehnt"
+
+    assert r.second_success
+    assert r.second["raw/eingang"]["neue_dateien"] == 0
+    assert r.second["raw/eingang"]["gehashte_dateien"] == 0  # size and mtime unchanged: not even read
+    staging = {k: v for k, v in r.second.items() if k.startswith("staging/")}
+    assert len(staging) == 8
+    assert all(v["dateien_verarbeitet"] == 0 for v in staging.values()), staging
+    assert r.warehouse[1] == r.warehouse[0]
+    if r.reporting[0] is not None:
+        assert r.reporting[1] == r.reporting[0]
+
+
+def test_retention_deletes_old_copies_but_keeps_those_in_use(two_runs):
+    r = two_runs
+    alt = r.files["asyl/teilnehmende_2026-11-01.csv"]
+    in_use = {f["inhalt_sha256"] for f in r.files.values() if f["status"] == "verwendet"}
+    assert len(in_use) == 8 and alt["inhalt_sha256"] not in in_use
+    # after the full run every copy is young and stays, in use or not
+    assert set(r.archive_before) == in_use | {alt["inhalt_sha256"]}
+    # the rerun, 100 days later: the copy no longer in use is deleted, the copies in use stay
+    # (files referring to them are re-checked against them), and the missing one is restored
+    assert r.second["raw/eingang"]["archiv_geloescht"] == 1
+    assert set(r.archive_after) == in_use
+    assert r.second["raw/eingang"]["archiv_wiederhergestellt"] == 1
+    lost = r.archive_after[r.files[r.lost_rel]["inhalt_sha256"]]
+    assert lost.read_bytes() == r.inbox.path(r.lost_rel).read_bytes()
+
+
+def test_warehouse_and_archive_are_private_whatever_the_umask(two_runs):
+    r = two_runs
+    assert r.modes["warehouse.duckdb"] == 0o600
+    assert r.modes["archiv"] == 0o700
+    assert r.modes[".phasenmonitor.lock"] == 0o600
+    assert [m for k, m in r.modes.items() if k.startswith("archiv/")] and all(
+        m == 0o600 for k, m in r.modes.items() if k.startswith("archiv/")
+    )
+    if "reporting.duckdb" in r.modes:
+        assert r.modes["reporting.duckdb"] == 0o644  # the published file is meant to be read
+    assert r.wal_mode == 0o600  # while a connection writes, the WAL holds the same microdata
+    assert r.umask_after == 0o022  # the process umask is restored after the run
+    assert _mode(r.archive_after[r.files[r.lost_rel]["inhalt_sha256"]]) == 0o600  # also a restored copy
 
 
 # --- a renamed column: alias in the configuration file, no code --------------------------------------
