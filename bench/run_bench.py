@@ -119,13 +119,15 @@ with open(out_json, "w", encoding="utf-8") as fh:
 
 
 def _child(argv: list[str], env: dict[str, str] | None = None, log: Path | None = None) -> tuple[int, float, int]:
-    """(exit status, wall seconds, peak RSS in bytes) of one child process."""
+    """(exit status, wall seconds, peak RSS in bytes) of one child process; its CPU seconds
+    (user + system, comparable across load levels) in ``_child.cpu_s``."""
     t0 = time.perf_counter()
     with open(log or os.devnull, "ab") as fh:
         proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
         _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
+    _child.cpu_s = round(usage.ru_utime + usage.ru_stime, 2)
     return proc.returncode, wall, usage.ru_maxrss * 1024  # ru_maxrss is in KiB on Linux
 
 
@@ -163,7 +165,7 @@ def _run(inbox: Path, out: Path, env: dict[str, str], work: Path, log: Path, tag
     data = json.loads(res_json.read_text(encoding="utf-8")) if res_json.exists() else {"step_seconds": {}}
     if rc != 0 or not data.get("success"):
         raise SystemExit(f"{tag}: phasenmonitor run failed (exit {rc}, {data.get('failures')}); see {log}")
-    return {"wall_s": round(wall, 3), "peak_rss_mb": round(rss / 2**20, 1), "load_before": load_before,
+    return {"wall_s": round(wall, 3), "cpu_s": _child.cpu_s, "peak_rss_mb": round(rss / 2**20, 1), "load_before": load_before,
             "load_after": _load(), "step_seconds": data["step_seconds"], "in_process_s": round(data["in_process_s"], 3)}
 
 
@@ -178,7 +180,7 @@ def _floor(inbox: Path, work: Path, env: dict[str, str], log: Path) -> dict:
         raise SystemExit(f"floor failed (exit {rc}); see {log}")
     data = json.loads(res_json.read_text(encoding="utf-8"))
     shutil.rmtree(fdir, ignore_errors=True)
-    return {"wall_s": round(wall, 3), "peak_rss_mb": round(rss / 2**20, 1), "load_before": load_before,
+    return {"wall_s": round(wall, 3), "cpu_s": _child.cpu_s, "peak_rss_mb": round(rss / 2**20, 1), "load_before": load_before,
             "load_after": _load(), **data}
 
 
@@ -240,17 +242,19 @@ def _step_label(step: str) -> str:
 def render_section(results: list[dict], chart_name: str | None) -> str:
     results = sorted(results, key=lambda r: r["size"])
     lines = [BEGIN, ""]
-    lines.append("| Teilnehmende | Zeilen | Lauf (s) | Wiederholung ohne Neues (s) | Boden (s) | Lauf / Boden | Wiederholung / Lauf | Spitzen-RSS Lauf (MB) | Last (1 min) | gemessen |")
-    lines.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    lines.append("| Teilnehmende | Zeilen | Lauf (s) | Wiederholung ohne Neues (s) | Boden (s) | Lauf / Boden | Wiederholung / Lauf | Spitzen-RSS Lauf (MB) | CPU Lauf / Boden (s) | Last (1 min) | gemessen |")
+    lines.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in results:
         lines.append(
             f"| {r['size']:,} | {r['rows']:,} | {r['run']['wall_s']:.1f} | {r['rerun']['wall_s']:.1f} | {r['floor']['wall_s']:.1f} | "
             f"{r['ratio_run_floor']:.1f} | {r['ratio_rerun_run']:.2f} | {r['run']['peak_rss_mb']:,.0f} | "
+            f"{r['run'].get('cpu_s', 0):.0f} / {r['floor'].get('cpu_s', 0):.0f} | "
             f"{r['run']['load_before']:.1f} | {r['when'][:16]} ({r.get('git', '')}) |".replace(",", "\u202f")
         )
     lines.append("")
     lines.append("Times are wall seconds of the child process including interpreter start, fastest of the "
-                 "repeats; RSS is the child's peak; load is the 1-minute load average before the full run.")
+                 "repeats; RSS is the child's peak; CPU is user + system seconds of the child (less sensitive to "
+                 "other load than wall time); load is the 1-minute load average before the full run.")
     if chart_name:
         lines += ["", f"![Zeit gegen Größe, log-log]({chart_name})"]
     lines += ["", "### Where the time goes (full run, Dagster step stats, seconds)", ""]

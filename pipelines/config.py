@@ -54,6 +54,11 @@ class Settings(BaseModel):
     )
 
     # --- operations --------------------------------------------------------------------------
+    kommunen: list[str] = Field(
+        default_factory=lambda: ["hilden"],
+        min_length=1,
+        description="Partitions of the job 'nachtlauf_kommunen': one per municipality, inbox INBOX/<kommune>, data OUT/<kommune> (docs/skalierung.md).",
+    )
     archiv_aufbewahrung_tage: int = Field(90, ge=1, description="Raw exports in the archive are deleted after this many days.")
     dagster_historie_tage: int = Field(30, ge=1, description="Dagster runs older than this are pruned by the cleanup job.")
     eingang_ruhezeit_sekunden: int = Field(

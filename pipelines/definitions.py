@@ -11,7 +11,9 @@ from assets.raw.inbox import raw_eingang
 from assets.report.assets import REPORT_ASSETS
 from assets.staging.assets import STAGING_ASSETS
 from checks.registry import ASSET_CHECKS
+from pipelines.config import Settings
 from pipelines.jobs import nightly_job
+from pipelines.partitions import kommunen_job
 from pipelines.resources import PhasenmonitorResource
 from pipelines.schedules import SCHEDULES
 from pipelines.sensors import SENSORS
@@ -28,7 +30,7 @@ def build_definitions(resource: PhasenmonitorResource | None = None) -> dg.Defin
     return dg.Definitions(
         assets=[raw_eingang, *STAGING_ASSETS, *METRIC_ASSETS, *REPORT_ASSETS],
         asset_checks=ASSET_CHECKS,
-        jobs=[nightly_job],
+        jobs=[nightly_job, kommunen_job(Settings.load().kommunen)],
         schedules=SCHEDULES,
         sensors=SENSORS,
         resources={"phasenmonitor": resource or default_resource()},

@@ -1,0 +1,69 @@
+"""The benchmark harness and the scale-out script run, so that they cannot rot (no speed asserts)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_run_bench_at_the_smallest_size(tmp_path):
+    results, docs, chart = tmp_path / "results", tmp_path / "performance.md", tmp_path / "performance.png"
+    docs.write_text("# Performance\n\nHand-written text stays.\n", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "bench/run_bench.py", "--sizes", "100", "--data-dir", str(tmp_path / "data"),
+         "--results-dir", str(results), "--docs", str(docs), "--chart", str(chart)],
+        cwd=ROOT, capture_output=True, text=True, timeout=900,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    r = json.loads((results / "n100.json").read_text(encoding="utf-8"))
+    assert r["size"] == 100 and r["rows"] > 100
+    for phase in ("run", "rerun", "floor"):
+        assert r[phase]["wall_s"] > 0 and r[phase]["peak_rss_mb"] > 0
+    # Dagster's step stats: every staging asset and the check steps are timed.
+    steps = r["run"]["step_seconds"]
+    assert {"raw__eingang", "staging__teilnehmende", "staging__kontakte", "bericht__reporting_db"} <= set(steps)
+    assert any(k.startswith("datenpruefungen_") for k in steps)
+    # The floor read every export file of the inbox (CSV in both encodings, XLSX).
+    encodings = {f["kodierung"] for f in r["floor"]["files"]}
+    assert {"utf-8", "xlsx"} <= encodings and encodings & {"latin-1", "cp1252->utf-8"}
+    text = docs.read_text(encoding="utf-8")
+    assert "Hand-written text stays." in text and "| 100 |" in text and "staging/kontakte" in text
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # Run again (inbox cached): the generated section is replaced, not appended.
+    proc = subprocess.run(
+        [sys.executable, "bench/run_bench.py", "--sizes", "100", "--data-dir", str(tmp_path / "data"),
+         "--results-dir", str(results), "--docs", str(docs), "--no-docs"],
+        cwd=ROOT, capture_output=True, text=True, timeout=900,
+    )
+    assert proc.returncode == 0
+    assert "Demo-Eingang" not in (results / "n100.log").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_two_municipality_partitions_on_postgres_storage():
+    """PostgreSQL from the Debian package (installed by the script when missing and run as root)."""
+    proc = subprocess.run(
+        [sys.executable, "bench/postgres_partitions.py", "--install"], cwd=ROOT, capture_output=True, text=True, timeout=1200
+    )
+    if proc.returncode == 77:
+        pytest.skip(proc.stderr.strip())
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    summary = json.loads(proc.stdout)
+    assert {k: v["reporting_duckdb"] for k, v in summary["kommunen"].items()} == {"hilden": True, "haan": True}
+    assert sorted((r["partition"], r["status"]) for r in summary["postgres_runs"]) == [("haan", "SUCCESS"), ("hilden", "SUCCESS")]
+    assert summary["postgres_events"] > 0
+
+
+def test_cli_job_is_unchanged_and_the_partitioned_job_defaults_to_hilden():
+    from pipelines.definitions import build_definitions
+    from pipelines.jobs import NIGHTLY_JOB_NAME
+    from pipelines.partitions import KOMMUNEN_JOB_NAME
+
+    defs = build_definitions()
+    assert defs.resolve_job_def(NIGHTLY_JOB_NAME).partitions_def is None
+    job = defs.resolve_job_def(KOMMUNEN_JOB_NAME)
+    assert job.partitions_def.get_partition_keys() == ["hilden"]
