@@ -58,7 +58,15 @@ def gate_registry(parsed: Parsed, run_day: date) -> Outcome:
     rows = parsed.rows.with_columns(consent_mask(run_day).alias("_ok"))
     loaded = rows.filter(pl.col("_ok")).drop("_ok")
     excluded = rows.filter(~pl.col("_ok")).select("tn_id", "jc_id", "vhs_id")
-    return Outcome(parsed, loaded, excluded, parsed.befunde, parsed.quarantaene, ohne_einwilligung=excluded.height)
+    n_excluded = excluded.height
+    # A quarantined row still tells whether its person may be processed: without a readable consent,
+    # or with a Widerruf due, their rows elsewhere are excluded and their history purged (the row
+    # itself stays counted as quarantined).
+    q = parsed.quarantined_rows
+    if q.height and "tn_id" in q.columns:
+        q_excluded = q.filter(~consent_mask(run_day)).select("tn_id", "jc_id", "vhs_id")
+        excluded = pl.concat([excluded, q_excluded]).unique()
+    return Outcome(parsed, loaded, excluded, parsed.befunde, parsed.quarantaene, ohne_einwilligung=n_excluded)
 
 
 def _finding(rows: pl.DataFrame, spalte: str, regel: str, schwere: str, grund: str) -> pl.DataFrame:

@@ -25,6 +25,7 @@ HINWEIS = "HINWEIS"
 BEFUND_SCHEMA = {"zeile": pl.Int64, "spalte": pl.String, "regel": pl.String, "schwere": pl.String, "grund": pl.String}
 _SEP = "\x1f"  # joins rule id and reason inside one polars string column
 MIN_YEAR, MAX_YEAR = 1900, 2100
+CONSENT_FIELDS = ("einwilligung", "widerruf")  # registry columns consent is judged on (sources/linking.py)
 
 
 @dataclass
@@ -41,6 +42,9 @@ class Parsed:
     # Pseudonyms of the key values of quarantined rows, in memory only: lets a file referring to
     # this one say "in quarantine there" instead of "unknown". Never stored.
     quarantined_keys: pl.Series = field(default_factory=lambda: pl.Series([], dtype=pl.String))
+    # Identifiers (pseudonymised) and consent dates of the quarantined rows, in memory only: a
+    # Widerruf in a row quarantined for another column must still remove the person everywhere.
+    quarantined_rows: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
 def empty_befunde() -> pl.DataFrame:
@@ -158,12 +162,12 @@ def _first_error(cases: list[tuple[pl.Expr, pl.Expr]], name: str) -> pl.Expr:
 
 
 def triage(
-    kind: ExportKind, frame: pl.DataFrame, mapping: dict[int, str], xlsx: bool, quarantined_keys: list[pl.Series] | None = None
+    kind: ExportKind, frame: pl.DataFrame, mapping: dict[int, str], xlsx: bool, quarantined_keys: list[pl.DataFrame] | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame, int, int]:
     """Returns (valid typed rows, findings, rows quarantined, exact duplicates).
 
-    ``quarantined_keys``, if given, receives the (normalised, not yet pseudonymised) key values of
-    the quarantined rows."""
+    ``quarantined_keys``, if given, receives the quarantined rows' identifiers (normalised, not yet
+    pseudonymised) and consent dates, as far as they could be read."""
     data_cols = [c for c in frame.columns if c != LINE_COL]
     picked = [pl.col(data_cols[i]).alias(f) for i, f in mapping.items() if i < len(data_cols)]
     present = {f for i, f in mapping.items() if i < len(data_cols)}
@@ -249,8 +253,16 @@ def triage(
     valid = df.filter(live & ~pl.col("_quar")).select(
         pl.col(LINE_COL), *[pl.col("_p_" + c.field).alias(c.field) for c in kind.columns if c.type != "name"]
     )
-    if quarantined_keys is not None and kind.key:
-        quarantined_keys.append(df.filter(pl.col("_quar"))["_p_" + kind.key].drop_nulls().unique())
+    if quarantined_keys is not None:
+        ids = [pl.col("_p_" + c.field).alias(c.field) for c in kind.columns if c.type == "id"]
+        # A consent date that is there but unreadable counts as withdrawn: unclear consent, no processing.
+        consent = [
+            pl.when(pl.col(f).is_not_null() & pl.col("_p_" + f).is_null())
+            .then(pl.lit(None if f == "einwilligung" else date(MIN_YEAR, 1, 1), pl.Date))
+            .otherwise(pl.col("_p_" + f)).alias(f)
+            for f in CONSENT_FIELDS if any(c.field == f for c in kind.columns)
+        ]
+        quarantined_keys.append(df.filter(pl.col("_quar")).select(ids + consent))
     n_quar = int(df.select(pl.col("_quar").sum()).item())
     n_dup = int(df.select(pl.col("_dup").sum()).item())
     return valid, pl.concat([befunde, dups], how="vertical"), n_quar, n_dup
@@ -323,7 +335,7 @@ def parse_export(
     frame, blank_lines = drop_blank_lines(frame)
     if frame.height == 0:
         raise FileRejected("Keine Datenzeilen (nur die Kopfzeile" + (" und leere Zeilen)." if blank_lines else ")."))
-    quar_keys: list[pl.Series] = []
+    quar_keys: list[pl.DataFrame] = []
     valid, befunde, n_quar, n_dup = triage(kind, frame, mapping, xlsx=(ext == "xlsx"), quarantined_keys=quar_keys)
     if blank_lines:
         befunde = pl.concat([befunde, pl.DataFrame(
@@ -346,6 +358,10 @@ def parse_export(
         ])
     rows = pseudonymise(kind, valid, pseud, datenstand, age_bounds or [18, 25, 35, 45, 55])
     parsed = Parsed(kind, rows, befunde, frame.height, n_quar, n_dup, encoding, extras, headers)
-    if quar_keys and kind.key:
-        parsed.quarantined_keys = pseud.series(quar_keys[0], kind.col(kind.key).domain or kind.key)
+    if quar_keys and quar_keys[0].height:
+        q = quar_keys[0]
+        q = q.with_columns([pseud.series(q[c.field], c.domain or c.field) for c in kind.columns if c.type == "id"])
+        parsed.quarantined_rows = q
+        if kind.key:
+            parsed.quarantined_keys = q[kind.key].drop_nulls().unique()
     return parsed

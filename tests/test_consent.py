@@ -9,6 +9,9 @@ One data folder, two runs of the real job, two snapshots of every kind in the in
   6       consent                Widerruf 15.02.           excluded, purged      excluded
   7       consent                Widerruf 01.03. (= heute) excluded, purged      excluded
   8       consent                Widerruf 20.03.           kept                  excluded, purged
+  9       consent                Widerruf 15.02., row quarantined (Geschlecht)  excluded, purged
+  10      consent                Widerruf unreadable (31.02.), row quarantined  excluded, purged
+  11      consent                row quarantined (Aufenthaltsstatus), consent   not in use, history kept
 
 Every person has a tandem with two contacts, a Jobcenter measure and take-up, a VHS enrolment.
 One measure and one enrolment belong to nobody in the registry ("nicht zugeordnet").
@@ -49,8 +52,9 @@ from conftest import (
 
 OLD, NEW = date(2026, 1, 10), date(2026, 2, 1)
 HEUTE_1, HEUTE_2 = date(2026, 3, 1), date(2026, 3, 25)
-WIDERRUF = {6: date(2026, 2, 15), 7: HEUTE_1, 8: date(2026, 3, 20)}
-PEOPLE = range(1, 9)
+WIDERRUF = {6: date(2026, 2, 15), 7: HEUTE_1, 8: date(2026, 3, 20), 9: date(2026, 2, 15), 10: "31.02.2026"}
+QUARANTINED = {9: {"geschlecht": "x"}, 10: {}, 11: {"aufenthaltsstatus": "Touristenvisum"}}
+PEOPLE = range(1, 12)
 KEPT_1 = {1, 2, 3, 4, 8}
 KEPT_2 = {1, 2, 3, 4}
 
@@ -63,6 +67,8 @@ def _rows(new: bool) -> dict[str, list[dict]]:
             over["einwilligung"] = None
         if new and i in WIDERRUF:
             over["widerruf"] = WIDERRUF[i]
+        if new and i in QUARANTINED:
+            over.update(QUARANTINED[i])
         reg.append(person(i, **over))
     return {
         "teilnehmende": reg,
@@ -119,6 +125,18 @@ def test_no_consent_and_withdrawal_until_run_day_exclude_from_every_source(conse
         assert set(a1["presence"][i].values()) == {0}, (i, a1["presence"][i])
 
 
+def test_withdrawal_in_a_quarantined_row_still_removes_the_person(consent_runs):
+    """The newest registry row of 9 and 10 is quarantined, yet it says consent was withdrawn (or the
+    Widerruf is there but unreadable): their rows leave every source and every older snapshot."""
+    out, a1 = consent_runs
+    for i in (9, 10):
+        assert set(a1["presence"][i].values()) == {0}, (i, a1["presence"][i])
+    # 11's row is quarantined for another reason, consent stands: the older snapshot keeps the history
+    assert a1["presence"][11]["teilnehmende"] == 1 and a1["current"][11]["teilnehmende"] == 0
+    rel = rel_name("teilnehmende", NEW)
+    assert {b["zeile"] for b in befunde(out, rel) if b["schwere"] == "FEHLER"} == {10, 11, 12}
+
+
 def test_people_with_consent_are_in_every_source(consent_runs):
     _, a1 = consent_runs
     for i in KEPT_1:
@@ -145,22 +163,26 @@ def test_exclusions_are_counted_per_file(consent_runs):
         r = d[rel_name(kind, stand)]
         return (r["zeilen_gelesen"], r["zeilen_geladen"], r["zeilen_quarantaene"], r["zeilen_ausgeschlossen"], r["ohne_einwilligung"], r["nicht_zugeordnet"])
 
-    assert counts(d1, "teilnehmende", NEW) == (8, 5, 0, 3, 3, 0)
-    assert counts(d1, "tandems", NEW) == (8, 5, 0, 3, 3, 0)
-    assert counts(d1, "kontakte", NEW) == (16, 10, 0, 6, 6, 0)
-    assert counts(d1, "massnahmen", NEW) == (9, 5, 0, 4, 3, 1)
-    assert counts(d1, "integrationen", NEW) == (8, 5, 0, 3, 3, 0)
-    assert counts(d1, "kursteilnahmen", NEW) == (9, 5, 0, 4, 3, 1)
-    # the older snapshot: 5 without consent in the file itself, 6 and 7 purged for their Widerruf
-    assert counts(d1, "teilnehmende", OLD) == (8, 5, 0, 3, 3, 0)
+    # gelesen, geladen, quarantaene, ausgeschlossen, ohne_einwilligung, nicht_zugeordnet
+    # registry: 9-11 quarantined (counted there, not as excluded); 5-7 excluded
+    assert counts(d1, "teilnehmende", NEW) == (11, 5, 3, 3, 3, 0)
+    # the rows of 5, 6, 7, 9, 10 are excluded for consent; 11's tandem refers to a quarantined row
+    assert counts(d1, "tandems", NEW) == (11, 5, 1, 5, 5, 0)
+    assert counts(d1, "kontakte", NEW) == (22, 10, 2, 10, 10, 0)
+    # 11 and the unknown Kundennummer / Hörernummer link to nobody in use
+    assert counts(d1, "massnahmen", NEW) == (12, 5, 0, 7, 5, 2)
+    assert counts(d1, "integrationen", NEW) == (11, 5, 0, 6, 5, 1)
+    assert counts(d1, "kursteilnahmen", NEW) == (12, 5, 0, 7, 5, 2)
+    # the older snapshot: 5 without consent in the file itself, 6, 7, 9, 10 purged for their Widerruf
+    assert counts(d1, "teilnehmende", OLD) == (11, 6, 0, 5, 5, 0)
     assert a1["ueberblick"]["ohne_einwilligung"] == 3
     d2 = dateien(out)
-    assert counts(d2, "teilnehmende", NEW) == (8, 4, 0, 4, 4, 0)
-    assert counts(d2, "kontakte", NEW) == (16, 8, 0, 8, 8, 0)
-    assert counts(d2, "massnahmen", NEW) == (9, 4, 0, 5, 4, 1)
-    assert counts(d2, "kursteilnahmen", NEW) == (9, 4, 0, 5, 4, 1)
-    assert counts(d2, "teilnehmende", OLD) == (8, 4, 0, 4, 4, 0)
-    assert counts(d2, "kontakte", OLD) == (16, 8, 0, 8, 8, 0)
+    assert counts(d2, "teilnehmende", NEW) == (11, 4, 3, 4, 4, 0)
+    assert counts(d2, "kontakte", NEW) == (22, 8, 2, 12, 12, 0)
+    assert counts(d2, "massnahmen", NEW) == (12, 4, 0, 8, 6, 2)
+    assert counts(d2, "kursteilnahmen", NEW) == (12, 4, 0, 8, 6, 2)
+    assert counts(d2, "teilnehmende", OLD) == (11, 5, 0, 6, 6, 0)
+    assert counts(d2, "kontakte", OLD) == (22, 8, 2, 12, 12, 0)
     u2 = {r["kennzahl"]: r["wert"] for r in query(warehouse(out), "SELECT * FROM kennzahlen.ueberblick")}
     assert u2["ohne_einwilligung"] == 4
 
@@ -171,8 +193,9 @@ def test_unlinked_rows_are_excluded_as_nicht_zugeordnet(consent_runs):
         assert count(out, f"staging.{kind}", f"{col} = ?", [value]) == 0, kind
         assert count(out, f"staging.{kind}", "tn_id IS NULL") == 0, kind
         notes = [b for b in befunde(out, rel_name(kind, NEW)) if b["regel"] == "nicht_zugeordnet"]
-        assert len(notes) == 1 and notes[0]["schwere"] == "HINWEIS" and notes[0]["grund"].startswith("1 Zeilen"), notes
-        assert dateien(out)[rel_name(kind, NEW)]["nicht_zugeordnet"] == 1
+        # the unknown number, and 11 whose registry row is quarantined
+        assert len(notes) == 1 and notes[0]["schwere"] == "HINWEIS" and notes[0]["grund"].startswith("2 Zeilen"), notes
+        assert dateien(out)[rel_name(kind, NEW)]["nicht_zugeordnet"] == 2
 
 
 def test_counts_add_up_for_every_file(consent_runs):
