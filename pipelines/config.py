@@ -54,6 +54,9 @@ class Settings(BaseModel):
     )
 
     # --- operations --------------------------------------------------------------------------
+    duckdb_speicher_mb: int = Field(
+        3072, ge=256, description="memory_limit of the warehouse connection in MB (DuckDB spills beyond it); bounds peak RSS beside polars."
+    )
     kommunen: list[str] = Field(
         default_factory=lambda: ["hilden"],
         min_length=1,

@@ -103,6 +103,9 @@ class PhasenmonitorResource(dg.ConfigurableResource):
             for p in (path, Path(str(path) + ".wal")):
                 if p.exists():
                     os.chmod(p, FILE_MODE)
+            # DuckDB's buffer pool would otherwise grow to 80 % of RAM beside polars' frames of
+            # the same rows; above the limit it spills to OUT/warehouse.duckdb.tmp (removed as a leftover).
+            con.execute(f"SET memory_limit = '{int(settings.duckdb_speicher_mb)}MB'")
             ensure_schema(con)
             yield con
         finally:
