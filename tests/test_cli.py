@@ -7,10 +7,8 @@ a Dagster instance on disk; here the same inbox is run a second time and the ref
 from __future__ import annotations
 
 import subprocess
-from datetime import date
 
 import dagster as dg
-import pytest
 
 from conftest import BIN, PIPELINE_ROOT, Inbox, cli_env, dagster_instance, dateien, mentor, warehouse, warehouse_state
 

@@ -30,14 +30,12 @@ from conftest import (
     mentor,
     person,
     pseudonym,
-    row,
     run,
     standard_rows,
     table,
     tandem,
     tn_nr,
     unternehmen,
-    write_standard,
 )
 from sources.kinds import BY_NAME
 from sources.parsing import parse_export
