@@ -239,6 +239,10 @@ def _step_label(step: str) -> str:
     return step.replace("__", "/")
 
 
+def _cpu(phase: dict) -> str:
+    return f"{phase['cpu_s']:.0f}" if "cpu_s" in phase else "–"  # results from before CPU was recorded
+
+
 def render_section(results: list[dict], chart_name: str | None) -> str:
     results = sorted(results, key=lambda r: r["size"])
     lines = [BEGIN, ""]
@@ -248,7 +252,7 @@ def render_section(results: list[dict], chart_name: str | None) -> str:
         lines.append(
             f"| {r['size']:,} | {r['rows']:,} | {r['run']['wall_s']:.1f} | {r['rerun']['wall_s']:.1f} | {r['floor']['wall_s']:.1f} | "
             f"{r['ratio_run_floor']:.1f} | {r['ratio_rerun_run']:.2f} | {r['run']['peak_rss_mb']:,.0f} | "
-            f"{r['run'].get('cpu_s', 0):.0f} / {r['floor'].get('cpu_s', 0):.0f} | "
+            f"{_cpu(r['run'])} / {_cpu(r['floor'])} | "
             f"{r['run']['load_before']:.1f} | {r['when'][:16]} ({r.get('git', '')}) |".replace(",", "\u202f")
         )
     lines.append("")
