@@ -361,10 +361,15 @@ def failure_findings(res: SuiteErgebnis, kind: ExportKind, where: str) -> pl.Dat
     specs = {s.name: s for s in expectation_specs(kind)}
     rows = []
     for e in res.fehlgeschlagen:
-        n = f"{e.verletzt} Zeilen verletzen" if e.verletzt else "verletzt"
+        if e.ausnahme:
+            n = "nicht auswertbar"
+        elif e.verletzt:
+            n = f"verletzt in {e.verletzt} {'Zeile' if e.verletzt == 1 else 'Zeilen'}"
+        else:
+            n = "verletzt"
         rows.append({
             "zeile": None, "spalte": e.spalte, "regel": "vertrag", "schwere": FEHLER,
-            "grund": f"Vertragsprüfung {where}: Erwartung '{e.name}' {n}: {specs[e.name].beschreibung}",
+            "grund": f"Vertragsprüfung {where}: Erwartung '{e.name}' {n} (erwartet: {specs[e.name].beschreibung})",
         })
     return pl.DataFrame(rows, schema=BEFUND_SCHEMA) if rows else pl.DataFrame(schema=BEFUND_SCHEMA)
 

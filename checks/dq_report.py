@@ -201,7 +201,10 @@ def write_dq_report(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag
                 shown = ", ".join(str(z) for z in zeilen[:MAX_ZEILEN_JE_GRUPPE])
                 if len(zeilen) > MAX_ZEILEN_JE_GRUPPE:
                     shown += f", … und {len(zeilen) - MAX_ZEILEN_JE_GRUPPE} weitere (kennzahlen.befunde)"
-                where = f"{_n(n)} {'Zeile' if n == 1 else 'Zeilen'}: <span class='zeilen'>{_e(shown)}</span>" if zeilen else ("ganze Datei" if datei else "–")
+                if zeilen:
+                    where = f"{_n(n)} {'Zeile' if n == 1 else 'Zeilen'}: <span class='zeilen'>{_e(shown)}</span>"
+                else:
+                    where = "ganze Datei" if regel == "datei_abgelehnt" else "ohne Zeilenangabe"
                 w(f"<tr><td>{_e(spalte) or '–'}</td><td class='{_e(sw)}'>{_e(sw)}</td><td>{where}</td>"
                   f"<td>{_e(grund)}<br><small>Regel: {_e(regel)}</small></td><td>{_e(fix_hint(regel))}</td></tr>")
             w("</table>")
