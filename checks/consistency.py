@@ -33,20 +33,10 @@ FEHLER, WARNUNG = "FEHLER", "WARNUNG"
 
 BEFUND_COLUMNS = {"quelle": pl.String, "datei": pl.String, "zeile": pl.Int64, "spalte": pl.String, "regel": pl.String, "schwere": pl.String, "grund": pl.String}
 
-# Thresholds: Settings fields when present (pipelines/config.py), else these defaults.
-DEFAULTS: dict[str, float] = {
-    "datenstand_max_alter_tage": 45,  # WARN when a source is older at the Stichtag / behind the newest one
-    "plausibel_kontakt_max_minuten": 480,  # WARN above 8 hours for one contact (contract allows up to 600)
-    "plausibel_kontakt_max_km": 200,  # WARN above 200 km travelled for one contact
-}
 MAX_ZEILEN_META = 20  # line numbers listed in Dagster metadata per check (all are in kennzahlen.befunde)
 
 DATENQUALITAET = ("kennzahlen", "datenqualitaet")
 QUELLEN_PARTNER = {"asyl": "Sachgebiet Asyl", "jobcenter": "Jobcenter", "vhs": "VHS Hilden-Haan"}
-
-
-def setting(settings: Settings, name: str) -> float:
-    return getattr(settings, name, DEFAULTS[name])
 
 
 @dataclass
@@ -241,7 +231,7 @@ def kontakte_im_tandemzeitraum(con, settings) -> Pruefergebnis:
 def plausible_kontakte(con, settings) -> Pruefergebnis:
     kind = BY_NAME["kontakte"]
     cur = _in_use(con, "kontakte")
-    max_min, max_km = setting(settings, "plausibel_kontakt_max_minuten"), setting(settings, "plausibel_kontakt_max_km")
+    max_min, max_km = settings.plausibel_kontakt_max_minuten, settings.plausibel_kontakt_max_km
     if cur is None:
         return Pruefergebnis("plausible_kontakte", True, {"kontakte": 0})
     lang = _lines(con, "SELECT zeile FROM aktuell.kontakte WHERE dauer_min > ? ORDER BY 1", [max_min])
@@ -280,7 +270,7 @@ def aktualitaet(con, settings) -> Pruefergebnis:
     """
     from assets.metrics.zeitraum import KeinStichtag, resolve_stichtag
 
-    limit = int(setting(settings, "datenstand_max_alter_tage"))
+    limit = settings.datenstand_max_alter_tage
     meta: dict[str, Any] = {"grenze_tage": limit}
     rows: list[dict[str, Any]] = []
     try:

@@ -11,6 +11,8 @@ no external resources: the server may be offline).
 
 from __future__ import annotations
 
+import os
+
 import html
 from collections import defaultdict
 from datetime import date, datetime
@@ -212,6 +214,7 @@ def write_dq_report(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag
       "Zeilennummern zählen die Kopfzeile als Zeile 1.</small></p></body></html>")
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text("\n".join(out), encoding="utf-8")
+    os.chmod(tmp, 0o644)  # positions and rules, never values: readable like the other council files
     tmp.replace(path)
     return path
 

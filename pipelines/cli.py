@@ -58,6 +58,11 @@ def _demo(args) -> int:
 def _run(args) -> int:
     # Everything the run writes (warehouse, archive, Dagster storage) is private by default.
     os.umask(0o077)
+    # GX takes ~3 s to import: its helper starts before anything else and is stopped again at
+    # once if the preflight finds nothing new in the inbox (checks/gx_helfer.py).
+    from checks import gx_helfer
+
+    gx_helfer.starten()
     from pipelines.config import Settings
     from pipelines.report_summary import print_summary
     from pipelines.runner import RunRefused, has_registry, run_pipeline
@@ -67,7 +72,7 @@ def _run(args) -> int:
     try:
         settings = Settings.load(inbox=args.inbox, out=args.out, stichtag=args.stichtag)
         # Dagster's console log only for what the summary below cannot say; failures are reported here.
-        summary = run_pipeline(settings, log_level="CRITICAL")
+        summary = run_pipeline(settings, log_level="CRITICAL", gx_vorsorglich=True)
     except (KeyMissing, RunRefused) as exc:
         print(f"Fehler: {exc}", file=sys.stderr)
         return 2

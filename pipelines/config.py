@@ -48,6 +48,13 @@ class Settings(BaseModel):
         default_factory=dict,
         description="Extra header aliases per kind: {kind: {canonical header: [alias, ...]}}; added to the built-in ones.",
     )
+    # --- data checks (WARN findings for the coordinator; checks/consistency.py) ---------------
+    datenstand_max_alter_tage: int = Field(
+        45, ge=1, description="WARN when a kind's Datenstand is older than this at the Stichtag, or this far behind the newest one."
+    )
+    plausibel_kontakt_max_minuten: int = Field(480, ge=1, description="WARN for one contact longer than this (the contract allows up to 600).")
+    plausibel_kontakt_max_km: float = Field(200.0, ge=0, description="WARN for more kilometres than this for one contact.")
+
     altersgruppen: list[int] = Field(
         default_factory=lambda: [18, 25, 35, 45, 55],
         description="Lower bounds of the age bands kept instead of the birth date.",

@@ -50,8 +50,12 @@ def _key_in_env(key: bytes | None) -> Iterator[None]:
                 os.environ[k] = v
 
 
-def preflight(settings: Settings) -> None:
-    """The reasons a run cannot even start, as one clear sentence each."""
+def preflight(settings: Settings) -> bool:
+    """The reasons a run cannot even start, as one clear sentence each.
+
+    Returns whether the inbox may hold something to check (a file the warehouse has not seen
+    with this size and mtime, or one registered but not yet staged): then the run starts the GX
+    helper early (checks/gx_helfer.py)."""
     load_key()  # raises KeyMissing with its own sentence
     inbox = settings.inbox
     if not inbox.exists():
@@ -62,25 +66,35 @@ def preflight(settings: Settings) -> None:
         ensure_unlocked(settings.out)
     except RunLocked as exc:
         raise RunRefused(str(exc)) from None
-    _check_warehouse_key(settings)
+    return _check_warehouse_key(settings)
 
 
-def _check_warehouse_key(settings: Settings) -> None:
+def _check_warehouse_key(settings: Settings) -> bool:
     """Refuse before the job starts when the warehouse was built with another key (the raw step
-    checks again under the run lock; this is what gives the user one sentence instead of a failed run)."""
+    checks again under the run lock; this is what gives the user one sentence instead of a failed run).
+    Returns whether the inbox may hold something new (see ``preflight``)."""
     import duckdb
 
+    from sources.discovery import discover
     from sources.pseudonym import Pseudonymizer
 
+    try:
+        current = {(f.rel, f.size, f.mtime_ns) for f in discover(settings.inbox, settings.run_day) if f.problem is None}
+    except OSError:
+        current = set()
     path = settings.warehouse_path
     if not path.exists():
-        return
+        return bool(current)
     try:
         con = duckdb.connect(str(path), read_only=True)
     except duckdb.Error:
-        return  # another process is writing it; the raw step decides
+        return bool(current)  # another process is writing it; the raw step decides
+    neu = bool(current)
     try:
         row = con.execute("SELECT wert FROM meta.zustand WHERE schluessel = 'schluessel_fingerabdruck'").fetchone()
+        known = set(con.execute("SELECT datei, groesse_bytes, mtime_ns FROM meta.dateien WHERE im_eingang").fetchall())
+        offen = con.execute("SELECT count(*) FROM meta.dateien WHERE im_eingang AND status = 'neu'").fetchone()[0]
+        neu = bool(current - known) or bool(offen)
     except duckdb.Error:
         row = None
     finally:
@@ -90,6 +104,7 @@ def _check_warehouse_key(settings: Settings) -> None:
             f"Das Warehouse {path} wurde mit einem anderen Pseudonymisierungsschlüssel aufgebaut; "
             "Schlüsselwechsel siehe docs/betrieb.md (Warehouse neu aufbauen)."
         )
+    return neu
 
 
 def _instance() -> dg.DagsterInstance:
@@ -101,14 +116,26 @@ def _instance() -> dg.DagsterInstance:
 
 
 def run_pipeline(
-    settings: Settings, key: bytes | None = None, instance: dg.DagsterInstance | None = None, log_level: str = "WARNING"
+    settings: Settings,
+    key: bytes | None = None,
+    instance: dg.DagsterInstance | None = None,
+    log_level: str = "WARNING",
+    gx_vorsorglich: bool = False,
 ) -> RunSummary:
     """Execute the nightly job in-process against ``settings.inbox`` / ``settings.out``.
 
     ``log_level`` is the console log level of the run; the CLI raises it and reports failures
-    itself (the full errors are in ``RunSummary.failure_details`` and in the instance's event log)."""
+    itself (the full errors are in ``RunSummary.failure_details`` and in the instance's event log).
+    ``gx_vorsorglich``: the caller started the GX helper before knowing whether anything is new;
+    it is stopped if the preflight finds nothing."""
     with _key_in_env(key):
-        preflight(settings)  # before the heavy imports: a refusal answers at once
+        etwas_neu = preflight(settings)  # before the heavy imports: a refusal answers at once
+        from checks import gx_helfer
+
+        if etwas_neu:  # GX imports on the other core while Dagster starts and the files are parsed
+            gx_helfer.starten()
+        elif gx_vorsorglich:  # started by the CLI before it knew: nothing to check after all
+            gx_helfer.beenden()
         from pipelines.definitions import build_definitions
         from pipelines.jobs import NIGHTLY_JOB_NAME
         from pipelines.resources import PhasenmonitorResource
@@ -117,6 +144,8 @@ def run_pipeline(
         resource = PhasenmonitorResource(settings_json=settings.model_dump_json())
         job = build_definitions(resource).resolve_job_def(NIGHTLY_JOB_NAME)
         inst = instance or _instance()
+        # The helper outlives the run: the next run of this process (tests, scripts) reuses it;
+        # it ends with the process.
         result = job.execute_in_process(
             instance=inst,
             raise_on_error=False,

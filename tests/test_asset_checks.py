@@ -164,10 +164,13 @@ def test_rerun_without_new_files_does_not_import_great_expectations():
         f"s = run_pipeline(Settings(inbox=Path({str(inbox)!r}), out=Path({str(out)!r}), heute=date(2026, 11, 25)), key={KEY!r})\n"
         "print('ERFOLG', s.success, s.failures)\n"
         "print('GX', 'great_expectations' in sys.modules)\n"
+        "from checks import gx_helfer\n"
+        "print('HELFER', gx_helfer.STARTS)\n"
     )
     proc = subprocess.run([str(BIN / "python"), "-c", code], cwd=PIPELINE_ROOT, env=cli_env(), capture_output=True, text=True, timeout=300)
     assert "ERFOLG True []" in proc.stdout, proc.stdout + proc.stderr[-3000:]
     assert "GX False" in proc.stdout
+    assert "HELFER 0" in proc.stdout  # nor does it start the GX helper process
     # same published numbers as the first run
     assert dq.kennzahlen_tables(out / "reporting.duckdb") == dq.kennzahlen_tables(base.out / "reporting.duckdb")
     ort = dq.query(out / "warehouse.duckdb", "SELECT DISTINCT ort FROM meta.vertragspruefung")

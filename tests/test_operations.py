@@ -352,6 +352,9 @@ def two_runs(tmp_path_factory) -> TwoRuns:
             umask_after = os.umask(0o022)
             modes = {p: _mode(out / p) for p in ("warehouse.duckdb", "archiv", ".phasenmonitor.lock", "reporting.duckdb") if (out / p).exists()}
             modes.update({f"archiv/{p.name}": _mode(p) for p in (out / "archiv").iterdir()})
+            if (out / "bericht").is_dir():
+                modes["bericht"] = _mode(out / "bericht")
+                modes.update({f"bericht/{p.name}": _mode(p) for p in (out / "bericht").iterdir()})
             resource = PhasenmonitorResource(settings_json=Settings(inbox=inbox.root, out=out).model_dump_json())
             with resource.warehouse() as con:
                 con.execute("CREATE TABLE meta.probe AS SELECT range AS i FROM range(1000)")
@@ -399,6 +402,62 @@ def test_rerun_parses_nothing_and_publishes_identical_tables(two_runs):
         assert r.reporting[1] == r.reporting[0]
 
 
+DOWNSTREAM = ("kennzahlen/teilnahme", "kennzahlen/mentoring", "kennzahlen/datenqualitaet", "kennzahlen/ueberblick",
+              "bericht/tabellen", "bericht/reporting_db", "bericht/dateien")
+
+
+def test_unchanged_inputs_skip_the_downstream_work_and_every_change_recomputes(tmp_path):
+    """assets/stand.py: a rerun on the same Eingabestand skips the kennzahlen and bericht work;
+    recomputing from scratch gives the same tables; a changed setting, a changed run day and a
+    deleted council file each make the affected assets recompute."""
+    inbox = Inbox(tmp_path / "inbox")
+    out = tmp_path / "out"
+    write_standard(inbox, D2, standard_rows(n=8))
+    with dg.instance_for_test() as instance:
+        def lauf(**kw):
+            s = run(inbox.root, out, HEUTE, instance=instance, **kw)
+            assert s.success, s.failures
+            return _materializations(instance, s.run_id)
+
+        def tabellen():
+            return _contents(out / "reporting.duckdb", ("kennzahlen", "bericht"))
+
+        erster = lauf()
+        assert not any(erster[a].get("unveraendert") for a in DOWNSTREAM)
+        stand1 = tabellen()
+
+        zweiter = lauf()
+        assert all(zweiter[a].get("unveraendert") is True for a in DOWNSTREAM), {a: zweiter[a] for a in DOWNSTREAM}
+        # the skipped materialisations still carry the figures the UI shows
+        assert zweiter["kennzahlen/teilnahme"]["teilnehmende_gesamt"] == erster["kennzahlen/teilnahme"]["teilnehmende_gesamt"]
+        assert tabellen() == stand1
+
+        # recomputed from scratch: the same tables (idempotent computation, not just a skip)
+        con = duckdb.connect(str(out / "warehouse.duckdb"))
+        con.execute("DELETE FROM meta.zustand WHERE schluessel LIKE 'eingabestand:%'")
+        con.close()
+        dritter = lauf()
+        assert not any(dritter[a].get("unveraendert") for a in DOWNSTREAM)
+        assert tabellen() == stand1
+
+        # another allowance rate: everything downstream recomputes, and the amounts change
+        vierter = lauf(stundensatz_eur=20.0)
+        assert not any(vierter[a].get("unveraendert") for a in DOWNSTREAM)
+        assert tabellen() != stand1
+
+        # a council file deleted by hand: only the step that writes it recomputes, and restores it
+        docx = next((out / "bericht").glob("sachstand_*.docx"))
+        docx.unlink()
+        fuenfter = lauf(stundensatz_eur=20.0)
+        assert fuenfter["bericht/dateien"].get("unveraendert") is None and docx.is_file()
+        assert all(fuenfter[a].get("unveraendert") is True for a in DOWNSTREAM if a != "bericht/dateien")
+
+        # the next day: consent is judged against the run day, so everything is recomputed
+        sechster = run(inbox.root, out, HEUTE + timedelta(days=1), instance=instance, stundensatz_eur=20.0)
+        assert sechster.success
+        assert not any(_materializations(instance, sechster.run_id)[a].get("unveraendert") for a in DOWNSTREAM)
+
+
 def test_retention_deletes_old_copies_but_keeps_those_in_use(two_runs):
     r = two_runs
     alt = r.files["asyl/teilnehmende_2026-11-01.csv"]
@@ -426,6 +485,11 @@ def test_warehouse_and_archive_are_private_whatever_the_umask(two_runs):
     if "reporting.duckdb" in r.modes:
         assert r.modes["reporting.duckdb"] == 0o644  # the published file is meant to be read
     assert r.wal_mode == 0o600  # while a connection writes, the WAL holds the same microdata
+    # The council files are passed on: readable although the run writes under umask 0077
+    assert r.modes["bericht"] == 0o755
+    bericht = {k: m for k, m in r.modes.items() if k.startswith("bericht/")}
+    assert any(k.endswith(".docx") for k in bericht) and any(k.endswith(".html") for k in bericht)
+    assert all(m == 0o644 for m in bericht.values()), bericht
     assert r.umask_after == 0o022  # the process umask is restored after the run
     assert _mode(r.archive_after[r.files[r.lost_rel]["inhalt_sha256"]]) == 0o600  # also a restored copy
 

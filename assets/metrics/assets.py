@@ -10,6 +10,7 @@ from assets.metrics.datenqualitaet import (
     ohne_einwilligung,
     save_ueberblick_part,
 )
+from assets import stand
 from assets.metrics.zeitraum import resolve_stichtag
 from assets.staging.assets import staging_key
 from pipelines.resources import PhasenmonitorResource
@@ -20,6 +21,13 @@ STAGING_DEPS = [staging_key(k.name) for k in ALL_KINDS]
 
 def kennzahlen_key(name: str) -> dg.AssetKey:
     return dg.AssetKey(["kennzahlen", name])
+
+
+UNVERAENDERT = {"unveraendert": True}  # metadata of a materialisation that found nothing to recompute
+
+
+def _teil(con, teil: str) -> dict[str, float | None]:
+    return dict(con.execute("SELECT kennzahl, wert FROM intern.ueberblick_teile WHERE teil = ? ORDER BY pos", [teil]).fetchall())
 
 
 # The blocking data checks (checks/asset_checks.py) hang on kennzahlen/datenqualitaet: every metric
@@ -45,8 +53,12 @@ def kennzahlen_teilnahme(context: dg.AssetExecutionContext, phasenmonitor: Phase
     settings = phasenmonitor.settings()
     with phasenmonitor.warehouse() as con:
         stichtag = resolve_stichtag(con, settings.stichtag)
+        skip, eingabe = stand.pruefen(con, settings, "kennzahlen/teilnahme")
+        if skip:
+            return dg.MaterializeResult(metadata={"stichtag": str(stichtag), **UNVERAENDERT, **_teil(con, "teilnahme")})
         rows = build_teilnahme_kennzahlen(con, settings, stichtag)
         save_ueberblick_part(con, "teilnahme", rows)
+        stand.merken(con, settings, "kennzahlen/teilnahme", eingabe)
     return dg.MaterializeResult(metadata={"stichtag": str(stichtag), **{k: v for k, v in rows}})
 
 
@@ -65,8 +77,12 @@ def kennzahlen_mentoring(context: dg.AssetExecutionContext, phasenmonitor: Phase
     settings = phasenmonitor.settings()
     with phasenmonitor.warehouse() as con:
         stichtag = resolve_stichtag(con, settings.stichtag)
+        skip, eingabe = stand.pruefen(con, settings, "kennzahlen/mentoring")
+        if skip:
+            return dg.MaterializeResult(metadata={"stichtag": str(stichtag), **UNVERAENDERT, **_teil(con, "mentoring")})
         rows = build_mentoring_kennzahlen(con, settings, stichtag)
         save_ueberblick_part(con, "mentoring", rows)
+        stand.merken(con, settings, "kennzahlen/mentoring", eingabe)
     return dg.MaterializeResult(metadata={"stichtag": str(stichtag), **{k: v for k, v in rows}})
 
 
@@ -94,6 +110,13 @@ def kennzahlen_datenqualitaet(context: dg.AssetExecutionContext, phasenmonitor: 
 
     settings = phasenmonitor.settings()
     with phasenmonitor.warehouse() as con:
+        skip, eingabe = stand.pruefen(con, settings, "kennzahlen/datenqualitaet")
+        if skip:
+            return dg.MaterializeResult(metadata={
+                **UNVERAENDERT,
+                "dateien": con.execute("SELECT count(*) FROM kennzahlen.datenqualitaet").fetchone()[0],
+                "befunde": con.execute("SELECT count(*) FROM kennzahlen.befunde").fetchone()[0],
+            })
         n = build_datenqualitaet(con)
         save_ueberblick_part(con, "datenqualitaet", [("ohne_einwilligung", float(ohne_einwilligung(con)))])
         by_status = dict(con.execute("SELECT status, count(*) FROM kennzahlen.datenqualitaet GROUP BY status").fetchall())
@@ -106,6 +129,7 @@ def kennzahlen_datenqualitaet(context: dg.AssetExecutionContext, phasenmonitor: 
         except KeinStichtag:
             stichtag = None
         bericht = write_dq_report(con, settings, stichtag)
+        stand.merken(con, settings, "kennzahlen/datenqualitaet", eingabe, [bericht])
     failed = [b.pruefung.name for b in bewertungen if not b.ergebnis.ok]
     return dg.MaterializeResult(metadata={
         "dateien": n,
@@ -127,8 +151,14 @@ def kennzahlen_datenqualitaet(context: dg.AssetExecutionContext, phasenmonitor: 
 )
 def kennzahlen_ueberblick(context: dg.AssetExecutionContext, phasenmonitor: PhasenmonitorResource) -> dg.MaterializeResult:
     """Key figures at the Stichtag, gathered from the metric assets."""
+    settings = phasenmonitor.settings()
     with phasenmonitor.warehouse() as con:
+        skip, eingabe = stand.pruefen(con, settings, "kennzahlen/ueberblick")
+        if skip:
+            n = con.execute("SELECT count(*) FROM kennzahlen.ueberblick").fetchone()[0]
+            return dg.MaterializeResult(metadata={"kennzahlen": n, **UNVERAENDERT})
         n = build_ueberblick(con)
+        stand.merken(con, settings, "kennzahlen/ueberblick", eingabe)
     return dg.MaterializeResult(metadata={"kennzahlen": n})
 
 

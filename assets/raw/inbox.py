@@ -4,6 +4,8 @@
 import dagster as dg
 
 from assets.staging.load import check_key, register_inbox
+from assets.report.files import vorladen
+from checks import gx_helfer
 from pipelines.config import Settings
 from pipelines.resources import PhasenmonitorResource
 from sources.archive import archive_file, archived_path, content_hash, prune_archive
@@ -53,6 +55,11 @@ def raw_eingang(context: dg.AssetExecutionContext, phasenmonitor: PhasenmonitorR
     with phasenmonitor.warehouse() as con:
         check_key(con, pseud)
         stats = register_inbox(con, settings, files)
+        if stats.neu:
+            # Runs started by Dagster itself: GX imports on the other core while staging parses;
+            # the report libraries load while this process waits for GX's first verdict.
+            gx_helfer.starten()
+            vorladen()
         # Retention keeps the copies of the snapshots in use (and of files not yet staged): a
         # changed referenced file (e.g. a new registry) makes the files that point to it be
         # re-checked from their archive copy, which must therefore outlive the retention period.

@@ -3,7 +3,8 @@
 
 import dagster as dg
 
-from assets.metrics.assets import kennzahlen_key
+from assets import stand
+from assets.metrics.assets import UNVERAENDERT, kennzahlen_key
 from assets.metrics.zeitraum import resolve_stichtag
 from pipelines.resources import PhasenmonitorResource
 
@@ -29,7 +30,11 @@ def bericht_tabellen(context: dg.AssetExecutionContext, phasenmonitor: Phasenmon
     settings = phasenmonitor.settings()
     with phasenmonitor.warehouse() as con:
         stichtag = resolve_stichtag(con, settings.stichtag)
+        skip, eingabe = stand.pruefen(con, settings, "bericht/tabellen")
+        if skip:
+            return dg.MaterializeResult(metadata=UNVERAENDERT)
         counts = build_bericht_tables(con, settings, stichtag)
+        stand.merken(con, settings, "bericht/tabellen", eingabe)
     return dg.MaterializeResult(metadata={f"zeilen_{k}": v for k, v in counts.items()})
 
 
@@ -43,11 +48,15 @@ def bericht_tabellen(context: dg.AssetExecutionContext, phasenmonitor: Phasenmon
 )
 def reporting_db(context: dg.AssetExecutionContext, phasenmonitor: PhasenmonitorResource) -> dg.MaterializeResult:
     """Build reporting.duckdb beside the old one and swap it in."""
-    from assets.report.publish import publish_reporting
+    from assets.report.publish import KATALOG, publish_reporting
 
     settings = phasenmonitor.settings()
     with phasenmonitor.warehouse() as con:
+        skip, eingabe = stand.pruefen(con, settings, "bericht/reporting_db")
+        if skip:
+            return dg.MaterializeResult(metadata={**UNVERAENDERT, "datei": dg.MetadataValue.path(str(settings.reporting_path))})
         path = publish_reporting(con, settings)
+        stand.merken(con, settings, "bericht/reporting_db", eingabe, [path, settings.bericht_dir / KATALOG])
         n = con.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name IN ('kennzahlen','bericht')"
         ).fetchone()[0]
@@ -69,7 +78,11 @@ def bericht_dateien(context: dg.AssetExecutionContext, phasenmonitor: Phasenmoni
     settings = phasenmonitor.settings()
     with phasenmonitor.warehouse() as con:
         stichtag = resolve_stichtag(con, settings.stichtag)
+        skip, eingabe = stand.pruefen(con, settings, "bericht/dateien")
+        if skip:
+            return dg.MaterializeResult(metadata=UNVERAENDERT)
         paths = write_bericht_files(con, settings, stichtag)
+        stand.merken(con, settings, "bericht/dateien", eingabe, paths)
     return dg.MaterializeResult(metadata={"dateien": len(paths)})
 
 

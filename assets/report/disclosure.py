@@ -238,16 +238,39 @@ class Angriffsergebnis:
     bestimmt: set[Ref]  # unknown cells whose value the attacker can work out exactly
 
 
+def _komponenten(n: int, reduced: list[tuple[dict[int, Fraction], Fraction]]) -> list[int]:
+    """Component label per unknown: unknowns linked through a shared relation belong together.
+    Neither elimination nor bounds carry information between components, so each can be
+    attacked on its own (a few small systems instead of one large one)."""
+    eltern = list(range(n))
+
+    def wurzel(i: int) -> int:
+        while eltern[i] != i:
+            eltern[i] = eltern[eltern[i]]
+            i = eltern[i]
+        return i
+
+    for koeff, _ in reduced:
+        it = iter(koeff)
+        erster = wurzel(next(it))
+        for i in it:
+            eltern[wurzel(i)] = erster
+    return [wurzel(i) for i in range(n)]
+
+
 def angriff(
     zellen: Mapping[Ref, Zelle],
     beziehungen: Iterable[Beziehung],
     unbekannt: Iterable[Ref],
+    fokus: Iterable[Ref] | None = None,
 ) -> Angriffsergebnis:
     """What can a reader work out about the unknown cells from the printed ones?
 
     ``unbekannt``: cells the reader does not see (suppressed and hidden). Every other cell is
     known with its true value. Unknown printed counts are whole numbers >= 1 (zeros are never
     suppressed, they show as '–'); hidden counts are whole numbers >= 0; amounts are >= 0.
+    ``fokus``: if given, only the unknowns connected to these cells are attacked (the result
+    for them is the same as for the whole report; other unknowns are left out of it).
     """
     unbekannt = set(unbekannt)
     order = sorted(unbekannt)
@@ -267,23 +290,40 @@ def angriff(
         if koeff:
             reduced.append((koeff, rhs))
 
-    # 1) linear algebra: determined cells of the linear system alone
+    komp = _komponenten(n, reduced)
+    if fokus is not None:
+        gewollt = {komp[idx[r]] for r in fokus if r in idx}
+        reduced = [(k, rhs) for k, rhs in reduced if komp[next(iter(k))] in gewollt]
+        behalten = [i for i in range(n) if komp[i] in gewollt]
+        order = [order[i] for i in behalten]
+        neu = {alt: i for i, alt in enumerate(behalten)}
+        reduced = [({neu[i]: a for i, a in k.items()}, rhs) for k, rhs in reduced]
+        komp = [komp[i] for i in behalten]
+        n = len(order)
+
+    # 1) linear algebra: determined cells of the linear system alone, one component at a time
     bestimmt: set[Ref] = set()
     rref_rows: list[tuple[dict[int, Fraction], Fraction]] = []
-    if reduced and n:
+    je_komp: dict[int, list[tuple[dict[int, Fraction], Fraction]]] = defaultdict(list)
+    for koeff, rhs in reduced:
+        je_komp[komp[next(iter(koeff))]].append((koeff, rhs))
+    for gruppe in je_komp.values():
+        spalten = sorted({i for koeff, _ in gruppe for i in koeff})
+        lokal = {g: i for i, g in enumerate(spalten)}
+        w = len(spalten)
         rows = []
-        for koeff, rhs in reduced:
-            row = [Fraction(0)] * (n + 1)
+        for koeff, rhs in gruppe:
+            row = [Fraction(0)] * (w + 1)
             for i, k in koeff.items():
-                row[i] = Fraction(k)
-            row[n] = rhs
+                row[lokal[i]] = Fraction(k)
+            row[w] = rhs
             rows.append(row)
-        m, pivots = _rref(rows, n)
+        m, pivots = _rref(rows, w)
         for row, p in zip(m, pivots):
-            nz = {i: row[i] for i in range(n) if row[i] != 0}
-            rref_rows.append((nz, row[n]))
-            if set(nz) == {p}:
-                bestimmt.add(order[p])
+            nz = {spalten[i]: row[i] for i in range(w) if row[i] != 0}
+            rref_rows.append((nz, row[w]))
+            if set(nz) == {spalten[p]}:
+                bestimmt.add(order[spalten[p]])
 
     # 2) interval propagation on counts: what the attacker knows about '*' narrows the range
     ganz = [zellen[r].art is Art.ANZAHL for r in order]
@@ -589,7 +629,7 @@ def sperren(
 def _bestimmt(zellen, beziehungen, unbekannt: set[Ref], schutz: set[Ref]) -> set[Ref]:
     """Protected cells a reader can work out: fast attack first, then the complete integer
     search for the protected counts it left open."""
-    schnell = angriff(zellen, beziehungen, unbekannt).bestimmt & schutz
+    schnell = angriff(zellen, beziehungen, unbekannt, fokus=schutz).bestimmt & schutz
     rest = {r for r in schutz - schnell if zellen[r].art is Art.ANZAHL}
     return schnell | (ganzzahlig_bestimmt(zellen, beziehungen, unbekannt, rest) if rest else set())
 

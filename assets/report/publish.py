@@ -165,4 +165,5 @@ def _write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name("." + path.name + ".neu")
     tmp.write_text(text, encoding="utf-8")
+    os.chmod(tmp, 0o644)  # a data dictionary of the published tables: no microdata
     os.replace(tmp, path)

@@ -1,0 +1,105 @@
+"""Has anything a metric or report asset depends on changed since it last ran?
+
+A nightly run with no new file re-registers the inbox and stages nothing; without this, it would
+still recompute every kennzahl, run the disclosure control and redraw every council file (at a
+million participants most of a full run). Every ``kennzahlen`` and ``bericht`` asset is a
+function of:
+
+- the files in use and their outcome (``meta.dateien``: which snapshot of each kind is in use,
+  what was rejected and why, the row counts; ``datei_id`` is the hash of path and content), the
+  findings (``meta.befunde``) and the contract validations (``meta.vertragspruefung``);
+- the settings of the run, with the run day (consent is judged against it) and the Stichtag;
+- the code and the versions of the libraries that compute and write the outputs.
+
+``eingabestand`` hashes exactly these. An asset that finds its stored Eingabestand equal to the
+current one, and its output files still present, skips its work; Dagster still records the
+materialisation (with ``unveraendert: true``), and the asset checks still run on the tables.
+
+Crash safety: an asset forgets its stored state before it recomputes and stores the new one only
+after its outputs are complete, so a run killed in between recomputes it next time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Iterable
+
+import duckdb
+
+from pipelines.config import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+CODE_DIRS = ("pipelines", "assets", "sources", "checks")
+LIBRARIES = ("duckdb", "polars", "dagster", "great-expectations", "matplotlib", "python-docx", "xlsxwriter", "fastexcel")
+
+
+@lru_cache(maxsize=1)
+def code_stand() -> str:
+    """The project's source files and the library versions (an upgrade recomputes everything)."""
+    h = hashlib.sha256()
+    for d in CODE_DIRS:
+        for p in sorted((ROOT / d).rglob("*")):
+            if p.suffix in (".py", ".sql") and "__pycache__" not in p.parts:
+                h.update(p.relative_to(ROOT).as_posix().encode())
+                h.update(p.read_bytes())
+    for lib in LIBRARIES:
+        try:
+            h.update(f"{lib}={version(lib)}".encode())
+        except PackageNotFoundError:
+            h.update(f"{lib}=-".encode())
+    return h.hexdigest()
+
+
+def eingabestand(con: duckdb.DuckDBPyConnection, settings: Settings) -> str:
+    dateien = con.execute(
+        """SELECT datei_id, status, grund, kontext, art, datenstand, zeilen_gelesen, zeilen_geladen, zeilen_quarantaene,
+                  zeilen_ausgeschlossen, ohne_einwilligung, nicht_zugeordnet, im_eingang
+           FROM meta.dateien ORDER BY datei_id"""
+    ).fetchall()
+    befunde = con.execute("SELECT count(*), coalesce(sum(hash(b)), 0) FROM meta.befunde b").fetchone()
+    try:
+        vertrag = con.execute(
+            # Only the load gate's records: the checks on the snapshot in use add theirs after the
+            # metrics began, and those are a function of the loaded rows anyway.
+            "SELECT datei_id, suite, kontext, erfolgreich, fehlgeschlagen FROM meta.vertragspruefung WHERE ort = 'laden' ORDER BY ALL"
+        ).fetchall()
+    except duckdb.CatalogException:
+        vertrag = []
+    einstellungen = settings.model_copy(update={"heute": settings.run_day}).model_dump_json()
+    payload = json.dumps([dateien, befunde, vertrag, einstellungen, code_stand()], default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _schluessel(asset: str) -> str:
+    return f"eingabestand:{asset}"
+
+
+def unveraendert(con: duckdb.DuckDBPyConnection, settings: Settings, asset: str, stand: str) -> bool:
+    """True if ``asset`` last completed on this Eingabestand and its output files still exist."""
+    row = con.execute("SELECT wert FROM meta.zustand WHERE schluessel = ?", [_schluessel(asset)]).fetchone()
+    if not row:
+        return False
+    gespeichert = json.loads(row[0])
+    return gespeichert.get("stand") == stand and all((settings.out / p).is_file() for p in gespeichert.get("dateien", []))
+
+
+def vergessen(con: duckdb.DuckDBPyConnection, asset: str) -> None:
+    con.execute("DELETE FROM meta.zustand WHERE schluessel = ?", [_schluessel(asset)])
+
+
+def merken(con: duckdb.DuckDBPyConnection, settings: Settings, asset: str, stand: str, dateien: Iterable[Path] = ()) -> None:
+    wert = json.dumps({"stand": stand, "dateien": sorted(Path(p).relative_to(settings.out).as_posix() for p in dateien)})
+    con.execute("INSERT OR REPLACE INTO meta.zustand VALUES (?, ?)", [_schluessel(asset), wert])
+
+
+def pruefen(con: duckdb.DuckDBPyConnection, settings: Settings, asset: str) -> tuple[bool, str]:
+    """(skip?, current Eingabestand); forgets the stored state when the asset must recompute."""
+    stand = eingabestand(con, settings)
+    if unveraendert(con, settings, asset, stand):
+        return True, stand
+    vergessen(con, asset)
+    return False, stand
