@@ -61,14 +61,14 @@ def eingabestand(con: duckdb.DuckDBPyConnection, settings: Settings) -> str:
            FROM meta.dateien ORDER BY datei_id"""
     ).fetchall()
     befunde = con.execute("SELECT count(*), coalesce(sum(hash(b)), 0) FROM meta.befunde b").fetchone()
-    try:
-        vertrag = con.execute(
-            # Only the load gate's records: the checks on the snapshot in use add theirs after the
-            # metrics began, and those are a function of the loaded rows anyway.
-            "SELECT datei_id, suite, kontext, erfolgreich, fehlgeschlagen FROM meta.vertragspruefung WHERE ort = 'laden' ORDER BY ALL"
-        ).fetchall()
-    except duckdb.CatalogException:
-        vertrag = []
+    from checks.contract_suites import ensure_record_table
+
+    ensure_record_table(con)  # not tried and caught: a failed statement would abort a transaction
+    vertrag = con.execute(
+        # Only the load gate's records: the checks on the snapshot in use add theirs after the
+        # metrics began, and those are a function of the loaded rows anyway.
+        "SELECT datei_id, suite, kontext, erfolgreich, fehlgeschlagen FROM meta.vertragspruefung WHERE ort = 'laden' ORDER BY ALL"
+    ).fetchall()
     einstellungen = settings.model_copy(update={"heute": settings.run_day}).model_dump_json()
     payload = json.dumps([dateien, befunde, vertrag, einstellungen, code_stand()], default=str)
     return hashlib.sha256(payload.encode()).hexdigest()

@@ -67,6 +67,7 @@ class PhasenmonitorResource(dg.ConfigurableResource):
     # the schema and checkpointing on close cost ~30 ms a step otherwise.
     _con: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
     _old_umask: int | None = PrivateAttr(default=None)
+    _tiefe: int = PrivateAttr(default=0)  # nesting of warehouse() blocks on the shared connection
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         # Only runs that write the warehouse lock it; sensors and the cleanup job do not.
@@ -106,15 +107,18 @@ class PhasenmonitorResource(dg.ConfigurableResource):
             return
         if self._con is None:
             self._con, self._old_umask = self._open()
+        self._tiefe += 1
         try:
             yield self._con
-        except BaseException:
-            # A step that failed inside a transaction must not leave it open for the next step.
-            try:
-                self._con.rollback()
-            except duckdb.Error:
-                pass  # no transaction was open
-            raise
+        finally:
+            self._tiefe -= 1
+            if self._tiefe == 0:
+                # What closing the connection did when each step had its own: a transaction a
+                # step left open (failed, or never committed) is rolled back, not inherited.
+                try:
+                    self._con.rollback()
+                except duckdb.Error:
+                    pass  # no transaction was open: the normal case
 
     def _close_shared(self) -> None:
         if self._con is not None:

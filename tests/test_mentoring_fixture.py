@@ -107,3 +107,36 @@ def test_no_consent_rows_never_reach_the_warehouse(out):
     assert km == [0.0, 0.0, 0.0, 3.0, 4.2, 5.5, 7.5, 8.0, 10.0, 10.0, 12.5, 15.0, 20.0, 25.0]
     # the older mentor snapshot (M-9) is replaced, not used
     assert ("mentorinnen", "ersetzt") in dateien
+
+
+def test_prepared_tables_are_reused_only_for_the_same_rows_and_settings(out, tmp_path):
+    """prepare_mentoring builds its TEMP tables once per connection and rows: the run's steps
+    share one connection, so the metrics, the check and the text blocks reuse them; a changed
+    row or setting rebuilds them."""
+    import shutil
+
+    from assets.metrics.mentoring import prepare_mentoring
+
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copy(out / "warehouse.duckdb", db)
+    settings = Settings(inbox=out, out=tmp_path, stichtag=STICHTAG, heute=HEUTE, programmstart=D(2026, 6, 1))
+    con = duckdb.connect(str(db))
+    try:
+        prepare_mentoring(con, settings, STICHTAG)
+        n = con.execute("SELECT count(*) FROM mentoring_kontakte").fetchone()[0]
+        assert n > 0
+        con.execute("DELETE FROM mentoring_kontakte WHERE true")  # a marker: survives only a reuse
+        prepare_mentoring(con, settings, STICHTAG)
+        assert con.execute("SELECT count(*) FROM mentoring_kontakte").fetchone()[0] == 0  # reused
+
+        stundensatz = settings.model_copy(update={"stundensatz_eur": settings.stundensatz_eur + 1})
+        prepare_mentoring(con, stundensatz, STICHTAG)
+        assert con.execute("SELECT count(*) FROM mentoring_kontakte").fetchone()[0] == n  # rebuilt
+
+        datei = con.execute("SELECT datei_id FROM aktuell.kontakte LIMIT 1").fetchone()[0]
+        zeile = con.execute("SELECT min(zeile) FROM aktuell.kontakte WHERE datei_id = ?", [datei]).fetchone()[0]
+        con.execute("DELETE FROM staging.kontakte WHERE datei_id = ? AND zeile = ?", [datei, zeile])
+        prepare_mentoring(con, stundensatz, STICHTAG)
+        assert con.execute("SELECT count(*) FROM mentoring_kontakte").fetchone()[0] < n  # rebuilt on the changed rows
+    finally:
+        con.close()

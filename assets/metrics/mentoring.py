@@ -181,12 +181,38 @@ def prepare_mentoring(con: duckdb.DuckDBPyConnection, settings: Settings, sticht
     zuschussfaehig) and ``mentoring_monate`` (one row per Berichtsmonat). Nothing is written to a
     persistent schema.
     """
+    schluessel = _vorbereitung(con, settings, stichtag)
+    # Looked up in the catalog, not tried: a failed statement would abort the caller's transaction.
+    vorhanden = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = '_mentoring_vorbereitet'"
+    ).fetchone()[0]
+    row = con.execute("SELECT schluessel FROM _mentoring_vorbereitet").fetchone() if vorhanden else None
+    if row and row[0] == schluessel:
+        return  # built by an earlier step of this run on the same rows and settings
     register_berichtsmonate(con, settings.programmstart, stichtag)
     register_emissionsfaktoren(con, settings.emissionsfaktoren_kg_km)
     con.execute(_sql("mentoring_tandems.sql"))
     con.execute(_sql("mentoring_kontakte.sql"), [stichtag])
     pruefe_emissionsfaktoren(con)
     con.execute(_sql("mentoring_monate.sql"))
+    con.execute("CREATE OR REPLACE TEMP TABLE _mentoring_vorbereitet AS SELECT ?::VARCHAR AS schluessel", [schluessel])
+
+
+# The tables prepare_mentoring reads. The run's steps share one connection, so its TEMP tables
+# outlive a step; the metrics, the mentoring check and the council text blocks would otherwise
+# build them three times (a third of a run at a million participants).
+_MENTORING_QUELLEN = ("mentorinnen", "tandems", "kontakte", "teilnehmende")
+
+
+def _vorbereitung(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date) -> str:
+    """What the prepared tables are a function of: the rows (count and hash of every row), the
+    settings with the run day, and the Stichtag. Any change rebuilds them."""
+    teile = [str(stichtag), settings.model_copy(update={"heute": settings.run_day}).model_dump_json()]
+    for name in _MENTORING_QUELLEN:
+        # Table names are constants above, not input.
+        n, h = con.execute(f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM aktuell.{name} t").fetchone()
+        teile.append(f"{name}:{n}:{h}")
+    return "|".join(teile)
 
 
 # --- the budget forecast (pure) -----------------------------------------------------------------
