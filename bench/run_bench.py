@@ -118,17 +118,60 @@ with open(out_json, "w", encoding="utf-8") as fh:
 """
 
 
+def _tree_rss(root: int) -> int:
+    """Resident bytes of ``root`` and all its descendants right now (the run has a helper
+    process for GX: the machine must hold both at once)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/status", "rb") as fh:
+                ppid = vm = 0
+                for line in fh:
+                    if line.startswith(b"PPid:"):
+                        ppid = int(line.split()[1])
+                    elif line.startswith(b"VmRSS:"):
+                        vm = int(line.split()[1]) * 1024
+        except OSError:
+            continue
+        children.setdefault(ppid, []).append(int(d))
+        rss[int(d)] = vm
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, []))
+    return total
+
+
 def _child(argv: list[str], env: dict[str, str] | None = None, log: Path | None = None) -> tuple[int, float, int]:
-    """(exit status, wall seconds, peak RSS in bytes) of one child process; its CPU seconds
-    (user + system, comparable across load levels) in ``_child.cpu_s``."""
+    """(exit status, wall seconds, peak RSS in bytes) of one child process. The peak is the larger
+    of the child's own (``wait4``) and the sum over the child and its descendants, sampled every
+    0.1 s. Its CPU seconds (user + system of the child and its waited-for descendants, comparable
+    across load levels) in ``_child.cpu_s``."""
+    import threading
+
     t0 = time.perf_counter()
+    peak = [0]
     with open(log or os.devnull, "ab") as fh:
         proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.1):
+                peak[0] = max(peak[0], _tree_rss(proc.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
+        done.set()
+        sampler.join()
     wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
     _child.cpu_s = round(usage.ru_utime + usage.ru_stime, 2)
-    return proc.returncode, wall, usage.ru_maxrss * 1024  # ru_maxrss is in KiB on Linux
+    return proc.returncode, wall, max(usage.ru_maxrss * 1024, peak[0])  # ru_maxrss is in KiB on Linux
 
 
 def _load() -> float:
@@ -257,7 +300,7 @@ def render_section(results: list[dict], chart_name: str | None) -> str:
         )
     lines.append("")
     lines.append("Times are wall seconds of the child process including interpreter start, fastest of the "
-                 "repeats; RSS is the child's peak; CPU is user + system seconds of the child (less sensitive to "
+                 "repeats; RSS is the peak of the child and its helper process together; CPU is user + system seconds of the child (less sensitive to "
                  "other load than wall time); load is the 1-minute load average before the full run.")
     if chart_name:
         lines += ["", f"![Zeit gegen Größe, log-log]({chart_name})"]

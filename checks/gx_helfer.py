@@ -8,7 +8,7 @@ helper imports GX on the second core while the run starts Dagster and parses the
 load gate then sends it the rows to validate and waits for the result.
 
 - What crosses the pipe: the export kind (its contract), the rows as they are stored (already
-  pseudonymised, names dropped; Arrow IPC bytes) and the expectation names. Back comes the
+  pseudonymised, names dropped; Arrow IPC bytes after a pickled header) and the expectation names. Back comes the
   ``SuiteErgebnis`` (names and counts, never a value). Nothing is written to disk.
 - The helper gets the run's environment without the pseudonymisation key: it never needs it.
 - Anything wrong with the helper (it could not start, died, answered with an error) makes the
@@ -97,8 +97,11 @@ def validieren(kind: ExportKind, df: pl.DataFrame, only: tuple[str, ...] | None)
         buf = io.BytesIO()
         df.write_ipc(buf)
         try:
-            pickle.dump((kind, only, buf.getvalue()), p.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            # Header, then the rows' bytes straight from the buffer (no second copy in memory).
+            pickle.dump((kind, only, buf.getbuffer().nbytes), p.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            p.stdin.write(buf.getbuffer())
             p.stdin.flush()
+            del buf
             status, wert = pickle.load(p.stdout)
         except (OSError, EOFError, pickle.UnpicklingError):
             _proc = None
@@ -131,11 +134,15 @@ def _main() -> None:
         pass  # every request will answer with an error and the run validates by itself
     while True:
         try:
-            kind, only, ipc = pickle.load(requests)
+            kind, only, n = pickle.load(requests)
+            ipc = requests.read(n)
         except EOFError:
             return
+        if len(ipc) < n:
+            return  # the run went away mid-request
         try:
             df = pl.read_ipc(io.BytesIO(ipc))
+            del ipc
             antwort: tuple[str, Any] = ("ok", contract_suites.validate_local(kind, df, only))
         except Exception as exc:  # the run falls back to validating itself
             antwort = ("fehler", type(exc).__name__)
