@@ -88,3 +88,22 @@ def test_a_run_with_new_files_validates_in_the_helper(tmp_path):
     assert "ERFOLG True HELFER 1 GX False" in proc.stdout, proc.stdout + proc.stderr[-3000:]
     rows = dq.query(out / "warehouse.duckdb", "SELECT count(*), bool_and(erfolgreich) FROM meta.vertragspruefung WHERE ort = 'laden'")
     assert rows[0][0] >= 8 and rows[0][1]
+
+
+def test_block_validation_gives_the_verdict_and_counts_of_one_pass(monkeypatch):
+    """Large frames are validated in blocks (row rules) plus one pass over the key (uniqueness):
+    the same result as one pass, also for a key duplicated across blocks."""
+    gx_helfer.beenden()  # in-process, so that the monkeypatched block size applies
+    for kind, bad in _bad_frames():
+        if kind.key:  # an early and the last row share a key: blocks of 7 rows never see both
+            early = bad[kind.key].drop_nulls()[1]
+            bad = bad.with_columns(bad[kind.key].scatter(bad.height - 1, early))
+        one = cs.validate_local(kind, bad)
+        monkeypatch.setattr(cs, "GX_BLOCK_ROWS", 7)
+        blocks = cs.validate_local(kind, bad)
+        monkeypatch.undo()
+        assert not one.erfolgreich
+        assert (blocks.erfolgreich, blocks.ergebnisse, blocks.zeilen) == (one.erfolgreich, one.ergebnisse, one.zeilen)
+        if kind.key:
+            eindeutig = next(e for e in blocks.ergebnisse if e.regel == "eindeutig")
+            assert not eindeutig.erfolgreich
