@@ -203,12 +203,20 @@ def _triage_cells(kind: ExportKind, df: pl.DataFrame, xlsx: bool, keep_raw: list
 
 
 def triage(
-    kind: ExportKind, frame: pl.DataFrame, mapping: dict[int, str], xlsx: bool, quarantined_keys: list[pl.DataFrame] | None = None
+    kind: ExportKind,
+    frame: pl.DataFrame | list[pl.DataFrame],
+    mapping: dict[int, str],
+    xlsx: bool,
+    quarantined_keys: list[pl.DataFrame] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, int, int]:
     """Returns (valid typed rows, findings, rows quarantined, exact duplicates).
 
+    ``frame`` may come wrapped in a one-element list, which is emptied: then the file's text is
+    freed as soon as the cell rules are done (at 19 M rows it is gigabytes).
     ``quarantined_keys``, if given, receives the quarantined rows' identifiers (normalised, not yet
     pseudonymised) and consent dates, as far as they could be read."""
+    if isinstance(frame, list):
+        frame = frame.pop()
     data_cols = [c for c in frame.columns if c != LINE_COL]
     picked = [pl.col(data_cols[i]).alias(f) for i, f in mapping.items() if i < len(data_cols)]
     present = {f for i, f in mapping.items() if i < len(data_cols)}
@@ -216,6 +224,7 @@ def triage(
     # An exact repeat of a whole line is one record delivered twice: keep the first, count the rest.
     dup = ~pl.struct(data_cols).is_first_distinct() if data_cols else pl.lit(False)
     whole = frame.select(pl.col(LINE_COL), dup.alias("_dup"), *picked, *absent)
+    del frame
     # The cell rules are evaluated block by block: at once, their intermediates (stripped copies,
     # parsed values, one error column per column) were ~10x the file (13.9 GB at 19 M contacts).
     # Per block only the parsed values, the errors and what the consent gate reads are kept.
@@ -343,7 +352,9 @@ def drop_blank_lines(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[int]]:
     data_cols = [c for c in frame.columns if c != LINE_COL]
     if not data_cols:
         return frame.clear(), frame[LINE_COL].to_list()
-    blank = pl.all_horizontal([pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in data_cols])
+    blank = frame.select(pl.all_horizontal([pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in data_cols])).to_series()
+    if not blank.any():  # the usual case: no copy of the file's text
+        return frame, []
     return frame.filter(~blank), frame.filter(blank)[LINE_COL].to_list()
 
 
@@ -363,7 +374,11 @@ def parse_export(
     if frame.height == 0:
         raise FileRejected("Keine Datenzeilen (nur die Kopfzeile" + (" und leere Zeilen)." if blank_lines else ")."))
     quar_keys: list[pl.DataFrame] = []
-    valid, befunde, n_quar, n_dup = triage(kind, frame, mapping, xlsx=(ext == "xlsx"), quarantined_keys=quar_keys)
+    gelesen = frame.height
+    # Handed over, not kept: triage frees the text of the file once its cell rules are done.
+    uebergabe = [frame]
+    del frame
+    valid, befunde, n_quar, n_dup = triage(kind, uebergabe, mapping, xlsx=(ext == "xlsx"), quarantined_keys=quar_keys)
     if blank_lines:
         befunde = pl.concat([befunde, pl.DataFrame(
             {"zeile": [blank_lines[0]], "spalte": [None], "regel": ["leerzeile"], "schwere": [HINWEIS],
@@ -384,7 +399,7 @@ def parse_export(
             ),
         ])
     rows = pseudonymise(kind, valid, pseud, datenstand, age_bounds or [18, 25, 35, 45, 55])
-    parsed = Parsed(kind, rows, befunde, frame.height, n_quar, n_dup, encoding, extras, headers)
+    parsed = Parsed(kind, rows, befunde, gelesen, n_quar, n_dup, encoding, extras, headers)
     if quar_keys and quar_keys[0].height:
         q = quar_keys[0]
         q = q.with_columns([pseud.series(q[c.field], c.domain or c.field) for c in kind.columns if c.type == "id"])
