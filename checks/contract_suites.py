@@ -332,7 +332,7 @@ def validate_frame(kind: ExportKind, df: pl.DataFrame, only: tuple[str, ...] | N
 # 19 M contacts of a million participants one pass held 5.7 GB. Every rule but key uniqueness is
 # about one row at a time, so it is validated block by block and the violations are added up;
 # uniqueness is validated once on the key column alone.
-GX_BLOCK_ROWS = 2_000_000
+GX_BLOCK_ROWS = 1_000_000
 QUER_REGELN = ("eindeutig",)  # rules that compare rows with each other
 
 

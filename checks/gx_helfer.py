@@ -8,7 +8,8 @@ helper imports GX on the second core while the run starts Dagster and parses the
 load gate then sends it the rows to validate and waits for the result.
 
 - What crosses the pipe: the export kind (its contract), the rows as they are stored (already
-  pseudonymised, names dropped; Arrow IPC bytes after a pickled header) and the expectation names. Back comes the
+  pseudonymised, names dropped; in blocks of Arrow IPC bytes after a pickled header) and the
+  expectation names. Back comes the
   ``SuiteErgebnis`` (names and counts, never a value). Nothing is written to disk.
 - The helper gets the run's environment without the pseudonymisation key: it never needs it.
 - Anything wrong with the helper (it could not start, died, answered with an error) makes the
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     import polars as pl
 
     from sources.contract import ExportKind
+
+UEBERTRAGUNG_ZEILEN = 1_000_000  # rows per block sent to the helper
 
 _lock = threading.Lock()
 _proc: subprocess.Popen | None = None
@@ -94,14 +97,18 @@ def validieren(kind: ExportKind, df: pl.DataFrame, only: tuple[str, ...] | None)
         p = _proc
         if p is None or p.poll() is not None or p.stdin is None or p.stdout is None:
             return None
-        buf = io.BytesIO()
-        df.write_ipc(buf)
         try:
-            # Header, then the rows' bytes straight from the buffer (no second copy in memory).
-            pickle.dump((kind, only, buf.getbuffer().nbytes), p.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-            p.stdin.write(buf.getbuffer())
+            # Header, then the rows in blocks, each as a length and its Arrow IPC bytes: the run
+            # never holds a serialised copy of a whole large frame.
+            starts = range(0, max(df.height, 1), UEBERTRAGUNG_ZEILEN)
+            pickle.dump((kind, only, len(starts)), p.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            for off in starts:
+                buf = io.BytesIO()
+                df.slice(off, UEBERTRAGUNG_ZEILEN).write_ipc(buf)
+                pickle.dump(buf.getbuffer().nbytes, p.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+                p.stdin.write(buf.getbuffer())
+                del buf
             p.stdin.flush()
-            del buf
             status, wert = pickle.load(p.stdout)
         except (OSError, EOFError, pickle.UnpicklingError):
             _proc = None
@@ -134,15 +141,20 @@ def _main() -> None:
         pass  # every request will answer with an error and the run validates by itself
     while True:
         try:
-            kind, only, n = pickle.load(requests)
-            ipc = requests.read(n)
+            kind, only, n_bloecke = pickle.load(requests)
+            bloecke = []
+            for _ in range(n_bloecke):
+                n = pickle.load(requests)
+                ipc = requests.read(n)
+                if len(ipc) < n:
+                    return  # the run went away mid-request
+                bloecke.append(pl.read_ipc(io.BytesIO(ipc)))
+                del ipc
         except EOFError:
             return
-        if len(ipc) < n:
-            return  # the run went away mid-request
         try:
-            df = pl.read_ipc(io.BytesIO(ipc))
-            del ipc
+            df = pl.concat(bloecke, how="vertical") if len(bloecke) > 1 else bloecke[0]
+            del bloecke
             antwort: tuple[str, Any] = ("ok", contract_suites.validate_local(kind, df, only))
         except Exception as exc:  # the run falls back to validating itself
             antwort = ("fehler", type(exc).__name__)

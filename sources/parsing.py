@@ -193,7 +193,9 @@ def _triage_cells(kind: ExportKind, df: pl.DataFrame, xlsx: bool, keep_raw: list
                 shown += f" bis {c.max:g}" if c.max is not None else " oder mehr"
                 cases.append(_err(parsed.is_not_null() & ~parsed.is_between(lo, hi), "bereich", f"Wert außerhalb des erlaubten Bereichs ({shown})"))
             parsed_exprs.append(parsed.alias("_p_" + c.field))
-        err_exprs.append(_first_error(cases, "_e_" + c.field))
+        # Categorical: an error column is mostly empty, and as text it would cost 8 bytes of
+        # offsets per row even then (150 MB per column at 19 M rows).
+        err_exprs.append(_first_error(cases, "_e_" + c.field).cast(pl.Categorical))
     df = df.with_columns(parsed_exprs + err_exprs)
 
     return df.select(
@@ -271,7 +273,7 @@ def triage(
             )
         )
     if rule_errs:
-        df = df.with_columns(rule_errs)
+        df = df.with_columns([e.cast(pl.Categorical) for e in rule_errs])
 
     err_cols = [c for c in df.columns if c[:3] in ("_e_", "_r_", "_o_", "_k_")]
     live = ~pl.col("_dup")
@@ -286,9 +288,12 @@ def triage(
         pl.lit(HINWEIS).alias("schwere"),
         pl.lit("Zeile ist eine exakte Wiederholung einer früheren Zeile und wird einmal gezählt").alias("grund"),
     )
-    valid = df.filter(live & ~pl.col("_quar")).select(
+    # Select, then filter: filtering first would copy every error column as well.
+    keep = df.select(live & ~pl.col("_quar")).to_series()
+    valid = df.select(
         pl.col(LINE_COL), *[pl.col("_p_" + c.field).alias(c.field) for c in kind.columns if c.type != "name"]
-    )
+    ).filter(keep)
+    del keep
     if quarantined_keys is not None:
         ids = [pl.col("_p_" + c.field).alias(c.field) for c in kind.columns if c.type == "id"]
         # A consent date that is there but unreadable counts as withdrawn: unclear consent, no processing.
@@ -308,7 +313,7 @@ def _collect_findings(kind: ExportKind, bad: pl.DataFrame, err_cols: list[str]) 
     parts = []
     for ec in err_cols:
         f = ec[3:]
-        part = bad.select(pl.col(LINE_COL).alias("zeile"), pl.lit(f).alias("_f"), pl.col(ec).alias("_e")).filter(pl.col("_e").is_not_null())
+        part = bad.select(pl.col(LINE_COL).alias("zeile"), pl.lit(f).alias("_f"), pl.col(ec).cast(pl.String).alias("_e")).filter(pl.col("_e").is_not_null())
         if part.height:
             parts.append(part)
     if not parts:

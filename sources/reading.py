@@ -6,7 +6,6 @@ go through exactly the same rules. The frame carries ``_zeile``, the line in the
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
@@ -74,11 +73,11 @@ def read_csv_text(data: bytes) -> tuple[pl.DataFrame, list[str], str]:
         data = data[3:]
     elif encoding == "cp1252":
         data = data.decode("cp1252").encode("utf-8")
-    if not data.strip():
+    if not data or data.isspace():  # (strip() would copy the whole file)
         raise FileRejected("Datei ist leer (keine Kopfzeile, keine Datenzeilen).")
     try:
         frame = pl.read_csv(
-            io.BytesIO(data),
+            data,
             separator=";",
             quote_char='"',
             has_header=False,

@@ -107,3 +107,16 @@ def test_block_validation_gives_the_verdict_and_counts_of_one_pass(monkeypatch):
         if kind.key:
             eindeutig = next(e for e in blocks.ergebnisse if e.regel == "eindeutig")
             assert not eindeutig.erfolgreich
+
+
+def test_rows_cross_the_pipe_in_blocks_unchanged(helfer, monkeypatch):
+    """Frames go to the helper in blocks of UEBERTRAGUNG_ZEILEN rows: the helper validates the
+    reassembled frame (a key duplicated across blocks is still found)."""
+    monkeypatch.setattr(gx_helfer, "UEBERTRAGUNG_ZEILEN", 5)
+    for kind, bad in _bad_frames():
+        if kind.key:
+            bad = bad.with_columns(bad[kind.key].scatter(bad.height - 1, bad[kind.key].drop_nulls()[1]))
+        remote = gx_helfer.validieren(kind, bad, None)
+        assert remote is not None
+        local = cs.validate_local(kind, bad)
+        assert (remote.erfolgreich, remote.ergebnisse, remote.zeilen) == (local.erfolgreich, local.ergebnisse, local.zeilen)
