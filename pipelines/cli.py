@@ -77,6 +77,7 @@ def _run(args) -> int:
         print(f"Fehler: {exc}", file=sys.stderr)
         return 2
     elapsed = time.perf_counter() - t0
+    _write_step_times(summary)
     if not has_registry(settings):
         print(
             "Fehler: Es gibt keine gültige Teilnehmendenliste (asyl/teilnehmende_JJJJ-MM-TT.csv); ohne sie kann kein Bericht entstehen.",
@@ -91,6 +92,21 @@ def _run(args) -> int:
             print(detail, file=sys.stderr)
         return 1
     return 0
+
+
+STEP_TIMES_ENV = "PHASENMONITOR_SCHRITTZEITEN"
+
+
+def _write_step_times(summary) -> None:
+    """Seconds per Dagster step as JSON, if the environment names a file (bench/run_bench.py;
+    an operator asking where a night's time went). Step names and numbers only."""
+    target = os.environ.get(STEP_TIMES_ENV)
+    if not target:
+        return
+    import json
+
+    with open(target, "w", encoding="utf-8") as fh:
+        json.dump({"success": summary.success, "step_seconds": summary.step_seconds, "failures": summary.failures}, fh)
 
 
 if __name__ == "__main__":
