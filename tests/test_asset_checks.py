@@ -6,10 +6,15 @@ Great Expectations."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
+import re
 import subprocess
 import sys
-from datetime import date
+from collections import Counter
+from datetime import date, datetime
+from typing import Any
 
 import dagster as dg
 import duckdb
@@ -29,6 +34,127 @@ METRIC_AND_REPORT = {"kennzahlen/teilnahme", "kennzahlen/mentoring", "kennzahlen
 
 def _sha(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --- linkage rates derived from the inbox files, independently of sources/ ----------------------
+
+def _file_rows(path) -> list[dict[str, Any]]:
+    """Rows of an export as header -> raw cell (text, or an XLSX number or date cell); empty lines skipped."""
+    if path.suffix == ".xlsx":
+        import openpyxl
+
+        wb = openpyxl.load_workbook(path, read_only=True)
+        it = wb.worksheets[0].iter_rows(values_only=True)
+        header = [str(h) for h in next(it)]
+        rows = [dict(zip(header, r)) for r in it]
+        wb.close()
+    else:
+        data = path.read_bytes()
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252")
+        it = csv.reader(io.StringIO(text, newline=""), delimiter=";", quotechar='"')
+        header = next(it)
+        rows = [dict(zip(header, r)) for r in it if any(c.strip() for c in r)]
+    return rows
+
+
+def _cell(col, raw):
+    """(readable?, value) of one cell under the contract column ``col`` (exports.md's cell rules)."""
+    if isinstance(raw, datetime):
+        v: Any = raw.date()
+    elif isinstance(raw, (int, float)):
+        v = raw
+    else:
+        v = " ".join(str(raw).split()) if raw is not None else ""
+        v = v or None
+    if v is None and col.default is not None:
+        v = col.default
+    if v is None:
+        return not col.required, None
+    t = col.type
+    if t in ("date", "birthdate"):
+        if not isinstance(v, date):
+            for fmt in ("%d.%m.%Y", "%Y-%m-%d"):
+                try:
+                    v = datetime.strptime(v, fmt).date()
+                    break
+                except ValueError:
+                    pass
+            else:
+                return False, None
+        return 1900 <= v.year <= 2100, v
+    if t in ("int", "decimal", "percent"):
+        if isinstance(v, str):
+            s = v.rstrip("%").strip() if t == "percent" else v
+            if t == "int" and not s.isdigit():
+                return False, None
+            try:
+                v = float(s.replace(".", "").replace(",", "."))
+            except ValueError:
+                return False, None
+        lo = col.min if col.min is not None else float("-inf")
+        hi = col.max if col.max is not None else float("inf")
+        return lo <= v <= hi, v
+    if t == "code":
+        codes = {c.lower(): c for c in col.codes}
+        return str(v).lower() in codes, codes.get(str(v).lower())
+    if t == "flag":
+        return str(v).lower() in ("ja", "j", "x", "nein", "n"), str(v).lower()
+    if t == "id":
+        v = str(v).upper()
+        return (re.match(col.pattern, v) is not None) if col.pattern else True, v
+    return True, v
+
+
+def _valid_rows(path, kind) -> list[dict[str, Any]]:
+    """The rows of ``path`` that pass every cell and row rule of the contract, exact repeats once."""
+    by_header = {" ".join(h.casefold().split()): c for c in kind.columns for h in (c.header, *c.aliases)}
+    seen, valid, keys = set(), [], []
+    for raw in _file_rows(path):
+        sig = tuple(str(v) for v in raw.values())
+        if sig in seen:
+            continue
+        seen.add(sig)
+        cols = {by_header[" ".join(h.casefold().split())]: v for h, v in raw.items() if " ".join(h.casefold().split()) in by_header}
+        ok, row = True, {}
+        for c in kind.columns:
+            good, row[c.field] = _cell(c, cols.get(c, None))
+            ok &= good
+        for r in kind.required_if:
+            w = row[r.when]
+            if w is not None and (not r.when_not or w not in r.when_not) and (r.when_gt is None or w > r.when_gt) and row[r.column] is None:
+                ok = False
+        for nb in kind.not_before:
+            if row[nb.later] is not None and row[nb.earlier] is not None and row[nb.later] < row[nb.earlier]:
+                ok = False
+        keys.append(row[kind.key] if kind.key else None)
+        valid.append(row if ok else None)
+    if kind.key:  # a repeated key quarantines every row that carries it
+        n = Counter(k for k in keys if k is not None)
+        valid = [r if r is not None and n[k] == 1 else None for r, k in zip(valid, keys)]
+    return [r for r in valid if r is not None]
+
+
+def _expected_linkage_rates(inbox) -> dict[str, float]:
+    """zuordnungsquote_* from the newest export of each kind: rows whose Kundennummer/Hörernummer
+    belongs to exactly one valid registry row (with or without consent) / valid rows; a number
+    two registry rows share makes the row ambiguous (quarantined, counted in neither)."""
+    registry = _valid_rows(dq._good_file(inbox, "teilnehmende"), BY_NAME["teilnehmende"])
+    out, per_quelle = {}, {}
+    for name, link in (("massnahmen", "jc_id"), ("integrationen", "jc_id"), ("kursteilnahmen", "vhs_id")):
+        kind = BY_NAME[name]
+        owners = Counter(r[link] for r in registry if r[link] is not None)
+        rows = [r for r in _valid_rows(dq._good_file(inbox, name), kind) if owners[r[link]] <= 1]
+        matched = sum(1 for r in rows if owners[r[link]] == 1)
+        out[f"zuordnungsquote_{name}"] = round(matched / len(rows), 4)
+        acc = per_quelle.setdefault(kind.quelle, [0, 0])
+        acc[0] += matched
+        acc[1] += len(rows)
+    for quelle, (m, n) in per_quelle.items():
+        out[f"zuordnungsquote_{quelle}"] = round(m / n, 4)
+    return out
 
 
 def test_checks_are_registered_and_every_metric_asset_sits_behind_the_gate():
@@ -67,8 +193,10 @@ def test_demo_run_passes_every_blocking_check_and_publishes():
         assert evals[name].severity == dg.AssetCheckSeverity.ERROR
     assert METRIC_AND_REPORT <= dq.materialized(base)
     assert (base.out / "reporting.duckdb").exists()
-    meta = evals["zuordnung_partner"].metadata
-    assert 0 < meta["zuordnungsquote_jobcenter"].value <= 1 and 0 < meta["zuordnungsquote_vhs"].value <= 1
+    meta = {k: v.value for k, v in evals["zuordnung_partner"].metadata.items()}
+    expected = _expected_linkage_rates(base.inbox)
+    assert {k: meta[k] for k in expected} == expected
+    assert all(q < 1 for q in expected.values())  # the demo has rows of people unknown to the programme
     assert evals["vertrag_kontakte"].metadata["erwartungen"].value == len(expectation_specs(BY_NAME["kontakte"]))
 
 
@@ -137,6 +265,14 @@ def test_broken_newer_snapshot_of_each_kind_changes_no_kennzahl():
             meta["/".join(m.asset_key.path)] = m.metadata
     assert meta["staging/kontakte"]["dateien_abgelehnt"].value == 1
     assert meta["staging/kontakte"]["datei_in_gebrauch"].value.endswith(f"{dq.DATENSTAND.isoformat()}.csv")
+    # the published reports name the older (good) Datenstand of every kind, never the broken one
+    good = {dq._good_file(base.inbox, kind) for kind in written}
+    expected = {(p.name, datetime.strptime(p.stem.rsplit("_", 1)[1], "%Y-%m-%d").strftime("%d.%m.%Y")) for p in good}
+    assert len(expected) == len(written)
+    datenbasis = dq.query(broken.out / "reporting.duckdb", "SELECT datei, datenstand FROM bericht.datenbasis")
+    assert len(datenbasis) == len(written)
+    assert set(datenbasis) == expected
+    assert not [r for r in datenbasis if f"{dq.BROKEN_DATENSTAND:%d.%m.%Y}" in r[1] or dq.BROKEN_DATENSTAND.isoformat() in r[0]]
 
 
 def test_warehouse_checks_agree_with_the_dagster_checks():

@@ -17,6 +17,7 @@ run to run (a Datenstand in the future, a VHS .csv arriving beside a loaded .xls
 
 from __future__ import annotations
 
+import random
 from datetime import date
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from conftest import (
     headers,
     integration,
     kontakt,
+    kundennummer,
     kursteilnahme,
     massnahme,
     mentor,
@@ -94,6 +96,10 @@ FILE_CASES = {
     "falscher_ordner": ("jobcenter/teilnehmende_2026-02-10.csv", ["gehört in den Ordner 'asyl/'"]),
     "unbekannte_art": ("asyl/notizen.docx", ["Unbekannte Exportart"]),
     "registry_mehr_als_haelfte": ("asyl/teilnehmende_2026-02-13.csv", ["Mehr als 50%"]),
+    "xlsx_zufallsbytes": ("vhs/kursteilnahmen_2026-02-14.xlsx", ["XLSX-Datei nicht lesbar"]),
+    "xlsx_abgeschnitten": ("vhs/kursteilnahmen_2026-02-15.xlsx", ["XLSX-Datei nicht lesbar"]),
+    # the contract's 5 columns, then 'Beginn' a second time
+    "spalte_doppelt": ("jobcenter/massnahmen_2026-02-12.csv", ["Spalte 'Beginn' kommt in der Kopfzeile doppelt vor", "(Spalte 6)"]),
 }
 
 
@@ -123,6 +129,16 @@ def _write_bad_files(inbox: Inbox) -> None:
     inbox.csv(FILE_CASES["vhs_xlsx_und_csv_csv"][0], [kursteilnahme(1)])
     inbox.csv(FILE_CASES["falscher_ordner"][0], [person(i) for i in range(1, 5)])
     inbox.raw(FILE_CASES["unbekannte_art"][0], b"PK\x03\x04 not really a docx " + FAKE.encode())
+    # a .xlsx that is really random bytes, and a real one cut off in the middle (no central directory)
+    inbox.raw(FILE_CASES["xlsx_zufallsbytes"][0], random.Random(20260214).randbytes(4096) + FAKE.encode())
+    cut = inbox.xlsx(FILE_CASES["xlsx_abgeschnitten"][0], [kursteilnahme(i) for i in range(1, 9)])
+    cut.write_bytes(cut.read_bytes()[: cut.stat().st_size // 2])
+    inbox.csv(
+        FILE_CASES["spalte_doppelt"][0],
+        [[*(massnahme(i)[h] for h in headers("massnahmen")), massnahme(i)["Beginn"]] for i in (1, 2, 3)],
+        header=[*headers("massnahmen"), "Beginn"],
+        encoding="cp1252",
+    )
     inbox.csv(
         FILE_CASES["registry_mehr_als_haelfte"][0],
         [person(1), person(2, geschlecht="x", nachname=FAKE), person(3, eintritt="gestern", vorname=FAKE), person(4, geschlecht=None, nachname=FAKE)],
@@ -226,7 +242,8 @@ def test_fake_name_in_rejected_files_appears_nowhere(file_level):
 # --- row level ----------------------------------------------------------------------------------
 
 def _bad_registry() -> tuple[list[dict], dict[str, int]]:
-    rows = [person(i) for i in range(1, 13)]
+    # participants 45 and 46 share a JC-Kundennummer: both load, their Jobcenter rows are ambiguous
+    rows = [person(i) for i in range(1, 13)] + [person(45, jc_id=kundennummer(46)), person(46)]
     lines: dict[str, int] = {}
 
     def add(name: str, r: dict) -> None:
@@ -270,7 +287,9 @@ def _bad_rows() -> tuple[dict[str, list[dict]], dict[str, dict[str, int]]]:
     add("massnahmen", "code", massnahme(1, massnahmeart="XYZ"))
     add("massnahmen", "reihenfolge", massnahme(2, beginn=date(2025, 5, 1), ende=date(2025, 4, 1)))
     add("massnahmen", "format", massnahme(3, jc_id="962-A-1"))
+    add("massnahmen", "zuordnung_mehrdeutig", massnahme(46))
     add("integrationen", "bereich", integration(2, wochenstunden="81"))
+    add("integrationen", "zuordnung_mehrdeutig", integration(46))
     add("kursteilnahmen", "pflicht_wenn", kursteilnahme(1, pruefung="telc B1", ergebnis=None))
     add("kursteilnahmen", "anwesenheit_zu_hoch", kursteilnahme(2, anwesenheit=101))
     add("kursteilnahmen", "anwesenheit_text_zu_hoch", kursteilnahme(3, anwesenheit="120 %"))
@@ -304,7 +323,9 @@ ROW_CASES = [
     ("massnahmen", "code", "Maßnahmeart", "code"),
     ("massnahmen", "reihenfolge", "Ende", "reihenfolge"),
     ("massnahmen", "format", "Kundennummer", "format"),
+    ("massnahmen", "zuordnung_mehrdeutig", "Kundennummer", "zuordnung_mehrdeutig"),
     ("integrationen", "bereich", "Wochenstunden", "bereich"),
+    ("integrationen", "zuordnung_mehrdeutig", "Kundennummer", "zuordnung_mehrdeutig"),
     ("kursteilnahmen", "pflicht_wenn", "Ergebnis", "pflicht_wenn"),
     ("kursteilnahmen", "anwesenheit_zu_hoch", "Anwesenheit", "bereich"),
     ("kursteilnahmen", "anwesenheit_text_zu_hoch", "Anwesenheit", "bereich"),
@@ -365,8 +386,26 @@ def test_exact_duplicate_line_counts_once(row_level):
 
     assert count(out, "aktuell.teilnehmende", "tn_id = ?", [pseudonym(tn_nr(3), "tn")]) == 1
     d = dateien(out)[rel]
-    # 12 good + 8 more lines: 7 quarantined (the duplicated key twice), 1 exact repeat excluded
-    assert (d["zeilen_gelesen"], d["zeilen_geladen"], d["zeilen_quarantaene"], d["zeilen_ausgeschlossen"]) == (20, 12, 7, 1)
+    # 14 good + 8 more lines: 7 quarantined (the duplicated key twice), 1 exact repeat excluded
+    assert (d["zeilen_gelesen"], d["zeilen_geladen"], d["zeilen_quarantaene"], d["zeilen_ausgeschlossen"]) == (22, 14, 7, 1)
+
+
+def test_kundennummer_of_two_registry_rows_quarantines_its_jobcenter_rows(row_level):
+    """Two registry rows with the same JC-Kundennummer both load; the Jobcenter rows with that
+    number belong to neither (quarantined as ambiguous), the other rows still link."""
+    from conftest import pseudonym, tn_nr
+
+    out, _, lines = row_level
+    for tn in (45, 46):
+        assert count(out, "aktuell.teilnehmende", "tn_id = ?", [pseudonym(tn_nr(tn), "tn")]) == 1, tn
+    for kind in ("massnahmen", "integrationen"):
+        rel = rel_name(kind, NEW)
+        b = [x for x in befunde(out, rel) if x["regel"] == "zuordnung_mehrdeutig"]
+        assert [(x["zeile"], x["spalte"], x["schwere"]) for x in b] == [(lines[kind]["zuordnung_mehrdeutig"], "Kundennummer", "FEHLER")]
+        assert b[0]["grund"] == "'Kundennummer' ist in der Teilnehmendenliste mehreren Personen zugeordnet"
+        for tn in (45, 46):
+            assert count(out, f"aktuell.{kind}", "tn_id = ?", [pseudonym(tn_nr(tn), "tn")]) == 0, (kind, tn)
+        assert count(out, f"aktuell.{kind}", "tn_id = ?", [pseudonym(tn_nr(2), "tn")]) == 1, kind
 
 
 def test_reference_to_quarantined_key_says_so(row_level):

@@ -188,6 +188,16 @@ def _inbox_state(inbox: Path) -> dict[str, tuple]:
     } | {p.relative_to(inbox).as_posix() + "/": (stat.S_IMODE(p.stat().st_mode),) for p in sorted(inbox.rglob("*")) if p.is_dir()}
 
 
+def assert_report_files(out: Path) -> None:
+    """The files the scan must look into are there: the council's files under OUT/bericht/ and the
+    coordinator's data-quality report (under OUT/bericht/ or OUT/intern/: anywhere but the archive)."""
+    bericht = out / "bericht"
+    for pattern in ("*.docx", "*.xlsx", "*.csv"):
+        assert [p for p in bericht.glob(pattern) if p.is_file()], f"no {pattern} in {bericht}"
+    html = [p for p in out.rglob("datenqualitaet_*.html") if p.is_file() and not p.is_relative_to(out / "archiv")]
+    assert html, f"no datenqualitaet_*.html under {out}"
+
+
 # --- fixtures -----------------------------------------------------------------------------------
 
 KEY_FILE_KEY = "schluessel-aus-datei-0123456789"
@@ -224,12 +234,16 @@ def inproc(demo, tmp_path_factory):
             instance.dispose()
     assert_staged(summary)
     assert any(home.rglob("*.db")), "the instance did not write its storage to disk"
+    assert_report_files(out)
     return out, home
 
 
 @pytest.fixture(scope="module")
 def cli(demo_run):
-    return demo_run.out, demo_run.dagster_home, demo_run.run_proc
+    proc = demo_run.run_proc
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    assert_report_files(demo_run.out)
+    return demo_run.out, demo_run.dagster_home, proc
 
 
 # --- the scan -----------------------------------------------------------------------------------
