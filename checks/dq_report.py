@@ -1,4 +1,4 @@
-"""The coordinator's data-quality report: ``OUT/bericht/datenqualitaet_<Stichtag>.html``.
+"""The coordinator's data-quality report: ``OUT/intern/datenqualitaet_<Stichtag>.html``.
 
 Written for the person who has to call the partner: per partner and file, which lines and which
 column are affected, what is wrong and how to fix it (a hint per rule id, :data:`FIX_HINTS`),
@@ -7,6 +7,10 @@ result of every data check. It is built from ``meta.dateien``, ``kennzahlen.befu
 ``meta.pruefungen`` only, so it holds no cell content and no pseudonym: file names, line
 numbers, column headers, rule ids and German reasons. One self-contained HTML file (inline CSS,
 no external resources: the server may be offline).
+
+It is internal: it shows unsuppressed small counts (rows quarantined or excluded per file, 1s and
+2s included), so it lives in ``OUT/intern/`` (0700, file 0600, like the warehouse and the archive),
+never in the public ``OUT/bericht/`` (product.md, "Privacy and access").
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import duckdb
 
 from checks.consistency import QUELLEN_PARTNER, Bewertung
 from pipelines.config import Settings
+from sources.archive import FILE_MODE, ensure_private_dir
 
 MAX_ZEILEN_JE_GRUPPE = 100  # line numbers shown per (file, column, rule); all are in kennzahlen.befunde
 
@@ -40,6 +45,7 @@ FIX_HINTS: dict[str, str] = {
     "schluessel_doppelt": "Die Nummer steht in mehreren Zeilen; alle sind in Quarantäne. Dubletten in der Quelle zusammenführen oder die falsche Nummer korrigieren.",
     "dublette": "Exakt wiederholte Zeile, sie zählt einmal. Nur ein Hinweis: Exporteinstellung beim Partner prüfen.",
     "leerzeile": "Leere Zeilen werden übersprungen und nicht gezählt. Nur ein Hinweis: Exportvorlage beim Partner prüfen (Leerzeilen am Ende oder zwischen Blöcken).",
+    "felder_zuviel": "Die Zeile hat mehr Felder als die Kopfzeile, meist wegen eines Semikolons in einem Wert: den Wert beim Partner in Anführungszeichen exportieren oder das Semikolon entfernen lassen und die Datei neu liefern.",
     "zusatzspalte": "Spalte ist nicht vereinbart und wird ignoriert. Ist es eine umbenannte Vertragsspalte, den Namen angleichen oder einen Alias (spalten_aliase) konfigurieren.",
     # references and consent (sources/linking.py)
     "verweis": "Die Nummer verweist auf einen Eintrag, den es im verwendeten Stand der Bezugsdatei nicht gibt oder der dort in Quarantäne ist: beide Listen beim Sachgebiet Asyl abgleichen lassen.",
@@ -116,10 +122,12 @@ def _n(v) -> str:
 
 
 def write_dq_report(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date | None) -> Path:
-    """Write the report for ``stichtag`` (the run day if there is none) and return its path."""
+    """Write the report for ``stichtag`` (the run day if there is none) into ``settings.intern_dir``
+    (0700, the file 0600) and return its path."""
     tag = stichtag or settings.run_day
-    settings.bericht_dir.mkdir(parents=True, exist_ok=True)
-    path = settings.bericht_dir / f"datenqualitaet_{tag.isoformat()}.html"
+    ensure_private_dir(settings.intern_dir)
+    _move_old_reports(settings)
+    path = settings.intern_dir / f"datenqualitaet_{tag.isoformat()}.html"
     dateien = con.execute(
         "SELECT quelle, datei, datenstand, status, grund, zeilen_gelesen, zeilen_geladen, zeilen_quarantaene, zeilen_ausgeschlossen, "
         "ohne_einwilligung, nicht_zugeordnet FROM meta.dateien WHERE im_eingang ORDER BY quelle, datei"
@@ -213,10 +221,27 @@ def write_dq_report(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag
     w("<p><small>Vollständige Liste: Tabelle <code>kennzahlen.befunde</code> in reporting.duckdb / warehouse.duckdb. "
       "Zeilennummern zählen die Kopfzeile als Zeile 1.</small></p></body></html>")
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("\n".join(out), encoding="utf-8")
-    os.chmod(tmp, 0o644)  # positions and rules, never values: readable like the other council files
-    tmp.replace(path)
+    # Created 0600 (not chmod-ed afterwards): it holds unsuppressed small counts, whatever umask the run has.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(out))
+    os.chmod(tmp, FILE_MODE)  # an old .tmp of a killed run may have had other bits
+    os.replace(tmp, path)
     return path
+
+
+def _move_old_reports(settings: Settings) -> None:
+    """Earlier versions wrote the report into the public ``bericht/``: move such copies into
+    ``intern/`` (private) so that nothing internal stays beside the council files."""
+    if not settings.bericht_dir.is_dir():
+        return
+    for alt in sorted(settings.bericht_dir.glob("datenqualitaet_*.html*")):
+        ziel = settings.intern_dir / alt.name
+        os.chmod(alt, FILE_MODE)
+        if ziel.exists() or alt.name.endswith(".tmp"):
+            alt.unlink()
+        else:
+            os.replace(alt, ziel)
 
 
 def _has_table(con, schema: str, table: str) -> bool:

@@ -22,7 +22,7 @@ class Settings(BaseModel):
 
     # --- paths -------------------------------------------------------------------------------
     inbox: Path = Field(Path("data/inbox"), description="Inbox the partners drop exports into; never modified.")
-    out: Path = Field(Path("data/out"), description="Data folder: warehouse, reporting database, archive, bericht/.")
+    out: Path = Field(Path("data/out"), description="Data folder: warehouse, reporting database, archive, bericht/, intern/.")
 
     # --- reporting period --------------------------------------------------------------------
     programmstart: date = Field(date(2024, 1, 1), description="Programme start (seed document: 01.01.2024).")
@@ -93,7 +93,13 @@ class Settings(BaseModel):
 
     @property
     def bericht_dir(self) -> Path:
+        """The public council files (disclosure-controlled)."""
         return self.out / "bericht"
+
+    @property
+    def intern_dir(self) -> Path:
+        """Internal reports (the data-quality report): unsuppressed small counts, owner only."""
+        return self.out / "intern"
 
     @classmethod
     def load(cls, **overrides) -> "Settings":

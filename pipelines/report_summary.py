@@ -65,7 +65,9 @@ def print_summary(settings: Settings, summary, elapsed: float, stream: TextIO = 
             for datei, zeile, spalte, grund in findings[:MAX_FINDINGS_SHOWN]:
                 w(f"  {datei}, Zeile {zeile}, Spalte '{spalte}': {grund}")
             if len(findings) > MAX_FINDINGS_SHOWN:
-                w(f"  … und {len(findings) - MAX_FINDINGS_SHOWN} weitere (kennzahlen.befunde / bericht/datenqualitaet_*.html)")
+                w(f"  … und {len(findings) - MAX_FINDINGS_SHOWN} weitere (kennzahlen.befunde / intern/datenqualitaet_*.html)")
     finally:
         con.close()
-    w(f"Ausgaben: {settings.reporting_path}, {settings.bericht_dir}/")
+    w(f"Ausgaben: {settings.reporting_path}, {settings.bericht_dir}/ (Ratsunterlagen, öffentlich)")
+    if settings.intern_dir.is_dir():
+        w(f"Intern: {settings.intern_dir}/ (Datenqualitätsbericht, nur für die Projektkoordination, nicht weitergeben)")

@@ -625,13 +625,47 @@ def test_csv_semicolon_bom_and_suppressed(bericht_dateien):
         rows = list(csv.reader(raw.decode("utf-8-sig").splitlines(), delimiter=";"))
         assert rows[0] == [s.titel for s in specs[name].spalten]
         db = [list(r) for r in con.execute(f"SELECT * FROM bericht.{name}").fetchall()]
-        assert [[c or "" for c in r] for r in db] == rows[1:]
+        assert [[c or "" for c in r] for r in db] == rows[1:1 + len(db)]
         counts = _count_columns(name)
-        for r in rows[1:]:
+        for r in rows[1:1 + len(db)]:
             rec = dict(zip(rows[0], r))
             if name == "ueberblick" and rec["Einheit"] not in ZAEHL_EINHEITEN:
                 continue
             assert not [c for c in counts if ist_klein(rec[c])], (name, r)
+
+
+def test_every_csv_carries_its_footnotes(bericht_dateien):
+    """kennzahlen.md: every public file carries the BA footnote, the Datenstand of each source and
+    the Stichtag. A CSV travels alone (mail, open data portal), so its footnotes are in it: after
+    the table one empty line, then the table's footnotes from bericht.fussnoten, one per line."""
+    con, settings, paths = bericht_dateien
+    csvs = [p for p in paths if p.suffix == ".csv"]
+    assert len(csvs) == len(tabellen_specs(settings))
+    for p in csvs:
+        name = p.name.rsplit("_", 1)[0]
+        text = p.read_bytes().decode("utf-8-sig")
+        rows = list(csv.reader(text.splitlines(), delimiter=";"))
+        n = con.execute(f"SELECT count(*) FROM bericht.{name}").fetchall()[0][0]
+        assert rows[1 + n] == [], (name, rows[1 + n])  # one empty line after the table
+        block = [r[0] for r in rows[2 + n:] if r]
+        assert len(block) == len(rows[2 + n:])  # one footnote per line, nothing after them
+        noten = [x for (x,) in con.execute("SELECT text FROM bericht.fussnoten WHERE tabelle = ? ORDER BY nr::INT", [name]).fetchall()]
+        assert block == noten, name
+        assert block[0].startswith("Stichtag: 30.09.2025"), name
+        assert any(b.startswith("Datenstand der verwendeten Quellen: ") and "30.09.2025" in b for b in block), name
+        assert disclosure.BA_FUSSNOTE in block and disclosure.ZEICHENERKLAERUNG in block, name
+        assert "* = " in disclosure.ZEICHENERKLAERUNG and "– = " in disclosure.ZEICHENERKLAERUNG
+
+
+def test_csv_without_footnotes_is_never_written(bericht_dateien, tmp_path):
+    """The guard in files.write_csv: a table whose footnotes are missing is not published."""
+    from assets.report import files
+
+    con, settings, _ = bericht_dateien
+    t = files.lesen(con, settings, STICHTAG)
+    t.fussnoten["sprache"] = [x for x in t.fussnoten["sprache"] if x != disclosure.BA_FUSSNOTE]
+    with pytest.raises(RuntimeError, match="BA-Fußnote"):
+        files.write_csv(t, "sprache", tmp_path / "sprache.csv")
 
 
 def test_xlsx_sheets_numbers_and_footnotes(bericht_dateien):
@@ -765,7 +799,68 @@ def test_text_blocks_from_elsewhere_only_with_published_figures(bericht_dateien)
     assert not files.textbaustein_zulaessig(f"Es sind {reg} Mentor*innen, davon alle bis auf weniger als drei aktiv.", t, settings)
     assert not files.textbaustein_zulaessig("Es laufen 4711 Tandems.", t, settings)
     paid = ue["ausgezahlt seit Projektbeginn"]
-    assert files.textbaustein_zulaessig(f"Ausgezahlt wurden {paid},40 € von {disclosure.zahl_de(settings.budget_eur, 2)} €.", t, settings)
+    assert files.textbaustein_zulaessig(f"Ausgezahlt wurden {paid} EUR; das Budget in Höhe von 10.000 EUR ...", t, settings)
+    # the published precision, not more: the table prints whole euros and hours
+    assert not files.textbaustein_zulaessig(f"Ausgezahlt wurden {paid},40 € von 10.000 EUR.", t, settings)
+    stunden = ue["Kontaktstunden seit Projektbeginn"]
+    assert files.textbaustein_zulaessig(f"Es fanden Kontakte im Umfang von {stunden} Stunden statt.", t, settings)
+    assert not files.textbaustein_zulaessig(f"Es fanden Kontakte im Umfang von {stunden},3 Stunden statt.", t, settings)
+    # configuration values only inside their own wording
+    assert files.textbaustein_zulaessig("Ehrenamtszuschuss: 15,00 EUR je Kontaktstunde.", t, settings)
+
+
+@pytest.mark.parametrize("feld", ["prognose_monate", "nachhaltigkeit_monate", "emissionsfaktoren_kg_km", "stundensatz_eur"])
+@pytest.mark.parametrize("klein", [1, 2])
+def test_configuration_value_of_one_or_two_never_passes_as_a_count(bericht_dateien, feld, klein):
+    """A setting that is 1 or 2 (a forecast over 2 months, a rate of 2 EUR, a factor of 1 kg/km)
+    must not let a '1' or '2' through as a count: configuration numbers pass only inside the
+    wording that marks them as configuration."""
+    from assets.report import files
+
+    con, settings_tabellen, _ = bericht_dateien
+    t = files.lesen(con, settings_tabellen, STICHTAG)
+    published = {w for (w,) in con.execute("SELECT wert FROM bericht.ueberblick").fetchall()}
+    assert not {"1", "2"} & published  # so only the configuration could let them pass
+    wert = {"emissionsfaktoren_kg_km": {"Pkw": float(klein), "ÖPNV": 0.065}, "stundensatz_eur": float(klein)}.get(feld, klein)
+    settings = Settings(**{feld: wert})
+    for satz in (f"Es laufen {klein} Tandems.", f"Davon sind {klein} Mentor*innen geschult.",
+                 f"Im Quartal kamen {klein} Minijobs hinzu.", f"{klein} Personen sind ausgeschieden."):
+        assert not files.textbaustein_zulaessig(satz, t, settings), (feld, satz)
+    # ... while the same value inside its wording is accepted as what it is
+    marked = {
+        "prognose_monate": f"Bleibt es beim Durchschnitt der letzten {klein} vollständigen Monate, reicht das Budget.",
+        "nachhaltigkeit_monate": f"Gezählt wird, wer {klein} Monate nach Beginn noch beschäftigt ist.",
+        "emissionsfaktoren_kg_km": f"Emissionsfaktor: Pkw {disclosure.zahl_de(klein, 3)} kg je Personenkilometer.",
+        "stundensatz_eur": f"Der Zuschuss beträgt {disclosure.zahl_de(klein, 2)} EUR je Kontaktstunde.",
+    }[feld]
+    assert files.textbaustein_zulaessig(marked, t, settings), marked
+
+
+def test_docx_text_states_the_amounts_of_table_1():
+    """End to end on the demo (a real nightly run): the mentoring text block in the DOCX is used
+    and states hours and euros exactly as Table 1 prints them, in 'EUR', with 'Projektbeginn'."""
+    import docx
+
+    import dq_support as dq
+
+    lauf = dq.base_run()
+    assert lauf.summary.success
+    con = duckdb.connect(str(lauf.out / "reporting.duckdb"), read_only=True)
+    try:
+        ue = dict(con.execute("SELECT kennzahl, wert FROM bericht.ueberblick").fetchall())
+    finally:
+        con.close()
+    doc = docx.Document(str(next((lauf.out / "bericht").glob("sachstand_*.docx"))))
+    absaetze = [p.text for p in doc.paragraphs]
+    block = next((p for p in absaetze if "Tandems aus Mentor*in und teilnehmender Person" in p), None)
+    assert block is not None, "der Textbaustein Mentoring wurde nicht übernommen"
+    stunden, paid, rest = ue["Kontaktstunden seit Projektbeginn"], ue["ausgezahlt seit Projektbeginn"], ue["Restbudget"]
+    assert parse_de(stunden) is not None and parse_de(paid) is not None and parse_de(rest) is not None
+    assert f"im Umfang von {stunden} Stunden" in block
+    assert f"seit Projektbeginn {paid} EUR ausgezahlt" in block
+    assert f"noch {rest} EUR zur Verfügung" in block or parse_de(rest) <= 0
+    text = "\n".join(absaetze)
+    assert "€" not in text and "Programmstart" not in text
 
 
 def test_tiny_programme_still_publishes(tmp_path):

@@ -23,9 +23,48 @@ STICHTAG = date(2026, 11, 18)  # oldest Datenstand of the required kinds in use 
 
 
 def _report(lauf) -> str:
-    path = lauf.out / "bericht" / f"datenqualitaet_{STICHTAG.isoformat()}.html"
-    assert path.exists(), sorted(p.name for p in (lauf.out / "bericht").iterdir())
+    path = lauf.out / "intern" / f"datenqualitaet_{STICHTAG.isoformat()}.html"
+    assert path.exists(), sorted(p.name for p in (lauf.out / "intern").iterdir())
     return path.read_text(encoding="utf-8")
+
+
+def test_report_is_internal_never_in_the_public_bericht_folder():
+    """product.md: only the files in bericht/ are meant for the public, and the report shows
+    unsuppressed small counts (rows quarantined per file: 1s and 2s). It lives in OUT/intern/,
+    readable by the owner only, like the warehouse and the archive."""
+    import stat
+
+    for lauf in (dq.base_run(), dq.broken_run()[0], dq.blocked_run()):
+        intern, bericht = lauf.out / "intern", lauf.out / "bericht"
+        reports = sorted(intern.glob("datenqualitaet_*.html"))
+        assert reports, sorted(p.name for p in lauf.out.iterdir())
+        assert stat.S_IMODE(intern.stat().st_mode) == 0o700
+        assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in intern.iterdir()), {p.name: oct(p.stat().st_mode) for p in intern.iterdir()}
+        if bericht.is_dir():
+            assert not [p.name for p in bericht.rglob("*") if "datenqualitaet" in p.name]
+
+
+def test_report_left_in_bericht_by_an_earlier_version_is_moved_to_intern(tmp_path):
+    """An installation upgraded from a version that wrote the report into bericht/: the next
+    report moves the old copies out of the public folder (private, 0600), whatever its mode was."""
+    import stat
+
+    from checks.dq_report import write_dq_report
+
+    inbox, out = dq.copy_of_base("altbericht")
+    settings = dq.settings_for(inbox, out)
+    alt = settings.bericht_dir / "datenqualitaet_2026-10-01.html"
+    alt.write_text("<html>alt</html>", encoding="utf-8")
+    alt.chmod(0o644)
+    con = duckdb.connect(str(settings.warehouse_path))
+    try:
+        path = write_dq_report(con, settings, STICHTAG)
+    finally:
+        con.close()
+    assert path.parent == settings.intern_dir and stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert not list(settings.bericht_dir.glob("datenqualitaet_*"))
+    moved = settings.intern_dir / alt.name
+    assert moved.read_text(encoding="utf-8") == "<html>alt</html>" and stat.S_IMODE(moved.stat().st_mode) == 0o600
 
 
 def _text(html_doc: str) -> str:
@@ -159,6 +198,7 @@ def test_report_without_registry_is_named_after_the_run_day(tmp_path):
     finally:
         con.close()
     assert path.name == f"datenqualitaet_{dq.HEUTE.isoformat()}.html"
+    assert path.parent == settings.intern_dir and not settings.bericht_dir.exists()
     text = _text(path.read_text(encoding="utf-8"))
     assert "kein Stichtag bestimmbar" in text and "Pflichtspalte fehlt" in text and "'Eintritt'" in text
     assert FIX_HINTS["stand_fehlt"] in text

@@ -473,19 +473,22 @@ def test_number_formatting():
 def test_textbausteine_stichtag_2(con, settings):
     t = mentoring_textbausteine(con, settings, S2)
     assert set(t) == {"mentoring", "klimarelevanz"}
+    # amounts and hours rounded as the council tables print them (whole units, 'EUR'), 'Projektbeginn'
+    # as in the tables: 14.0 h -> 14, 150.00 -> 150, 9.850 rest, 27.50 a month -> 28 (half up)
     assert t["mentoring"] == (
         "Zum Stichtag 31.10.2026 sind 4 Mentor*innen im Projekt registriert, davon weniger als drei mit "
-        "Ehrenamtszuschuss. Es laufen 3 Tandems aus Mentor*in und teilnehmender Person. Im Berichtszeitraum vom "
-        "01.06.2026 bis zum 31.10.2026 fanden 13 Kontakte im Umfang von 14,0 Stunden statt. An "
-        "Ehrenamtszuschüssen (15,00 € je Stunde) wurden seit Programmstart 150,00 € ausgezahlt; vom Budget in Höhe "
-        "von 10.000,00 € stehen noch 9.850,00 € zur Verfügung. Bleibt es bei durchschnittlich 27,50 € je Monat wie "
+        "Ehrenamtszuschuss. Es laufen 3 Tandems aus Mentor*in und teilnehmender Person. Seit Projektbeginn am "
+        "01.06.2026 bis zum Stichtag fanden 13 Kontakte im Umfang von 14 Stunden statt. An "
+        "Ehrenamtszuschüssen (15,00 EUR je Kontaktstunde) wurden seit Projektbeginn 150 EUR ausgezahlt; vom Budget in "
+        "Höhe von 10.000 EUR stehen noch 9.850 EUR zur Verfügung. Bleibt es bei durchschnittlich 28 EUR je Monat wie "
         "in den letzten 3 vollständigen Monaten, ist das Budget voraussichtlich im September 2056 aufgebraucht."
     )
-    # km: Pkw 10+20+8+15+25 = 78, ÖPNV 12.5+7.5 = 20, keins 5.5, Fahrrad 4.2, zu Fuß 3 = 110.7; CO2 14.248 -> rund 14
+    # km: Pkw 10+20+8+15+25 = 78, ÖPNV 12.5+7.5 = 20, keins 5.5, Fahrrad 4.2, zu Fuß 3 = 110.7 -> 111
+    # (whole km, as the table); CO2 14.248 -> rund 14
     assert t["klimarelevanz"] == (
-        "Durch die Fahrten der ehrenamtlichen Mentor*innen entstanden im Berichtszeitraum vom 01.06.2026 bis zum "
-        "31.10.2026 rund 14 kg CO2-Äquivalente (110,7 gefahrene Kilometer, davon 78,0 km mit dem Pkw, 20,0 km mit "
-        "Bus und Bahn (ÖPNV), 5,5 km ohne Angabe eines Verkehrsmittels, 4,2 km mit dem Fahrrad und 3,0 km zu Fuß; "
+        "Durch die Fahrten der ehrenamtlichen Mentor*innen entstanden seit Projektbeginn am 01.06.2026 bis zum "
+        "Stichtag rund 14 kg CO2-Äquivalente (111 gefahrene Kilometer, davon 78 km mit dem Pkw, 20 km mit "
+        "Bus und Bahn (ÖPNV), 6 km ohne Angabe eines Verkehrsmittels, 4 km mit dem Fahrrad und 3 km zu Fuß; "
         "Emissionsfaktoren je Personenkilometer: Pkw 0,166 kg, ÖPNV 0,065 kg CO2-Äquivalente nach Umweltbundesamt, "
         "TREMOD)."
     )
@@ -497,13 +500,36 @@ def test_textbausteine_stichtag_1_secondary_suppression(con, settings):
     t = mentoring_textbausteine(con, settings, S1)
     # 4 registered, 3 with allowance: "3" would reveal the 1 without -> "alle bis auf weniger als drei"
     assert "sind 4 Mentor*innen im Projekt registriert, davon alle bis auf weniger als drei mit Ehrenamtszuschuss." in t["mentoring"]
-    # 8 contacts, 495 min = 8.25 h -> "8,3"; forecast of test_budget_forecast_incomplete_month_stichtag_1
-    assert "fanden 8 Kontakte im Umfang von 8,3 Stunden statt." in t["mentoring"]
-    assert "101,25 € ausgezahlt" in t["mentoring"] and "noch 9.898,75 €" in t["mentoring"]
-    assert "durchschnittlich 33,75 € je Monat wie in den letzten 2 vollständigen Monaten" in t["mentoring"]
+    # 8 contacts, 495 min = 8.25 h -> "8" (whole hours, as the table); forecast of
+    # test_budget_forecast_incomplete_month_stichtag_1: 101.25 paid -> 101, rest 9.898.75 -> 9.899, 33.75 a month -> 34
+    assert "fanden 8 Kontakte im Umfang von 8 Stunden statt." in t["mentoring"]
+    assert "101 EUR ausgezahlt" in t["mentoring"] and "noch 9.899 EUR" in t["mentoring"]
+    assert "durchschnittlich 34 EUR je Monat wie in den letzten 2 vollständigen Monaten" in t["mentoring"]
     assert "im Februar 2051 aufgebraucht" in t["mentoring"]
-    # CO2 7.608 -> "rund 8 kg"; km 66.5
-    assert "rund 8 kg CO2-Äquivalente (66,5 gefahrene Kilometer" in t["klimarelevanz"]
+    assert "€" not in t["mentoring"] and "Programmstart" not in t["mentoring"]
+    # CO2 7.608 -> "rund 8 kg"; km 66.5 -> 67
+    assert "rund 8 kg CO2-Äquivalente (67 gefahrene Kilometer" in t["klimarelevanz"]
+
+
+@pytest.mark.parametrize("stichtag", [S1, S2])
+def test_textbausteine_amounts_are_those_of_the_tables(con, settings, stichtag):
+    """The text block must state hours and euros exactly as Table 1 (bericht.ueberblick) prints the
+    same figures: formatted by the council tables' own function (whole units, half up), unit 'EUR'.
+    A sentence saying 1.840,3 Stunden or 6.910,25 € beside a table saying 1.840 and 6.910 fails."""
+    import re
+
+    from assets.report.disclosure import format_betrag
+
+    werte = dict(build_mentoring_kennzahlen(con, settings, stichtag))
+    text = mentoring_textbausteine(con, settings, stichtag)["mentoring"]
+    assert f"im Umfang von {format_betrag(werte['kontaktstunden'], 0)} Stunden" in text
+    assert f"seit Projektbeginn {format_betrag(werte['zuschuss_ausgezahlt_eur'], 0)} EUR ausgezahlt" in text
+    assert f"stehen noch {format_betrag(werte['zuschuss_rest_eur'], 0)} EUR zur Verfügung" in text
+    assert f"in Höhe von {format_betrag(settings.budget_eur, 0)} EUR" in text
+    # one currency notation, one word for the programme start; no decimals except the configured rate
+    assert "€" not in text and "Programmstart" not in text and "Berichtszeitraum" not in text
+    ohne_satz = text.replace("(15,00 EUR je Kontaktstunde)", "")
+    assert not re.search(r"\d,\d", ohne_satz), ohne_satz
 
 
 def test_textbausteine_small_counts_and_exhausted_budget(con):
@@ -512,8 +538,8 @@ def test_textbausteine_small_counts_and_exhausted_budget(con):
     s = Settings(programmstart=D(2026, 6, 1), budget_eur=40.0)
     t = mentoring_textbausteine(con, s, D(2026, 6, 25))
     assert "Es laufen weniger als drei Tandems" in t["mentoring"]
-    assert "fanden weniger als drei Kontakte im Umfang von 3,0 Stunden statt." in t["mentoring"]
-    assert "das Budget in Höhe von 40,00 € ist damit aufgebraucht und um 5,00 € überschritten." in t["mentoring"]
+    assert "fanden weniger als drei Kontakte im Umfang von 3 Stunden statt." in t["mentoring"]
+    assert "das Budget in Höhe von 40 EUR ist damit aufgebraucht und um 5 EUR überschritten." in t["mentoring"]
     assert "Prognose" not in t["mentoring"]
     assert not any(ch in t["mentoring"] for ch in (" 1 ", " 2 "))
 

@@ -352,9 +352,10 @@ def two_runs(tmp_path_factory) -> TwoRuns:
             umask_after = os.umask(0o022)
             modes = {p: _mode(out / p) for p in ("warehouse.duckdb", "archiv", ".phasenmonitor.lock", "reporting.duckdb") if (out / p).exists()}
             modes.update({f"archiv/{p.name}": _mode(p) for p in (out / "archiv").iterdir()})
-            if (out / "bericht").is_dir():
-                modes["bericht"] = _mode(out / "bericht")
-                modes.update({f"bericht/{p.name}": _mode(p) for p in (out / "bericht").iterdir()})
+            for ordner in ("bericht", "intern"):
+                if (out / ordner).is_dir():
+                    modes[ordner] = _mode(out / ordner)
+                    modes.update({f"{ordner}/{p.name}": _mode(p) for p in (out / ordner).iterdir()})
             resource = PhasenmonitorResource(settings_json=Settings(inbox=inbox.root, out=out).model_dump_json())
             with resource.warehouse() as con:
                 con.execute("CREATE TABLE meta.probe AS SELECT range AS i FROM range(1000)")
@@ -488,8 +489,14 @@ def test_warehouse_and_archive_are_private_whatever_the_umask(two_runs):
     # The council files are passed on: readable although the run writes under umask 0077
     assert r.modes["bericht"] == 0o755
     bericht = {k: m for k, m in r.modes.items() if k.startswith("bericht/")}
-    assert any(k.endswith(".docx") for k in bericht) and any(k.endswith(".html") for k in bericht)
+    assert any(k.endswith(".docx") for k in bericht)
     assert all(m == 0o644 for m in bericht.values()), bericht
+    # The data-quality report shows unsuppressed small counts: internal, owner only, never in bericht/
+    assert not [k for k in bericht if "datenqualitaet" in k], bericht
+    assert r.modes["intern"] == 0o700
+    intern = {k: m for k, m in r.modes.items() if k.startswith("intern/")}
+    assert any(k.startswith("intern/datenqualitaet_") and k.endswith(".html") for k in intern), intern
+    assert all(m == 0o600 for m in intern.values()), intern
     assert r.umask_after == 0o022  # the process umask is restored after the run
     assert _mode(r.archive_after[r.files[r.lost_rel]["inhalt_sha256"]]) == 0o600  # also a restored copy
 

@@ -589,7 +589,13 @@ def teilanzahl_de(teil: int, gesamt: int) -> str:
 
 
 def eur_de(x: float) -> str:
-    return f"{zahl_de(x, 2)} €"
+    """An amount as the council tables print it: whole euros (rounded half up), unit 'EUR'."""
+    return f"{zahl_de(x, 0)} EUR"
+
+
+def satz_eur_de(x: float) -> str:
+    """A configured rate (the hourly allowance): cents shown, as in the tables' footnote."""
+    return f"{zahl_de(x, 2)} EUR"
 
 
 def _datum_de(d: date) -> str:
@@ -603,16 +609,18 @@ def monat_de(d: date) -> str:
 def mentoring_textbausteine(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date) -> dict[str, str]:
     """German text blocks for the Mitteilungsvorlage: ``mentoring`` and ``klimarelevanz``.
 
-    The Berichtszeitraum is programme start to Stichtag (the figures equal kennzahlen.ueberblick).
-    Counts of 1 or 2 are written as "weniger als drei" (statistical confidentiality). Computed from
-    the warehouse in TEMP tables; writes nothing to ``kennzahlen``.
+    The period is programme start ('Projektbeginn', the word of the tables) to Stichtag (the figures
+    equal kennzahlen.ueberblick). Amounts and hours are rounded as the council tables print them
+    (whole units, half up; 'EUR'), so that a sentence never states a figure more precisely than
+    its table. Counts of 1 or 2 are written as "weniger als drei" (statistical confidentiality).
+    Computed from the warehouse in TEMP tables; writes nothing to ``kennzahlen``.
     """
     prepare_mentoring(con, settings, stichtag)
     bestand = stichtag_werte(con, stichtag)
     summen = summen_seit_programmstart(con, settings)
     budget_rows = _budget_rows(con, settings)
     beginn = date(settings.programmstart.year, settings.programmstart.month, 1)
-    zeitraum = f"vom {_datum_de(beginn)} bis zum {_datum_de(stichtag)}"
+    zeitraum = f"seit Projektbeginn am {_datum_de(beginn)} bis zum Stichtag"
 
     n = bestand["mentorinnen_registriert"]
     if n == 0:
@@ -626,14 +634,14 @@ def mentoring_textbausteine(con: duckdb.DuckDBPyConnection, settings: Settings, 
     satz2 = f"Es laufen {anzahl_de(t)} Tandems aus Mentor*in und teilnehmender Person."
     kontakte = int(summen["kontakte"])
     if kontakte == 0:
-        satz3 = f"Im Berichtszeitraum {zeitraum} wurden keine Mentoring-Kontakte erfasst."
+        satz3 = f"{zeitraum[0].upper()}{zeitraum[1:]} wurden keine Mentoring-Kontakte erfasst."
     else:
         satz3 = (
-            f"Im Berichtszeitraum {zeitraum} fanden {anzahl_de(kontakte)} Kontakte im Umfang von "
-            f"{zahl_de(summen['kontaktstunden'], 1)} Stunden statt."
+            f"{zeitraum[0].upper()}{zeitraum[1:]} fanden {anzahl_de(kontakte)} Kontakte im Umfang von "
+            f"{zahl_de(summen['kontaktstunden'], 0)} Stunden statt."
         )
     satz4 = (
-        f"An Ehrenamtszuschüssen ({eur_de(settings.stundensatz_eur)} je Stunde) wurden seit Programmstart "
+        f"An Ehrenamtszuschüssen ({satz_eur_de(settings.stundensatz_eur)} je Kontaktstunde) wurden seit Projektbeginn "
         f"{eur_de(summen['zuschuss_ausgezahlt_eur'])} ausgezahlt; "
     )
     rest = summen["zuschuss_rest_eur"]
@@ -684,18 +692,19 @@ def _klima_satz(con: duckdb.DuckDBPyConnection, summen: dict[str, float], zeitra
     co2 = summen["co2_kg"]
     if km <= 0:
         return (
-            f"Im Berichtszeitraum {zeitraum} entstanden durch die Fahrten der ehrenamtlichen Mentor*innen keine "
+            f"{zeitraum[0].upper()}{zeitraum[1:]} entstanden durch die Fahrten der ehrenamtlichen Mentor*innen keine "
             "CO2-Emissionen, da keine Fahrten erfasst wurden."
         )
-    teile = [f"{zahl_de(v, 1)} km {VERKEHRSMITTEL_TEXT.get(vm, f'mit {vm}')}" for vm, v in km_je_vm]
+    # whole kilometres, as the council tables print them
+    teile = [f"{zahl_de(v, 0)} km {VERKEHRSMITTEL_TEXT.get(vm, f'mit {vm}')}" for vm, v in km_je_vm]
     if len(teile) == 1:
         aufteilung = "alle " + teile[0].split(" km ", 1)[1]
     else:
         aufteilung = "davon " + ", ".join(teile[:-1]) + " und " + teile[-1]
     if co2 <= 0:
         return (
-            f"Im Berichtszeitraum {zeitraum} entstanden durch die Fahrten der ehrenamtlichen Mentor*innen keine "
-            f"CO2-Emissionen ({zahl_de(km, 1)} gefahrene Kilometer, {aufteilung})."
+            f"{zeitraum[0].upper()}{zeitraum[1:]} entstanden durch die Fahrten der ehrenamtlichen Mentor*innen keine "
+            f"CO2-Emissionen ({zahl_de(km, 0)} gefahrene Kilometer, {aufteilung})."
         )
     menge = "weniger als 1 kg" if co2 < 0.5 else f"rund {zahl_de(round(co2))} kg"
     faktoren = [
@@ -704,7 +713,7 @@ def _klima_satz(con: duckdb.DuckDBPyConnection, summen: dict[str, float], zeitra
         if settings.emissionsfaktoren_kg_km.get(vm, 0) > 0
     ]
     return (
-        f"Durch die Fahrten der ehrenamtlichen Mentor*innen entstanden im Berichtszeitraum {zeitraum} {menge} "
-        f"CO2-Äquivalente ({zahl_de(km, 1)} gefahrene Kilometer, {aufteilung}; Emissionsfaktoren je "
+        f"Durch die Fahrten der ehrenamtlichen Mentor*innen entstanden {zeitraum} {menge} "
+        f"CO2-Äquivalente ({zahl_de(km, 0)} gefahrene Kilometer, {aufteilung}; Emissionsfaktoren je "
         f"Personenkilometer: {', '.join(faktoren)} CO2-Äquivalente nach Umweltbundesamt, TREMOD)."
     )

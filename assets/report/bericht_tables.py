@@ -673,6 +673,9 @@ def quelle_titel(quelle: str | None, datei: str | None) -> str:
     return QUELLEN_TITEL[k] if k else (quelle or NICHT_SINNVOLL)
 
 
+DATENSTAND_PREFIX = "Datenstand der verwendeten Quellen: "
+
+
 def datenstand_text(spec: TabellenSpec, dq: pl.DataFrame) -> str:
     """'Datenstand der verwendeten Quellen: <Quelle> TT.MM.JJJJ; ...' for the kinds a table uses."""
     verwendet = [r for r in dq.filter(pl.col("status") == "verwendet").sort(["quelle", "datei"]).iter_rows(named=True)]
@@ -681,11 +684,11 @@ def datenstand_text(spec: TabellenSpec, dq: pl.DataFrame) -> str:
     if not passend:
         passend = verwendet
     if not passend:
-        return "Datenstand der verwendeten Quellen: keine verwendeten Exporte."
+        return DATENSTAND_PREFIX + "keine verwendeten Exporte."
     teile = []
     for r in passend:
         teile.append(f"{quelle_titel(r['quelle'], r['datei'])} {de_datum(r['datenstand']) if r['datenstand'] else 'unbekannt'}")
-    return "Datenstand der verwendeten Quellen: " + "; ".join(dict.fromkeys(teile)) + "."
+    return DATENSTAND_PREFIX + "; ".join(dict.fromkeys(teile)) + "."
 
 
 def fussnoten_fuer(specs: dict[str, TabellenSpec], dq: pl.DataFrame, stichtag: date) -> list[tuple[str, int, str]]:

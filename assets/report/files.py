@@ -7,10 +7,12 @@
   formats (Excel shows them in the reader's locale: 1.234 and 47,1 % in a German Excel), the
   signs ``*``, ``–``, ``x`` as text, footnotes under each table;
 - ``<tabelle>_<Stichtag>.csv``: one per bericht table, ``;``-separated, UTF-8 with BOM (opens
-  correctly in a German Excel);
-- ``diagramm_*_<Stichtag>.png``: phases over time, placements, allowance budget; readable in
-  black and white (grey levels, hatching, markers, line styles); a suppressed value is never
-  drawn as a number, only marked with ``*``.
+  correctly in a German Excel); after one empty line the table's footnotes (Stichtag, Datenstand
+  of each source, BA footnote, sign legend, own notes);
+- ``diagramm_*_<Stichtag>.png``: phases over time, placements per year, allowance budget;
+  readable in black and white (grey levels, hatching, markers, line styles); a suppressed value
+  is never drawn as a number, only marked with ``*``; Stichtag in the title, and at the bottom
+  the Stichtag, the sources with their Datenstand and the sign legend.
 
 Every number in these files comes from a ``bericht`` table, so the suppression decided there is
 the only one: nothing here can print a 1 or 2 that the tables do not. The one exception is the
@@ -111,13 +113,30 @@ def _art(spec: bt.TabellenSpec, spalte: bt.Spalte, row: dict) -> Art | None:
 # --- CSV ---------------------------------------------------------------------------------------
 
 
+def csv_fussnoten(t: Tabellen, name: str) -> list[str]:
+    """The footnote block under a table in its CSV: the table's footnotes from ``bericht.fussnoten``
+    (Stichtag, Datenstand of every source it uses, the BA footnote, the sign legend, its own
+    notes). kennzahlen.md: every public file carries them, also a CSV that travels alone."""
+    noten = t.fussnoten.get(name, [])
+    fehlt = [x for x, da in (("Stichtag", any(n.startswith("Stichtag: ") for n in noten)),
+                             ("Datenstand", any(n.startswith(bt.DATENSTAND_PREFIX) for n in noten)),
+                             ("BA-Fußnote", BA_FUSSNOTE in noten), ("Zeichenerklärung", ZEICHENERKLAERUNG in noten)) if not da]
+    if fehlt:  # bericht.fussnoten always holds them: never publish a table without them
+        raise RuntimeError(f"{name}: Fußnoten fehlen ({', '.join(fehlt)})")
+    return list(noten)
+
+
 def write_csv(t: Tabellen, name: str, path: Path) -> None:
+    """``;``-separated, UTF-8 with BOM; the table, one empty line, then one footnote per line."""
     spec = t.specs[name]
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh, delimiter=";", quoting=csv.QUOTE_MINIMAL)
         w.writerow([s.titel for s in spec.spalten])
         for row in t.frames[name].iter_rows(named=True):
             w.writerow([row[s.name] if row[s.name] is not None else "" for s in spec.spalten])
+        w.writerow([])
+        for text in csv_fussnoten(t, name):
+            w.writerow([text])
 
 
 # --- XLSX --------------------------------------------------------------------------------------
@@ -211,7 +230,7 @@ def write_xlsx(t: Tabellen, path: Path) -> None:
 # --- charts ------------------------------------------------------------------------------------
 
 
-def _figure(breite_cm: float = 16.0, hoehe_cm: float = 9.0):
+def _figure(breite_cm: float = 16.0, hoehe_cm: float = 10.0):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -234,7 +253,53 @@ def _stil(ax) -> None:
     ax.tick_params(labelsize=7)
 
 
-def _gruppen_balken(ax, gruppen: list[str], reihen: list[tuple[str, list[str]]]) -> None:
+# The sign legend of a chart (kennzahlen.md: every public file carries the BA footnote in substance).
+DIAGRAMM_ZEICHEN = "* = aus Gründen der statistischen Geheimhaltung nicht ausgewiesen (BA); – = null (nichts vorhanden)"
+FUSSZEILE_PT = 5.5
+
+
+def diagramm_quelle(t: Tabellen, tabelle: str) -> str:
+    """'Stichtag TT.MM.JJJJ. Quelle und Datenstand: <Export> TT.MM.JJJJ; ...' from the table's
+    Datenstand footnote in ``bericht.fussnoten`` (the same sources and dates the table names)."""
+    text = next((n for n in t.fussnoten.get(tabelle, []) if n.startswith(bt.DATENSTAND_PREFIX)), "")
+    quelle = text.removeprefix(bt.DATENSTAND_PREFIX).rstrip(".") or "Exporte der Partner"
+    return f"Stichtag {bt.de_datum(t.stichtag)}. Quelle und Datenstand: {quelle}."
+
+
+def _umbrechen(fig, text: str, breite_px: float, groesse: float) -> list[str]:
+    """Greedy line breaks at word boundaries, measured with the figure's renderer (no guessing
+    of character widths: a short last line of one word looks like an error in print)."""
+    from matplotlib.font_manager import FontProperties
+
+    renderer = fig.canvas.get_renderer()
+    font = FontProperties(size=groesse)
+
+    def breite(s: str) -> float:
+        return renderer.get_text_width_height_descent(s, font, ismath=False)[0]
+
+    zeilen: list[str] = []
+    for wort in text.split():
+        if zeilen and breite(zeilen[-1] + " " + wort) <= breite_px:
+            zeilen[-1] += " " + wort
+        else:
+            zeilen.append(wort)
+    return zeilen
+
+
+def _fusszeile(fig, t: Tabellen, tabelle: str, hinweis: str = "") -> float:
+    """Stichtag, source with its Datenstand and the sign legend at the bottom of a chart; returns
+    the figure fraction they take (for ``tight_layout(rect=...)``)."""
+    breite_px = fig.get_figwidth() * fig.dpi * 0.975
+    zeilen = []
+    for absatz in (diagramm_quelle(t, tabelle), DIAGRAMM_ZEICHEN + ".", hinweis + "." if hinweis else ""):
+        zeilen.extend(_umbrechen(fig, absatz, breite_px, FUSSZEILE_PT))
+    fig.text(0.012, 0.012, "\n".join(zeilen), fontsize=FUSSZEILE_PT, va="bottom", ha="left", linespacing=1.35)
+    hoehe_pt = fig.get_figheight() * 72
+    return (len(zeilen) * FUSSZEILE_PT * 1.35 + 8) / hoehe_pt
+
+
+def _gruppen_balken(ax, gruppen: list[str], reihen: list[tuple[str, list[str]]], stile: list[dict] | None = None,
+                    legende: dict | None = None) -> None:
     """Grouped bars with grey levels and hatching; '*' (suppressed) is written, never drawn as a
     bar; 0 ('–') is written as '–'. Legend handles are drawn explicitly so that a series whose
     values are all suppressed still shows its black-and-white style, not a default colour."""
@@ -248,14 +313,14 @@ def _gruppen_balken(ax, gruppen: list[str], reihen: list[tuple[str, list[str]]])
     handles = []
     with mpl.rc_context({"hatch.linewidth": 0.7}):
         for j, (label, werte) in enumerate(reihen):
-            stil = {"facecolor": GRAU[j % 4], "edgecolor": "black", "linewidth": 0.7, "hatch": SCHRAFFUR[j % 4]}
+            stil = stile[j] if stile else {"facecolor": GRAU[j % 4], "edgecolor": "black", "linewidth": 0.7, "hatch": SCHRAFFUR[j % 4]}
             xs = [i - 0.4 + breite * (j + 0.5) for i in range(len(gruppen))]
             hs = [parse_de(v) if v not in (GESPERRT, NICHT_SINNVOLL) else None for v in werte]
             for x, v, h in zip(xs, werte, hs):
                 if v == GESPERRT:
                     ax.text(x, hoechster * 0.015, "*", ha="center", va="bottom", fontsize=11, fontweight="bold")
                 elif v == NICHTS:
-                    ax.text(x, hoechster * 0.015, "–", ha="center", va="bottom", fontsize=8)
+                    ax.text(x, hoechster * 0.015, "–", ha="center", va="bottom", fontsize=10)
                 elif h is not None:
                     ax.bar([x], [h], breite * 0.92, **stil)
                     ax.text(x, h + hoechster * 0.012, v, ha="center", va="bottom", fontsize=6.5)
@@ -265,12 +330,20 @@ def _gruppen_balken(ax, gruppen: list[str], reihen: list[tuple[str, list[str]]])
     ax.set_xlim(-0.6, len(gruppen) - 0.4)
     ax.set_ylim(0, hoechster * 1.22)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(handles=handles, fontsize=7, frameon=False, ncols=n if n <= 3 else 2, loc="upper left")
+    ax.legend(handles=handles, **(legende or {"fontsize": 7, "frameon": False, "ncols": n if n <= 3 else 2, "loc": "upper left"}))
 
 
-def _kurz_quartal(label: str) -> str:
+def _kurz_quartal(label: str, stand_am: str | None = None) -> str:
+    """'4. Quartal 2026' -> '4. Qu.\n2026'; a quarter counted only to the Stichtag (its Zähltag is
+    not the quarter end) says so: '4. Qu.\n2026\n(Stand 27.11.)'."""
     m = re.match(r"(\d)\. Quartal (\d{4})", label)
-    return f"{m.group(1)}. Qu.\n{m.group(2)}" if m else label
+    if not m:
+        return label
+    kurz = f"{m.group(1)}. Qu.\n{m.group(2)}"
+    ende = _quartalsende(label)
+    if stand_am and ende and stand_am != bt.de_datum(ende) and re.match(r"^\d{2}\.\d{2}\.\d{4}$", stand_am):
+        kurz += f"\n(Stand {stand_am[:6]})"
+    return kurz
 
 
 def chart_phasen(t: Tabellen, path: Path) -> None:
@@ -279,33 +352,50 @@ def chart_phasen(t: Tabellen, path: Path) -> None:
     ax = fig.add_subplot(1, 1, 1)
     _stil(ax)
     reihen = [(f"Phase {i} ({p})", df[f"phase_{i}"].to_list()) for i, p in ((1, "Erkennen"), (2, "Fördern"), (3, "Integrieren"))]
-    _gruppen_balken(ax, [_kurz_quartal(q) for q in df["quartal"]], reihen)
+    _gruppen_balken(ax, [_kurz_quartal(q, s) for q, s in zip(df["quartal"], df["stand_am"])], reihen)
     _de_achse(ax)
     ax.set_ylabel("aktive Teilnehmende", fontsize=8)
     ax.set_title(f"Aktive Teilnehmende nach Phase am Quartalsende (Stichtag {bt.de_datum(t.stichtag)})", fontsize=9)
-    fig.text(0.01, 0.01, "* = anonymisiert (statistische Geheimhaltung), Wert nicht dargestellt", fontsize=6)
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    unten = _fusszeile(fig, t, "phasen_quartale", "Im laufenden Quartal: Stand am Stichtag")
+    fig.tight_layout(rect=(0, unten, 1, 1))
     fig.savefig(path)
 
 
+VERMITTLUNGEN_STILE = [
+    # solid dark grey against white with dense diagonal hatching: apart on any black-and-white print
+    {"facecolor": "#404040", "edgecolor": "black", "linewidth": 0.7, "hatch": ""},
+    {"facecolor": "white", "edgecolor": "black", "linewidth": 0.7, "hatch": "////"},
+]
+
+
 def chart_vermittlungen(t: Tabellen, path: Path) -> None:
-    df = t.frames["vermittlungen"]
+    """Placements (all kinds together, BA counting) per calendar year, mini-jobs beside them.
+
+    Only the year rows of ``bericht.vermittlungen`` (no cumulative group; the total since the
+    programme start is named in the note), and only its published text: a '*' stays a '*'.
+    """
+    df = t.frames["vermittlungen"].filter(pl.col("zeitraum") != bt.INSGESAMT)
+    ins = t.zeile("vermittlungen", bt.INSGESAMT)
     fig = _figure()
     ax = fig.add_subplot(1, 1, 1)
     _stil(ax)
-    gruppen = [z.replace(" (bis ", "\n(bis ").replace("Insgesamt seit Projektbeginn", "Insgesamt\nseit Projektbeginn") for z in df["zeitraum"]]
+    gruppen = [z.replace(" (bis ", "\n(bis ") for z in df["zeitraum"]]
     reihen = [
-        ("SV-pflichtige Beschäftigung", df["svb"].to_list()),
-        ("Ausbildung oder Selbständigkeit", df["ausbildung_selbstaendigkeit"].to_list()),
-        ("Vermittlungen insgesamt", df["insgesamt"].to_list()),
-        ("nachrichtlich: Minijobs", df["minijobs"].to_list()),
+        ("Vermittlungen (SV-pflichtige Beschäftigung, Ausbildung, Selbständigkeit)", df["insgesamt"].to_list()),
+        ("nachrichtlich: Minijobs (zählen nicht als Vermittlung)", df["minijobs"].to_list()),
     ]
-    _gruppen_balken(ax, gruppen, reihen)
+    # the legend below the years: two long entries would sit on the grid lines inside the plot
+    _gruppen_balken(ax, gruppen, reihen, VERMITTLUNGEN_STILE,
+                    {"fontsize": 7, "frameon": False, "ncols": 1, "loc": "upper center", "bbox_to_anchor": (0.5, -0.17)})
     _de_achse(ax)
     ax.set_ylabel("Anzahl", fontsize=8)
-    ax.set_title("Vermittlungen nach Art (Zählweise der BA) und Minijobs", fontsize=9)
-    fig.text(0.01, 0.01, "* = anonymisiert (statistische Geheimhaltung), Wert nicht dargestellt", fontsize=6)
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    ax.set_title(f"Vermittlungen (Zählweise der BA) und Minijobs je Kalenderjahr (Stichtag {bt.de_datum(t.stichtag)})", fontsize=9)
+    hinweis = ""
+    if ins:
+        hinweis = (f"Seit Projektbeginn insgesamt: {anzahl(ins.get('insgesamt'), 'Vermittlungen')}, nachrichtlich "
+                   f"{anzahl(ins.get('minijobs'), 'Minijobs')} (nach Art: Tabelle Vermittlungen)")
+    unten = _fusszeile(fig, t, "vermittlungen", hinweis)
+    fig.tight_layout(rect=(0, unten, 1, 1))
     fig.savefig(path)
 
 
@@ -356,24 +446,29 @@ def chart_zuschuss(t: Tabellen, prognose: bt.Prognose | None, budget: float, pat
                 label=f"Prognose: {rate} EUR je Monat wie zuletzt")
         if py[-1] >= budget - 0.005:
             ax.plot([px[-1], px[-1]], [0, budget], color="#525252", linestyle=(0, (1, 2)), linewidth=0.8)
-            ax.text(px[-1], budget * 0.45, f"voraussichtlich\naufgebraucht:\n{prognose_text} ", ha="right", va="center", fontsize=7)
+            # above the budget line, left of the dotted one: the only place no curve can pass
+            ax.annotate(f"voraussichtlich aufgebraucht: {prognose_text}", xy=(px[-1], budget), xytext=(-4, 3),
+                        textcoords="offset points", ha="right", va="bottom", fontsize=7)
     ax.axhline(budget, color="black", linestyle=(0, (6, 2)), linewidth=1.0, label=f"Budget {zahl_de(budget)} EUR")
     oben = max([budget] + ys)
-    ax.set_ylim(0, oben * 1.1)
+    ax.set_ylim(0, oben * 1.14)  # room above the budget line for its label
     rest = parse_de(t.ue("Restbudget"))
     if ys and rest is not None and rest < 0:
-        ax.annotate(f"Budget um {zahl_de(-rest)} EUR überschritten", xy=(xs[-1], ys[-1]), xytext=(-8, 0),
-                    textcoords="offset points", ha="right", va="center", fontsize=7)
+        # above and left of the last point: the cumulative curve only rises, so nothing is up there
+        ax.annotate(f"Budget um {zahl_de(-rest)} EUR überschritten", xy=(xs[-1], ys[-1]), xytext=(-4, 5),
+                    textcoords="offset points", ha="right", va="bottom", fontsize=7)
     _de_achse(ax)
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%m/%Y"))
+    ax.tick_params(axis="x", labelsize=6.5)
     ax.set_ylabel("EUR", fontsize=8)
     ax.set_title(f"Ehrenamtszuschuss: Auszahlungen und Budget (Stichtag {bt.de_datum(t.stichtag)})", fontsize=9)
-    ax.legend(fontsize=7, frameon=True, facecolor="white", edgecolor="white", framealpha=1, loc="lower right")
+    # below the plot, not in it: inside, a legend box hides parts of the lines wherever it sits
+    ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=3, handlelength=2.5,
+              columnspacing=1.2)
     unterbrochen = any(v == GESPERRT for v in df["zuschuss_eur"])
-    hinweis = "Werte gerundet. " + ("Quartale mit * (Geheimhaltung) sind nicht dargestellt." if unterbrochen else "")
-    fig.text(0.01, 0.01, hinweis, fontsize=6)
-    fig.autofmt_xdate(rotation=0, ha="center")
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    hinweis = "Beträge gerundet" + ("; Quartale mit * sind nicht dargestellt" if unterbrochen else "")
+    unten = _fusszeile(fig, t, "mentoring_quartale", hinweis)
+    fig.tight_layout(rect=(0, unten, 1, 1))
     fig.savefig(path)
 
 
@@ -450,8 +545,10 @@ def _satz_vermittlungen(t: Tabellen, settings: Settings) -> str:
     nh = u(f"davon nach {n} Monaten beschäftigt (nachhaltig)")
     quote = u("Anteil nachhaltiger Vermittlungen")
     if bew != NICHTS:
-        a.satz(f"Von {anzahl(bew, 'Vermittlungen')}, deren Beginn mindestens {n} Monate zurückliegt, waren "
-               f"{anzahl(nh, 'Personen') if nh != NICHTS else 'keine'} nach {n} Monaten beschäftigt ({quote}).", bew, nh, quote)
+        # the table counts placements, not persons: 'in 10 Fällen', never '10 Personen'
+        faelle = "in keinem Fall" if nh == NICHTS else f"in {nh} Fällen"
+        a.satz(f"Von {anzahl(bew, 'Vermittlungen')}, deren Beginn mindestens {n} Monate zurückliegt, war {faelle} die Person "
+               f"{n} Monate nach Beginn noch beschäftigt ({quote}).", bew, nh, quote)
     return a.text()
 
 
@@ -463,8 +560,10 @@ def _satz_sprache(t: Tabellen) -> str:
     a.satz(f"In den Sprachkursen der VHS wurden bis zum Stichtag {anzahl(z['begonnen'], 'Kursteilnahmen')} begonnen.", z["begonnen"])
     a.satz(f"Abgeschlossen wurden {anzahl(z['abgeschlossen'], 'Kursteilnahmen')}.", z["abgeschlossen"])
     if z["pruefungen"] != NICHTS:
-        a.satz(f"Von {anzahl(z['pruefungen'], 'abgelegten Prüfungen')} erreichten {anzahl(z['b1_oder_hoeher'], 'Prüfungen')} "
-               f"das Niveau B1 oder höher ({z['quote_b1']}).", z["pruefungen"], z["b1_oder_hoeher"], z["quote_b1"])
+        b1 = z["b1_oder_hoeher"]
+        bestanden = "wurde keine mit B1 oder höher bestanden" if b1 == NICHTS else f"wurden {b1} Prüfungen mit B1 oder höher bestanden"
+        a.satz(f"Von {anzahl(z['pruefungen'], 'abgelegten Prüfungen')} {bestanden} ({z['quote_b1']}).",
+               z["pruefungen"], b1, z["quote_b1"])
     return a.text()
 
 
@@ -532,44 +631,68 @@ _MONAT_JAHR = re.compile(r"\b(?:" + "|".join(bt.MONATE) + r")\s+\d{4}\b")
 _ZAHL = re.compile(r"(?<![\w§])(\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?)(?![\w])(\s*%)?")
 
 
+def _konfig_stellen(settings: Settings) -> list[re.Pattern]:
+    """Where a text block may state a configuration value: only inside the wording that marks it
+    as one. A bare number that happens to equal a configuration value (a forecast over 2 months,
+    a sustainability check after 1 month) is treated like any other number: as a count, which must
+    be a published figure. Otherwise '2 Tandems' would pass whenever some setting is 2."""
+
+    def zahl(v: float, stellen: tuple[int, ...]) -> str:
+        formen = sorted({zahl_de(v, d) for d in stellen}, key=len, reverse=True)
+        return "(?:" + "|".join(re.escape(f) for f in formen) + ")"
+
+    eur = r"\s*(?:EUR|€)"
+    muster = [
+        zahl(settings.stundensatz_eur, (0, 2)) + eur + r"\s+je\s+(?:Kontakt)?[Ss]tunde",
+        r"\bBudget\w*\s+(?:in\s+Höhe\s+)?von\s+" + zahl(settings.budget_eur, (0, 2)) + eur,
+        r"\bletzten\s+" + zahl(settings.prognose_monate, (0,)) + r"\s+(?:vollständigen\s+|abgeschlossenen\s+)?Monate",
+        zahl(settings.nachhaltigkeit_monate, (0,)) + r"\s+Monate\w*\s+nach\b",
+    ]
+    for vm, faktor in settings.emissionsfaktoren_kg_km.items():
+        muster.append(re.escape(vm) + r"\s+" + zahl(faktor, (3,)) + r"\s*kg\b")
+    return [re.compile(m) for m in muster]
+
+
+def _veroeffentlicht(t: Tabellen) -> set[str]:
+    """The published figures a text block may repeat, exactly as printed (same rounding): the
+    overview and the totals row of the mentoring table. Negative amounts (an overdrawn budget)
+    are stated as their absolute value in words ('um 5 EUR überschritten')."""
+    werte = list(t.frames["ueberblick"]["wert"])
+    ins = t.zeile("mentoring_quartale", bt.INSGESAMT)
+    werte += [ins.get(c) for c in ("kontakte", "stunden", "kilometer", "co2_kg", "zuschuss_eur")] if ins else []
+    return {_zahl_norm(w.lstrip("-")) for w in werte if w and parse_de(w) is not None and w != NICHTS}
+
+
+def _zahl_norm(text: str) -> str:
+    return re.sub(r"\s+%", "%", text.strip())
+
+
 def textbaustein_zulaessig(text: str, t: Tabellen, settings: Settings) -> bool:
     """May a text block written elsewhere go into the public document?
 
-    Only if every figure in it is one of the published figures (at their published precision) or
-    a configuration value, and it uses no wording of its own for small counts ('weniger als drei',
-    'alle bis auf'): such wording tells more about a '*' than the tables do. Otherwise the
-    report's own sentence, built from the bericht tables, is used.
+    Only if every figure in it is a published figure exactly as the tables print it (same
+    rounding: '1.840' passes where the table shows 1.840, '1.840,3' does not), apart from dates,
+    the published forecast month and configuration values inside the wording that marks them
+    (:func:`_konfig_stellen`), and if it uses no wording of its own for small counts ('weniger
+    als drei', 'alle bis auf'): such wording tells more about a '*' than the tables do. Otherwise
+    the report's own sentence, built from the bericht tables, is used.
     """
     if re.search(r"weniger als|alle bis auf|mehr als", text, re.IGNORECASE):
         return False
-    erlaubt: list[tuple[float, int]] = []  # (value, decimals shown)
     ue = t.frames["ueberblick"]
-    for v in ue["wert"].to_list():
-        p = parse_de(v)
-        if p is not None and v not in (NICHTS,):
-            erlaubt.append((abs(p) * 100 if v.endswith("%") else abs(p), 1 if v.endswith("%") else 0))
-    ins = t.zeile("mentoring_quartale", bt.INSGESAMT)
-    for c in ("kontakte", "stunden", "kilometer", "co2_kg", "zuschuss_eur"):
-        p = parse_de(ins.get(c)) if ins else None
-        if p is not None:
-            erlaubt.append((p, 0))
-    konfig = [settings.stundensatz_eur, settings.budget_eur, float(settings.prognose_monate), float(settings.nachhaltigkeit_monate),
-              *settings.emissionsfaktoren_kg_km.values()]
     if any(w == GESPERRT for w in ue.filter(pl.col("bereich").is_in(["Mentoring", "Ehrenamtszuschuss", "Klimarelevanz"]))["wert"]) \
             and re.search(r"\balle\b", text):
         return False
+    prognose = t.ue(bt.PROGNOSE)
+    if any(m.group(0) != prognose for m in _MONAT_JAHR.finditer(text)):
+        return False  # a forecast month the table does not publish (or withholds)
     rest = _MONAT_JAHR.sub(" ", _DATUM.sub(" ", text))
     rest = re.sub(r"\bPhase\s+\d\b|\b\d-Phasen", " ", rest)
+    for muster in _konfig_stellen(settings):
+        rest = muster.sub(" ", rest)
+    erlaubt = _veroeffentlicht(t)
     for m in _ZAHL.finditer(rest):
-        token = m.group(1)
-        v = float(token.replace(".", "").replace(",", "."))
-        if any(abs(v - k) < 1e-9 for k in konfig):
-            continue
-        if m.group(2):  # a percentage: compare with the published rates
-            if not any(abs(v - e) <= 0.05 + 1e-9 for e, d in erlaubt if d == 1):
-                return False
-            continue
-        if not any(abs(v - e) < 0.5 + 1e-9 for e, d in erlaubt if d == 0):
+        if _zahl_norm(m.group(1) + ("%" if m.group(2) else "")) not in erlaubt:
             return False
     return True
 
@@ -716,6 +839,15 @@ def _schrift(style, name: str) -> None:
         fonts.set(qn(attr), name)
 
 
+def stichtag_erklaerung(settings: Settings) -> str:
+    """Why sources with a later Datenstand are reported to an earlier Stichtag (kennzahlen.md)."""
+    if settings.stichtag is None:
+        return ("Der Stichtag ist der älteste Datenstand der verwendeten Quellen: Nur bis zu diesem Tag liegen Angaben "
+                "aller Partner vor, daher werden auch Quellen mit einem späteren Datenstand nur bis zum Stichtag ausgewertet.")
+    return ("Der Stichtag wurde für diesen Bericht festgelegt; Quellen mit einem späteren Datenstand werden nur bis zum "
+            "Stichtag ausgewertet.")
+
+
 def write_docx(t: Tabellen, settings: Settings, charts: dict[str, Path], texte: dict[str, str], path: Path) -> None:
     from docx import Document
     from docx.enum.section import WD_ORIENT, WD_SECTION
@@ -794,8 +926,8 @@ def write_docx(t: Tabellen, settings: Settings, charts: dict[str, Path], texte: 
 
     doc.add_heading("Hinweise zu den Zahlen:", level=1)
     for text in (
-        f"Stichtag: {stichtag}. Bestände (Teilnehmende, Phasen, Mentor*innen, Tandems) am Stichtag bzw. am letzten Tag "
-        "des Quartals; Bewegungen, Vermittlungen und Kontakte im jeweiligen Zeitraum.",
+        f"Stichtag: {stichtag}. {stichtag_erklaerung(settings)} Bestände (Teilnehmende, Phasen, Mentor*innen, Tandems) am "
+        "Stichtag bzw. am letzten Tag des Quartals; Bewegungen, Vermittlungen und Kontakte im jeweiligen Zeitraum.",
         "Datenstand der verwendeten Quellen: "
         + "; ".join(f"{r['quelle']}: {r['datenstand']}" for r in t.frames["datenbasis"].iter_rows(named=True)) + ".",
         BA_FUSSNOTE,
