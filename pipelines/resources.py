@@ -27,6 +27,7 @@ def remove_leftovers(settings: Settings) -> list[str]:
       ``meta.dateien`` terms (its transaction rolled back) and is copied again.
     - ``bericht/.neu-*``: the scratch folder of the council files; the files in ``bericht/`` are
       the previous, complete ones.
+    - ``intern/*.tmp``: a data-quality report that never reached ``os.replace``.
     - ``warehouse.duckdb.tmp/``: DuckDB's spill files (microdata) of a killed connection.
 
     Never ``warehouse.duckdb.wal``: it holds committed transactions that DuckDB replays on the
@@ -39,6 +40,8 @@ def remove_leftovers(settings: Settings) -> list[str]:
         candidates += sorted(settings.archive_dir.glob("*.tmp"))
     if settings.bericht_dir.is_dir():
         candidates += sorted(settings.bericht_dir.glob(".neu-*"))
+    if settings.intern_dir.is_dir():
+        candidates += sorted(settings.intern_dir.glob("*.tmp"))
     for p in candidates:
         if p.is_dir():
             shutil.rmtree(p, ignore_errors=True)

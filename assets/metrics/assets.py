@@ -94,7 +94,7 @@ def kennzahlen_mentoring(context: dg.AssetExecutionContext, phasenmonitor: Phase
     owners=["team:sozialamt-auswertung"],
     description=(
         "kennzahlen.datenqualitaet (eine Zeile je Datei im Eingang mit Status, Grund und Zeilenbilanz), kennzahlen.befunde "
-        "(eine Zeile je Befund) und der Datenqualitätsbericht bericht/datenqualitaet_<Stichtag>.html. Trägt die "
+        "(eine Zeile je Befund) und der Datenqualitätsbericht intern/datenqualitaet_<Stichtag>.html. Trägt die "
         "blockierenden Datenprüfungen: schlägt eine fehl, laufen die Kennzahlen und die Veröffentlichung nicht."
     ),
 )

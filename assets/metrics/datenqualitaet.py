@@ -51,7 +51,7 @@ def build_datenqualitaet(con: duckdb.DuckDBPyConnection) -> int:
 BEFUNDE_COMMENTS = {
     "_table": "Eine Zeile je Befund zu den Dateien im Eingang: Zeilenprüfung beim Laden (meta.befunde) und Datenprüfungen "
     "auf dem verwendeten Stand (checks/). Nie ein Zellinhalt oder eine Kennung; Behebungshinweise je Regel im "
-    "Datenqualitätsbericht bericht/datenqualitaet_<Stichtag>.html.",
+    "Datenqualitätsbericht intern/datenqualitaet_<Stichtag>.html.",
     "quelle": "Lieferant: asyl, jobcenter, vhs (bei unbekannten Dateien der Ordnername)",
     "datei": "Pfad der Datei im Eingangsordner; NULL, wenn der Befund keine Datei betrifft (z. B. fehlender Export)",
     "zeile": "Zeile in der Datei (Kopfzeile = 1); NULL bei Befunden zur ganzen Datei",
