@@ -14,6 +14,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -25,6 +26,7 @@ from pipelines.config import Settings
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_bericht_outputs import STICHTAG, kennzahlen_db  # noqa: E402
+from conftest import BIN, Inbox, cli_env, run, standard_rows, write_standard  # noqa: E402
 
 PYTHON = sys.executable
 ROOT = Path(__file__).resolve().parents[1]
@@ -150,6 +152,143 @@ def test_readers_never_see_errors_during_repeated_publishes(tmp_path):
                        capture_output=True, text=True, timeout=60)
     assert r.stdout.strip() == "15.0", r.stderr
     con.close()
+
+
+# --- readers during a real `phasenmonitor run` ------------------------------------------------------
+
+# One snapshot of the whole published database through one connection: every table's row count
+# and content hash (a half-written or mixed state shows as a fingerprint that is neither the old
+# nor the new one), and what an analyst would look at: the files in kennzahlen.datenqualitaet and
+# their newest Datenstand. Shared by the reader processes and the test.
+FINGERPRINT = textwrap.dedent(
+    """
+    def fingerprint(con):
+        names = con.execute("SELECT schema_name, table_name FROM duckdb_tables() ORDER BY 1, 2").fetchall()
+        parts = [[f"{s}.{t}", *map(str, con.execute(f'SELECT count(*), coalesce(sum(hash(x)), 0) FROM {s}."{t}" x').fetchone())]
+                 for s, t in names]
+        n, stand = con.execute("SELECT count(*), max(datenstand)::VARCHAR FROM kennzahlen.datenqualitaet").fetchone()
+        return parts, [n, stand]
+    """
+)
+
+RUN_READER = FINGERPRINT + textwrap.dedent(
+    """
+    import json, os, sys, time, duckdb
+    path, mode, stop, ready, result = sys.argv[1:6]
+    held = duckdb.connect(path, read_only=True) if mode == "offen" else None
+    errors, seen, runs, queries = [], [], [], 0  # runs: [index into seen, queries, first t, last t]
+    while not os.path.exists(stop):
+        try:
+            con = held or duckdb.connect(path, read_only=True)
+            try:
+                fp = fingerprint(con)
+            finally:
+                if held is None:
+                    con.close()
+            now = time.time()
+            if fp not in seen:
+                seen.append(fp)
+            i = seen.index(fp)
+            if runs and runs[-1][0] == i:
+                runs[-1][1] += 1
+                runs[-1][3] = now
+            else:
+                runs.append([i, 1, now, now])
+            queries += 1
+            if queries == 1:
+                open(ready, "w").close()
+        except Exception as exc:
+            errors.append(repr(exc))
+        # a short breath between queries: on a small machine a spinning reader would mostly slow
+        # the run down; the held connection cannot change, so it reads less often
+        time.sleep(0.02 if held is not None else 0.005)
+    json.dump({"errors": errors[:20], "n_errors": len(errors), "seen": seen, "runs": runs, "queries": queries}, open(result, "w"))
+    """
+)
+
+
+def _fingerprint(path: Path):
+    ns: dict = {}
+    exec(FINGERPRINT, ns)
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return json.loads(json.dumps(ns["fingerprint"](con)))  # as the readers report it (lists)
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
+def test_readers_during_a_real_run_see_old_then_new_never_an_error(tmp_path):
+    """Analysts query reporting.duckdb in a loop while ``phasenmonitor run`` (the real command, its
+    own process) loads a new delivery and publishes: no error, the complete old database before the
+    swap, the complete new one after it, nothing in between.
+
+    One reader connects anew for every query (sees the swap); one keeps its connection open for
+    the whole run (keeps reading the old file, and does not stand in the run's way)."""
+    heute = date.today()  # the CLI judges Datenstände against today
+    d1, d2 = heute - timedelta(days=20), heute - timedelta(days=6)
+    inbox, out = Inbox(tmp_path / "inbox"), tmp_path / "out"
+    write_standard(inbox, d1, standard_rows(n=8))
+    first = run(inbox.root, out, heute)
+    assert first.success, first.failures
+    path = out / "reporting.duckdb"
+    alt = _fingerprint(path)
+    assert alt[1] == [8, d1.isoformat()]
+    # the next delivery: every export again, newer Datenstand, two more participants
+    write_standard(inbox, d2, standard_rows(n=10))
+
+    script = tmp_path / "run_reader.py"
+    script.write_text(RUN_READER)
+    readers = {}
+    for mode in ("neu", "offen"):
+        stop, ready, result = tmp_path / f"stop_{mode}", tmp_path / f"ready_{mode}", tmp_path / f"result_{mode}.json"
+        proc = subprocess.Popen([PYTHON, str(script), str(path), mode, str(stop), str(ready), str(result)], cwd=tmp_path)
+        readers[mode] = (proc, stop, ready, result)
+    try:
+        deadline = time.time() + 60
+        while not all(r[2].exists() for r in readers.values()):
+            assert time.time() < deadline, "reader did not start"
+            assert all(r[0].poll() is None for r in readers.values()), "reader died"
+            time.sleep(0.02)
+
+        t_start = time.time()
+        cli = subprocess.run(
+            [str(BIN / "phasenmonitor"), "run", "--inbox", str(inbox.root), "--out", str(out)],
+            env=cli_env(), capture_output=True, text=True, timeout=600,
+        )
+        t_end = time.time()
+        time.sleep(0.3)  # a few more queries after the run
+    finally:
+        for proc, stop, _, _ in readers.values():
+            stop.touch()
+        for proc, *_ in readers.values():
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    results = {mode: json.loads(result.read_text()) for mode, (_, _, _, result) in readers.items()}
+    assert cli.returncode == 0, cli.stderr[-3000:]
+
+    neu = _fingerprint(path)
+    assert neu[1] == [16, d2.isoformat()]  # the new delivery is published
+    assert neu != alt
+    for mode, res in results.items():
+        assert res["n_errors"] == 0, (mode, res["errors"])
+
+    # reconnecting reader: the old database, then the new one, in this order, and nothing else
+    r = results["neu"]
+    assert r["seen"] == [alt, neu], [s[1] for s in r["seen"]]
+    assert [i for i, *_ in r["runs"]] == [0, 1]
+    (_, n_alt, _, last_alt), (_, n_neu, first_neu, _) = r["runs"]
+    # it read the old file while the run was under way, and the new one before the run ended
+    # (the council files are written after the swap)
+    assert last_alt > t_start and first_neu < t_end, (t_start, last_alt, first_neu, t_end)
+    assert n_alt > 5 and n_neu > 5, r["runs"]
+    # the held connection kept reading the file it opened, through the whole run
+    h = results["offen"]
+    assert h["seen"] == [alt]
+    assert h["runs"][0][2] < t_start and h["runs"][0][3] > t_end and h["queries"] > 20
 
 
 CRASHER = textwrap.dedent(
