@@ -26,7 +26,7 @@ def remove_leftovers(settings: Settings) -> list[str]:
     - ``archiv/*.tmp``: a copy that never reached ``os.replace``; the file is still new in
       ``meta.dateien`` terms (its transaction rolled back) and is copied again.
     - ``bericht/.neu-*``: the scratch folder of the council files; the files in ``bericht/`` are
-      the previous, complete ones.
+      the previous, complete ones. ``bericht/.*.neu``: a data catalogue not yet renamed.
     - ``intern/*.tmp``: a data-quality report that never reached ``os.replace``.
     - ``warehouse.duckdb.tmp/``: DuckDB's spill files (microdata) of a killed connection.
 
@@ -39,7 +39,7 @@ def remove_leftovers(settings: Settings) -> list[str]:
     if settings.archive_dir.is_dir():
         candidates += sorted(settings.archive_dir.glob("*.tmp"))
     if settings.bericht_dir.is_dir():
-        candidates += sorted(settings.bericht_dir.glob(".neu-*"))
+        candidates += sorted(settings.bericht_dir.glob(".neu-*")) + sorted(settings.bericht_dir.glob(".*.neu"))
     if settings.intern_dir.is_dir():
         candidates += sorted(settings.intern_dir.glob("*.tmp"))
     for p in candidates:

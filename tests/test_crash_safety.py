@@ -128,6 +128,9 @@ def test_sigkill_at_several_points_leaves_previous_state_usable(tmp_path):
     (out / "bericht" / ".neu-abgebrochen").mkdir(parents=True, exist_ok=True)
     (out / "bericht" / ".neu-abgebrochen" / "sachstand.docx").write_bytes(b"halb")
     (out / "reporting.duckdb.new").write_bytes(b"kein duckdb")
+    (out / "bericht" / ".datenkatalog.md.neu").write_text("halb", encoding="utf-8")
+    (out / "intern").mkdir(mode=0o700, exist_ok=True)
+    (out / "intern" / "datenqualitaet_2020-01-01.html.tmp").write_text("halb", encoding="utf-8")
 
     final = run(inbox.root, out, HEUTE)
     assert final.success, final.failures
@@ -140,7 +143,7 @@ def test_sigkill_at_several_points_leaves_previous_state_usable(tmp_path):
         con.close()
     leftovers = sorted(
         p.relative_to(out).as_posix() for p in out.rglob("*")
-        if p.name.endswith((".tmp", ".new")) or p.name.startswith(".neu-") or p.name.endswith(".new.wal")
+        if p.name.endswith((".tmp", ".new", ".neu")) or p.name.startswith(".neu-") or p.name.endswith(".new.wal")
     )
     assert leftovers == []
 
