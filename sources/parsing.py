@@ -16,7 +16,7 @@ import polars as pl
 
 from sources.contract import Col, ExportKind
 from sources.pseudonym import Pseudonymizer
-from sources.reading import LINE_COL, FileRejected, read_table
+from sources.reading import LINE_COL, FileRejected, read_export
 
 FEHLER = "FEHLER"
 WARNUNG = "WARNUNG"
@@ -351,6 +351,21 @@ def pseudonymise(kind: ExportKind, rows: pl.DataFrame, pseud: Pseudonymizer, dat
     return out
 
 
+def surplus_findings(surplus: pl.DataFrame, header_fields: int) -> pl.DataFrame:
+    """One FEHLER per record with more fields than the header. No column is named: the field
+    positions beyond the header have none, and which value held the extra ';' cannot be known (so
+    no value of the record is used, not even its identifiers)."""
+    return surplus.select(
+        pl.col("zeile"),
+        pl.lit(None, pl.String).alias("spalte"),
+        pl.lit("felder_zuviel").alias("regel"),
+        pl.lit(FEHLER).alias("schwere"),
+        pl.format(
+            "Zeile hat {} Felder, die Kopfzeile {} (Trennzeichen ';' in einem Wert?)", pl.col("felder"), pl.lit(header_fields)
+        ).alias("grund"),
+    )
+
+
 def drop_blank_lines(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[int]]:
     """Lines without any value (a trailing empty line, Excel's ``;;;;;`` or formatted empty rows) are
     no data rows: they are neither read nor quarantined. Returns the other rows and the blank lines."""
@@ -373,17 +388,23 @@ def parse_export(
     age_bounds: list[int] | None = None,
 ) -> Parsed:
     """Read, triage and pseudonymise one export. Raises FileRejected for file-level problems."""
-    frame, header, encoding = read_table(path, ext)
+    table = read_export(path, ext)
+    frame, header, encoding, surplus = table.rows, table.header, table.encoding, table.surplus
+    del table
     mapping, extras = map_headers(kind, header, extra_aliases or {})
     frame, blank_lines = drop_blank_lines(frame)
-    if frame.height == 0:
+    if frame.height == 0 and surplus.height == 0:
         raise FileRejected("Keine Datenzeilen (nur die Kopfzeile" + (" und leere Zeilen)." if blank_lines else ")."))
     quar_keys: list[pl.DataFrame] = []
-    gelesen = frame.height
+    # Records with more fields than the header are read and quarantined, never loaded.
+    gelesen = frame.height + surplus.height
     # Handed over, not kept: triage frees the text of the file once its cell rules are done.
     uebergabe = [frame]
     del frame
     valid, befunde, n_quar, n_dup = triage(kind, uebergabe, mapping, xlsx=(ext == "xlsx"), quarantined_keys=quar_keys)
+    if surplus.height:
+        befunde = pl.concat([befunde, surplus_findings(surplus, len(header))])
+        n_quar += surplus.height
     if blank_lines:
         befunde = pl.concat([befunde, pl.DataFrame(
             {"zeile": [blank_lines[0]], "spalte": [None], "regel": ["leerzeile"], "schwere": [HINWEIS],

@@ -1,12 +1,19 @@
 """Reading one export into an all-text polars frame: encoding per file, CSV or XLSX.
 
 Every cell comes back as text (or null); typing happens in sources/parsing.py so that CSV and XLSX
-go through exactly the same rules. The frame carries ``_zeile``, the line in the file (header = 1).
+go through exactly the same rules. The frame carries ``_zeile``, the line in the file (header = 1):
+for CSV the physical line a record starts on (a quoted value may span lines), for XLSX the sheet row.
+
+A CSV record with more fields than the header (a ``;`` inside an unquoted value) is a problem of that
+row, not of the file: it is left out of the frame and listed in ``Table.surplus`` for quarantine.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -16,6 +23,21 @@ LINE_COL = "_zeile"
 
 class FileRejected(Exception):
     """The whole file cannot be used; the message names the file-level reason (German)."""
+
+
+SURPLUS_SCHEMA = {"zeile": pl.Int64, "felder": pl.Int64}
+
+
+@dataclass
+class Table:
+    """One export read as text."""
+
+    rows: pl.DataFrame  # the data records as text, with ``_zeile``
+    header: list[str]
+    encoding: str
+    # Records with more fields than the header (line, number of fields): not in ``rows``; every
+    # value of such a record may sit in the wrong column, so the parser quarantines them whole.
+    surplus: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SURPLUS_SCHEMA))
 
 
 # UTF-8 encodings of "À".."ÿ" and of "\xa0".."¿" (§, °, ...): in Windows-1252 text these byte pairs
@@ -66,8 +88,10 @@ def detect_encoding(data: bytes) -> str:
     return "cp1252"
 
 
-def read_csv_text(data: bytes) -> tuple[pl.DataFrame, list[str], str]:
-    """(rows as text with ``_zeile``, header cells, encoding)."""
+_CSV_OPTIONS = dict(separator=";", quote_char='"', has_header=False, infer_schema=False, raise_if_empty=False)
+
+
+def read_csv_text(data: bytes) -> Table:
     encoding = detect_encoding(data)
     if encoding == "utf-8-sig":
         data = data[3:]
@@ -76,22 +100,131 @@ def read_csv_text(data: bytes) -> tuple[pl.DataFrame, list[str], str]:
     if not data or data.isspace():  # (strip() would copy the whole file)
         raise FileRejected("Datei ist leer (keine Kopfzeile, keine Datenzeilen).")
     try:
-        frame = pl.read_csv(
-            data,
-            separator=";",
-            quote_char='"',
-            has_header=False,
-            infer_schema=False,
-            raise_if_empty=False,
+        frame = pl.read_csv(data, **_CSV_OPTIONS)
+    except pl.exceptions.ComputeError:
+        # Polars' message may quote the row and names no line: the slow reader below finds out
+        # which records are wrong (only broken files get here).
+        return _read_ragged(data, encoding)
+    # A line break inside a value needs quotes: files without any pay one memchr for the line numbers.
+    lines = record_lines(frame) if b'"' in data and _has_embedded_breaks(data, frame.height) else None
+    body, header = _split_header(frame, lines)
+    return Table(body, header, encoding)
+
+
+def _has_embedded_breaks(data: bytes, records: int) -> bool:
+    """More line ends than records (polars yields a record for every line, blank ones too) means
+    some value contains a line break."""
+    return data.count(b"\n") != records - (0 if data.endswith(b"\n") else 1)
+
+
+def record_lines(frame: pl.DataFrame, first_line: int = 1) -> pl.Series:
+    """The physical line each record starts on: ``first_line`` plus the record's index plus the line
+    breaks inside the values of all records before it ("\\r\\n" counts once, like in ``_line_of``)."""
+    breaks = pl.sum_horizontal(
+        [pl.col(c).str.count_matches("\n", literal=True).fill_null(0).cast(pl.Int64) for c in frame.columns]
+    )
+    before = breaks.cum_sum().shift(1, fill_value=0)
+    return frame.select((pl.int_range(pl.len(), dtype=pl.Int64) + first_line + before).alias(LINE_COL)).to_series()
+
+
+# A record as polars accepts it: fields either quoted (quotes doubled inside) or free of quotes.
+_QFIELD = r'(?:"(?:[^"]|"")*"|[^;"]*)'
+_RECORD = re.compile(rf"{_QFIELD}(?:;{_QFIELD})*")
+
+
+@dataclass
+class _Scan:
+    header_fields: int = 0
+    records: int = 0
+    surplus: list[tuple[int, int, int]] = field(default_factory=list)  # (record index, line, fields)
+    first_wide: int | None = None  # line of the first record wider than the header, blank or not
+    max_fields: int = 0
+    odd_line: int | None = None  # first record polars may refuse (quotes), if any
+    error_line: int | None = None  # record at which the csv module gave up
+
+
+def _scan_records(data: bytes) -> _Scan:
+    """Field count and start line of every record, with Python's csv module (slow, fallback only)."""
+    scan = _Scan()
+    # Lines end at "\n" only, as in polars and ``_line_of``; "\r\n" stays in the line for csv.
+    text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline="\n")
+    raw: list[str] = []
+
+    def lines():
+        for line in text:
+            raw.append(line)
+            yield line
+
+    reader = csv.reader(lines(), delimiter=";", quotechar='"', strict=True)
+    start = 1
+    try:
+        for i, rec in enumerate(reader):
+            n = len(rec)
+            if i == 0:
+                scan.header_fields = max(n, 1)  # polars makes one (empty) column of an empty first line
+            elif n > scan.header_fields:
+                scan.first_wide = scan.first_wide or start
+                if any(v.strip() for v in rec):  # ";;;;;;;;" is a blank line, however wide
+                    scan.surplus.append((i, start, n))
+            scan.max_fields = max(scan.max_fields, n)
+            if scan.odd_line is None and any('"' in r for r in raw):
+                record = "".join(raw).removesuffix("\n").removesuffix("\r")
+                if not _RECORD.fullmatch(record):
+                    scan.odd_line = start
+            raw.clear()
+            scan.records = i + 1
+            start = reader.line_num + 1
+    except csv.Error:
+        scan.error_line = start
+    return scan
+
+
+def _structure_rejected(line: int | None) -> FileRejected:
+    where = f" ab Zeile {line}" if line is not None else ""
+    return FileRejected(f"CSV-Struktur nicht lesbar{where} (Trennzeichen ';' und Anführungszeichen '\"' erwartet).")
+
+
+def _read_ragged(data: bytes, encoding: str) -> Table:
+    """Polars refused the file: if records with more fields than the header are the only problem,
+    read the others (same polars parser, wider) and list those records; else reject naming a line."""
+    scan = _scan_records(data)
+    if scan.error_line is not None or scan.first_wide is None:
+        raise _structure_rejected(scan.error_line if scan.error_line is not None else scan.odd_line)
+    first = scan.first_wide
+    width = max(scan.max_fields, scan.header_fields)
+    try:
+        wide = pl.read_csv(
+            data, **_CSV_OPTIONS, schema={f"column_{i}": pl.String for i in range(width)},
+            missing_columns="insert", truncate_ragged_lines=True,
         )
-    except pl.exceptions.ComputeError as exc:
-        # Polars' message may quote the row; only the kind of problem is passed on.
-        hint = "Zeile mit mehr Feldern als die Kopfzeile" if "field" in str(exc).lower() else "CSV-Struktur nicht lesbar"
-        raise FileRejected(f"{hint} (Trennzeichen ';' erwartet).") from None
-    return _split_header(frame), encoding
+    except pl.exceptions.ComputeError:
+        if scan.odd_line is not None:
+            raise _structure_rejected(scan.odd_line) from None
+        raise FileRejected(
+            f"Zeile mit mehr Feldern als die Kopfzeile (Zeile {first}) und CSV-Struktur nicht lesbar (Trennzeichen ';' erwartet)."
+        ) from None
+    lines = record_lines(wide)
+    bad = pl.Series([i for i, _, _ in scan.surplus], dtype=pl.Int64)
+    m = scan.header_fields
+    beyond = wide.columns[m:]
+    # Both readers must agree on the records, else a row could be quarantined for its neighbour.
+    outside = wide.with_row_index("_i").filter(
+        pl.any_horizontal([pl.col(c).str.strip_chars().str.len_chars() > 0 for c in beyond]) & ~pl.col("_i").is_in(bad.implode())
+    ).height if beyond else 0
+    if wide.height != scan.records or outside or lines.gather(bad).to_list() != [z for _, z, _ in scan.surplus]:
+        raise FileRejected(
+            f"Zeile mit mehr Feldern als die Kopfzeile (Zeile {first}), Datei nicht eindeutig lesbar (Trennzeichen ';' erwartet)."
+        )
+    keep = ~pl.int_range(wide.height, dtype=pl.Int64, eager=True).is_in(bad.implode())
+    frame = wide.select(wide.columns[:m]).filter(keep)
+    body, header = _split_header(frame, lines.filter(keep))
+    surplus = pl.DataFrame(
+        {"zeile": [z for _, z, _ in scan.surplus], "felder": [n for _, _, n in scan.surplus]}, schema=SURPLUS_SCHEMA
+    )
+    return Table(body, header, encoding, surplus)
 
 
-def read_xlsx_text(path: Path) -> tuple[pl.DataFrame, list[str], str]:
+def read_xlsx_text(path: Path) -> Table:
     import fastexcel
 
     try:
@@ -101,21 +234,29 @@ def read_xlsx_text(path: Path) -> tuple[pl.DataFrame, list[str], str]:
     except Exception as exc:  # fastexcel raises its own error types per problem
         raise FileRejected(f"XLSX-Datei nicht lesbar ({type(exc).__name__}).") from None
     frame = frame.with_columns(pl.all().cast(pl.String))
-    return _split_header(frame), "xlsx"
+    body, header = _split_header(frame)  # the sheet's row numbers, line breaks in cells or not
+    return Table(body, header, "xlsx")
 
 
-def _split_header(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+def _split_header(frame: pl.DataFrame, lines: pl.Series | None = None) -> tuple[pl.DataFrame, list[str]]:
+    """Header cells and the data records with ``_zeile``: ``lines`` (one per record, header
+    included) if given, else the record number + 1."""
     if frame.height == 0:
         raise FileRejected("Datei ist leer (keine Kopfzeile, keine Datenzeilen).")
     header = ["" if v is None else str(v) for v in frame.row(0)]
-    body = frame.slice(1).with_row_index(LINE_COL, offset=2)
-    body = body.with_columns(pl.col(LINE_COL).cast(pl.Int64))
+    if lines is None:
+        body = frame.slice(1).with_row_index(LINE_COL, offset=2)
+        body = body.with_columns(pl.col(LINE_COL).cast(pl.Int64))
+    else:
+        body = frame.slice(1).insert_column(0, lines.slice(1).alias(LINE_COL))
     return body, header
 
 
+def read_export(path: Path, ext: str) -> Table:
+    return read_xlsx_text(path) if ext == "xlsx" else read_csv_text(path.read_bytes())
+
+
 def read_table(path: Path, ext: str) -> tuple[pl.DataFrame, list[str], str]:
-    if ext == "xlsx":
-        (frame, header), enc = read_xlsx_text(path)
-    else:
-        (frame, header), enc = read_csv_text(path.read_bytes())
-    return frame, header, enc
+    """(rows, header, encoding); records with too many fields are left out (see ``read_export``)."""
+    t = read_export(path, ext)
+    return t.rows, t.header, t.encoding
