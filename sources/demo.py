@@ -41,6 +41,13 @@ Random streams are seeded per (seed, chunk, component); TN-/M-/T-Nr are global r
 Kundennummern and Hörernummern distinct random numbers drawn once for all chunks, company names
 a bijective scramble of a running number, so every ID stays unique across chunks.
 
+Realism of the figures: intake is steady, the Kompetenzfeststellung follows 3 weeks to 5 months
+after Eintritt, courses and measures begun in the programme start after a 1-6 month waiting time,
+so some active participants are still in Phase 1 on the Stichtag. Planted mentor-side cases (the
+mentoring checks' findings, each at least once in the first chunk): a tandem registered weeks
+after its first two contacts, a mentor without allowance whose Austritt was entered while her
+tandem runs on, a mentor of a single running tandem whose contacts stopped 70-110 days before D.
+
 Injected mistakes (row level, see "What bad input gets" in exports.md): together about 0.4 % of
 a file's rows, each type planned for a file at least once (in the first chunk, if it has >= 8
 rows), never more than a fifth of a file's rows: ``invalid_date`` (``31.02.2024``), ``unknown_code``
@@ -81,7 +88,14 @@ KICKOFF = date(2024, 2, 22)  # Auftaktveranstaltung of the employer network
 MISTAKE_RATE = 0.004  # share of a file's rows with an injected mistake
 MISTAKE_MIN_ROWS = 8  # files with fewer rows get no forced mistake
 WAITING_MENTORS = 0.05  # share of mentors who joined in the last weeks and have no tandem yet
-DEMO_ANTEIL_ZUSCHUSS = 0.25  # share of mentors paid the Ehrenamtszuschuss (selected: the budget does not cover all)
+KF_ANTEIL = 0.9  # share of participants who get a Kompetenzfeststellung (if they stay long enough)
+KF_WARTEZEIT = (21, 150)  # days from Eintritt to the Kompetenzfeststellung
+QUALI_WARTEZEIT = (30, 180)  # days from Eintritt to a course or measure (waiting lists, profiling)
+DEMO_ANTEIL_ZUSCHUSS = 0.25
+# planted mentor-side cases (docs/mentoring.md checks), each at least once in the first chunk:
+ANTEIL_BEGINN_ZU_SPAET = 0.01  # tandems registered weeks after their first contacts
+ANTEIL_AUSTRITT_LAUFEND = 0.01  # mentors with a running tandem whose Austritt was entered
+ANTEIL_STILL = 0.03  # mentors of a single running tandem whose contacts stopped months ago  # share of mentors paid the Ehrenamtszuschuss (selected: the budget does not cover all)
 
 _EPOCH = date(1970, 1, 1)
 NONE = 10_000_000  # sentinel "no date" (day number far in the future: open end)
@@ -777,9 +791,11 @@ def write_demo_inbox(
             # (at least one per kind of mistake forced into the first chunk)
             n_wait = max(round(len(mt["eintritt"]) * WAITING_MENTORS), len(mentor_specs) if first else 0)
             _add_waiting_mentors(rng(24), mt, n_wait, D)
+            kontakte_bis = _plant_mentor_cases(rng(25), p, mt, tdm, D, first)
             tn_nr = _prefixed("TN-", 100_001 + p["g"])
             t_nr = 1_001 + tandem_off + np.arange(len(tdm["tn"]))
-            k_frame, k_per_tandem = _gen_contacts(rng(14), tdm, mt, t_nr, D, dates)
+            k_frame, k_per_tandem = _gen_contacts(rng(14), tdm, mt, t_nr, D, dates, kontakte_bis)
+            beginn_eingetragen = _plant_late_beginn(rng(26), p, tdm, k_per_tandem, kontakte_bis, D, first)
 
             # A row with a mistake is quarantined, and so is every row that refers to it (the
             # tandems of a participant or mentor, the contacts of a tandem). The victims are
@@ -810,7 +826,7 @@ def write_demo_inbox(
                 "Tandem-Nr": _prefixed("T-", t_nr),
                 "Mentor-Nr": _prefixed("M-", 1_001 + mentor_off + tdm["mentor"]),
                 "TN-Nr": tn_nr.gather(tdm["tn"]),
-                "Beginn": dates.fmt(tdm["beginn"], rng(11).random(len(t_nr)) < 0.05),
+                "Beginn": dates.fmt(beginn_eingetragen, rng(11).random(len(t_nr)) < 0.05),
                 "Ende": dates.fmt(tdm["ende"], rng(12).random(len(t_nr)) < 0.05),
             })
             # the repeated Tandem-Nr of a dupkey mistake is one with few contacts, and the second
@@ -935,14 +951,16 @@ def _gen_participants(rng: np.random.Generator, o: int, n: int, D: int, case: np
     group = np.array([c[2] for c in _COUNTRIES])[country]
     sex = _choice(rng, [0.60, 0.38, 0.02], n)
     female = (sex == 1) | ((sex == 2) & (rng.random(n) < 0.5))
-    eintritt = P0 + np.minimum((rng.beta(1.0, 1.4, n) * (span + 1)).astype(np.int64), span)
+    # intake is roughly steady (a few people a month), so there are always recent entrants
+    eintritt = P0 + np.minimum((rng.random(n) * (span + 1)).astype(np.int64), span)
     age_days = ((18 + rng.beta(1.6, 2.6, n) * 42) * 365.25).astype(np.int64)
     birth = eintritt - age_days
     status = np.where(country == _UKRAINE, _choice(rng, _STATUS_P_UKR, n), _choice(rng, _STATUS_P_OTHER, n))
     restricted = status <= 1  # Gestattung, Duldung
     zugang = np.where(restricted, _choice(rng, [0.5, 0.2, 0.3], n), 0)
 
-    kf = np.where(rng.random(n) < 0.85, eintritt + _between(rng, 7, 56, n), NONE)
+    # the skills assessment has a waiting time of 3 weeks to 5 months; some never get one
+    kf = np.where(rng.random(n) < KF_ANTEIL, eintritt + _between(rng, KF_WARTEZEIT[0], KF_WARTEZEIT[1], n), NONE)
     kf = np.where(kf > D, NONE, kf)
     has_exit = (rng.random(n) < 0.42 * (D - eintritt) / max(span, 1)) & (D - eintritt > 30)
     austritt = np.where(has_exit, _between(rng, eintritt + 30, D, n), NONE)
@@ -1080,6 +1098,60 @@ def _mentor_exits(rng: np.random.Generator, mt: dict[str, Any], tdm: dict[str, n
     mt["schulung"] = np.where(mt["schulung"] > mt["austritt"], NONE, mt["schulung"])
 
 
+def _n_planted(n_cand: int, share: float, first: bool) -> int:
+    return min(n_cand, max(1 if first else 0, round(share * n_cand)))
+
+
+def _plant_mentor_cases(
+    rng: np.random.Generator, p: dict[str, Any], mt: dict[str, Any], tdm: dict[str, np.ndarray], D: int, first: bool
+) -> np.ndarray:
+    """Plant two mentor-side cases of real registers; returns the last day with contacts per tandem.
+
+    * a mentor of a single running tandem whose contacts stopped 70-110 days before D: the
+      tandem went quiet and nobody closed it (``mentorin_ohne_kontakt``);
+    * a mentor without allowance whose Austritt (14-45 days before D) was entered while her
+      running tandem was not ended; contacts go on (``tandem_nach_austritt_mentorin``).
+
+    Only tandems of participants with consent are used, so the pipeline sees every planted case.
+    """
+    nm, k = len(mt["eintritt"]), len(tdm["tn"])
+    kontakte_bis = np.full(k, NONE, dtype=np.int64)
+    if k == 0:
+        return kontakte_bis
+    running = (tdm["ende"] == NONE) & (p["case"][tdm["tn"]] == 0)
+    n_tandems = np.bincount(tdm["mentor"], minlength=nm)
+    taken = np.zeros(nm, dtype=bool)
+
+    cand = np.flatnonzero(running & (tdm["beginn"] <= D - 150) & (n_tandems[tdm["mentor"]] == 1))
+    still = rng.permutation(cand)[: _n_planted(len(cand), ANTEIL_STILL, first)]
+    kontakte_bis[still] = D - _between(rng, 70, 110, len(still))
+    taken[tdm["mentor"][still]] = True
+
+    ok = running & (tdm["beginn"] <= D - 90)
+    ok &= (mt["austritt"][tdm["mentor"]] == NONE) & ~mt["zuschuss"][tdm["mentor"]] & ~taken[tdm["mentor"]]
+    cand = np.unique(tdm["mentor"][ok])
+    leave = rng.permutation(cand)[: _n_planted(len(cand), ANTEIL_AUSTRITT_LAUFEND, first)]
+    mt["austritt"][leave] = D - _between(rng, 14, 45, len(leave))
+    mt["schulung"] = np.where(mt["schulung"] > mt["austritt"], NONE, mt["schulung"])
+    return kontakte_bis
+
+
+def _plant_late_beginn(
+    rng: np.random.Generator, p: dict[str, Any], tdm: dict[str, np.ndarray], per_tandem: np.ndarray,
+    kontakte_bis: np.ndarray, D: int, first: bool,
+) -> np.ndarray:
+    """The Beginn as registered: for a few tandems 36-50 days after the real start, so that their
+    first two contacts lie before it (``kontakt_ausserhalb_tandem``)."""
+    beginn = tdm["beginn"].copy()
+    late = _between(rng, 36, 50, len(beginn))
+    ok = (per_tandem >= 4) & (p["case"][tdm["tn"]] == 0) & (kontakte_bis == NONE)
+    ok &= beginn + late < np.minimum(tdm["ende"], D)
+    cand = np.flatnonzero(ok)
+    pick = rng.permutation(cand)[: _n_planted(len(cand), ANTEIL_BEGINN_ZU_SPAET, first)]
+    beginn[pick] += late[pick]
+    return beginn
+
+
 def _mentor_frame(mt: dict[str, Any], off: int, dates: _Dates, rng: np.random.Generator) -> pl.DataFrame:
     nm = len(mt["eintritt"])
 
@@ -1098,11 +1170,14 @@ def _mentor_frame(mt: dict[str, Any], off: int, dates: _Dates, rng: np.random.Ge
 
 
 def _gen_contacts(
-    rng: np.random.Generator, tdm: dict[str, np.ndarray], mt: dict[str, Any], t_nr: np.ndarray, D: int, dates: _Dates
+    rng: np.random.Generator, tdm: dict[str, np.ndarray], mt: dict[str, Any], t_nr: np.ndarray, D: int, dates: _Dates,
+    kontakte_bis: np.ndarray | None = None,
 ) -> tuple[pl.DataFrame, np.ndarray]:
-    """The contacts of the tandems ``tdm``, and how many each tandem has."""
+    """The contacts of the tandems ``tdm``, and how many each tandem has (none after ``kontakte_bis``)."""
     beg = tdm["beginn"]
     end = np.minimum(tdm["ende"], D)
+    if kontakte_bis is not None:
+        end = np.minimum(end, kontakte_bis)
     kmax = (end - beg) // 14 + 1
     total = int(kmax.sum())
     tid = np.repeat(np.arange(len(beg)), kmax)
@@ -1164,8 +1239,11 @@ def _measure_rows(rng: np.random.Generator, e: np.ndarray, D: int) -> dict[str, 
     m = len(e)
     art = _choice(rng, _MASSNAHME_P, m)
     before = rng.random(m) < 0.12
+    # measures taken up in the programme start after a waiting time (profiling, allocation), then
+    # spread over the rest of the participation and the next three months
+    wait = e + _between(rng, QUALI_WARTEZEIT[0], QUALI_WARTEZEIT[1], m)
     beginn = np.where(
-        before, e - _between(rng, 1, 180, m), e + (rng.random(m) * (np.maximum(D - e, 0) + 91)).astype(np.int64)
+        before, e - _between(rng, 1, 180, m), wait + (rng.random(m) * (np.maximum(D - wait, 0) + 91)).astype(np.int64)
     )
     lo = np.array([x[0] for x in _MASSNAHME_DUR])[art]
     hi = np.array([x[1] for x in _MASSNAHME_DUR])[art]
@@ -1315,7 +1393,8 @@ def _gen_enrolments(
         k = len(sel)
         if rank == 0:
             kart = _choice(rng, _KURSART_P0, k)
-            off = np.where(rng.random(k) < 0.15, -_between(rng, 30, 365, k), _between(rng, 0, 150, k))
+            # a course begun before Eintritt, or the first one after the waiting list
+            off = np.where(rng.random(k) < 0.15, -_between(rng, 30, 365, k), _between(rng, *QUALI_WARTEZEIT, k))
             beg = e[sel] + off
         else:
             kart = _choice(rng, _KURSART_P1, k)

@@ -460,3 +460,75 @@ def test_inject_prefers_rows_with_the_lowest_cost():
     # the missing value sits in the added row, not in a further row of the frame
     assert dup["v"].null_count() == 1 and out["v"].null_count() == 1
     assert set(out.filter(pl.col("v") == "x")["k"]) <= {"K-38", "K-39"}
+
+
+# --------------------------------------------------------------------------------------------
+# Planted mentor-side cases (the mentoring checks must have something to find in a demo run)
+# --------------------------------------------------------------------------------------------
+
+
+def _valid_by_key(rows: list[dict[str, str]], key: str) -> dict[str, dict[str, str]]:
+    """Rows by key, without rows whose key is repeated (both are quarantined)."""
+    count: dict[str, int] = {}
+    for r in rows:
+        count[r[key]] = count.get(r[key], 0) + 1
+    return {r[key]: r for r in rows if r[key] and count[r[key]] == 1}
+
+
+def _planted_mentor_cases(root: Path, stand: date) -> dict[str, int]:
+    """Counted from the files alone, on the consenting participants' tandems and the rows without
+    a mistake of their own (as the mentoring checks see them, the Stichtag being the Jobcenter's
+    Datenstand two days before ``stand``)."""
+    from datetime import timedelta
+
+    stichtag = stand - timedelta(days=2)
+    reg = _valid_by_key(_rows(root, f"asyl/teilnehmende_{stand}.csv"), "TN-Nr")
+    consent = {k for k, r in reg.items() if r["Einwilligung"] and not r["Widerruf"] and not _own_mistake("teilnehmende", r)}
+    mentors = {k: r for k, r in _valid_by_key(_rows(root, f"asyl/mentorinnen_{stand}.csv"), "Mentor-Nr").items()
+               if not _own_mistake("mentorinnen", r)}
+    tandems = {k: r for k, r in _valid_by_key(_rows(root, f"asyl/tandems_{stand}.csv"), "Tandem-Nr").items()
+               if not _own_mistake("tandems", r) and r["TN-Nr"] in consent and r["Mentor-Nr"] in mentors}
+    contacts = [c for c in _rows(root, f"asyl/kontakte_{stand}.csv")
+                if c["Tandem-Nr"] in tandems and not _own_mistake("kontakte", c) and _date(c["Datum"]) <= stichtag]
+
+    outside = 0
+    last_contact: dict[str, date] = {}
+    for c in contacts:
+        t, d = tandems[c["Tandem-Nr"]], _date(c["Datum"])
+        ende = _date(t["Ende"])
+        outside += d < _date(t["Beginn"]) or (ende is not None and d > ende)
+        last_contact[t["Mentor-Nr"]] = max(d, last_contact.get(t["Mentor-Nr"], d))
+
+    after_exit = 0
+    for t in tandems.values():
+        austritt = _date(mentors[t["Mentor-Nr"]]["Austritt"])
+        ende = _date(t["Ende"])
+        if austritt is not None and austritt < stichtag:
+            after_exit += max(_date(t["Beginn"]), austritt + timedelta(days=1)) <= min(ende or stichtag, stichtag)
+
+    grenze = stichtag - timedelta(days=60)
+    running_since: dict[str, date] = {}
+    for t in tandems.values():
+        beginn, ende = _date(t["Beginn"]), _date(t["Ende"])
+        if beginn <= stichtag and (ende is None or stichtag <= ende):
+            running_since[t["Mentor-Nr"]] = min(beginn, running_since.get(t["Mentor-Nr"], beginn))
+    quiet = sum(
+        1 for m, since in running_since.items() if since <= grenze and last_contact.get(m, date.min) <= grenze
+    )
+    return {"kontakt_ausserhalb_tandem": outside, "tandem_nach_austritt": after_exit, "ohne_kontakt_60_tage": quiet}
+
+
+def test_demo_plants_each_mentor_side_case(inbox):
+    root, _ = inbox
+    found = _planted_mentor_cases(root, D)
+    assert all(n >= 1 for n in found.values()), found
+    # planted at a small rate, not as the rule
+    tandems = len(_rows(root, f"asyl/tandems_{D}.csv"))
+    assert found["tandem_nach_austritt"] + found["ohne_kontakt_60_tage"] <= 0.2 * tandems, found
+
+
+@pytest.mark.parametrize("seed, stand", [(11, date(2026, 3, 2)), (7, date(2024, 9, 30))])
+def test_demo_plants_mentor_side_cases_for_other_seeds_and_days(tmp_path, seed, stand):
+    write_demo_inbox(tmp_path, teilnehmende=60, seed=seed, datenstand=stand)
+    found = _planted_mentor_cases(tmp_path, stand)
+    assert all(n >= 1 for n in found.values()), found
