@@ -21,8 +21,29 @@ def _date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"'{value}' ist kein Datum der Form JJJJ-MM-TT") from None
 
 
+class _Parser(argparse.ArgumentParser):
+    """A wrong command line gets one sentence (product.md), not argparse's usage block."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"Fehler: {_german(message)} (Hilfe: phasenmonitor --help)\n")
+
+
+def _german(message: str) -> str:
+    """argparse's own wording, the parts a user sees most, in German."""
+    if message.startswith("argument "):
+        name, _, rest = message[len("argument "):].partition(": ")
+        if rest.startswith("invalid choice"):
+            return f"Unbekannter Befehl {rest.split(':', 1)[1].split('(')[0].strip()}."
+        return f"Angabe {name}: {rest}."
+    if message.startswith("the following arguments are required: "):
+        return "Es fehlt: " + message.split(": ", 1)[1] + "."
+    if message.startswith("unrecognized arguments: "):
+        return "Unbekannte Angabe: " + message.split(": ", 1)[1] + "."
+    return message
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="phasenmonitor", description="Berichtspipeline des 3-Phasen-Modells (Stadt Hilden).")
+    p = _Parser(prog="phasenmonitor", description="Berichtspipeline des 3-Phasen-Modells (Stadt Hilden).")
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="Nachtlauf: Eingang prüfen, laden, Kennzahlen und Ratsunterlagen erzeugen.")
     run.add_argument("--inbox", required=True, type=Path, help="Eingangsordner mit asyl/, jobcenter/, vhs/")

@@ -139,11 +139,17 @@ def test_invalid_stichtag_exits_non_zero_in_german(tmp_path, value):
     assert not out.exists()  # refused before anything was written
 
 
-@pytest.mark.xfail(strict=True, reason="pipelines/cli.py leaves the refusal to argparse: a usage line and "
-                   "'error: argument --stichtag:' come before the German sentence (product.md: one clear sentence)")
 def test_invalid_stichtag_is_one_sentence(tmp_path):
     proc = _cli("run", "--inbox", str(tmp_path), "--out", str(tmp_path / "out"), "--stichtag", "2026-02-30", timeout=120)
     assert proc.returncode != 0
     lines = _lines(proc.stderr)
     assert len(lines) == 1, proc.stderr
     assert "2026-02-30" in lines[0] and "error" not in lines[0] and "usage" not in lines[0]
+
+
+@pytest.mark.parametrize("args, wort", [(["run", "--inbox", "x"], "--out"), (["bericht"], "bericht"), (["run", "--inbox", "x", "--out", "y", "--bla"], "--bla")])
+def test_wrong_command_line_is_one_german_sentence(args, wort):
+    proc = _cli(*args, timeout=120)
+    assert proc.returncode == 2
+    lines = _lines(proc.stderr)
+    assert len(lines) == 1 and lines[0].startswith("Fehler: ") and wort in lines[0], proc.stderr
