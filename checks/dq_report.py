@@ -59,6 +59,10 @@ FIX_HINTS: dict[str, str] = {
     "pruefung_zuordnung": "Kein Partnerfehler: das Warehouse ist in sich unstimmig. An die Fachadministration melden; sie liest die betroffene Datei aus dem Archiv neu ein.",
     "pruefung_reihenfolge": "Kein Partnerfehler: das Warehouse ist in sich unstimmig. An die Fachadministration melden; sie liest die betroffene Datei aus dem Archiv neu ein.",
     "kontakt_ausserhalb_tandem": "Datum des Kontakts oder Beginn/Ende des Tandems beim Sachgebiet Asyl prüfen lassen; der Kontakt zählt bis zur Klärung mit.",
+    # mentor-side checks (checks/mentoring_checks.py)
+    "tandem_nach_austritt_mentorin": "Beim Sachgebiet Asyl klären: Ende des Tandems in der Tandemliste nachtragen, das Tandem einer neuen Mentor*in zuordnen oder den Austritt der Mentor*in in der Mentor*innenliste korrigieren. Bis dahin zählen Tandem und Mentor*in als aktiv.",
+    "kontakt_ausserhalb_engagement": "Beim Sachgebiet Asyl prüfen lassen, ob das Kontaktdatum oder Eintritt/Austritt der Mentor*in falsch ist; der Kontakt zählt bis zur Klärung mit und wird bei Ehrenamtszuschuss auch bezahlt. Lag er wirklich außerhalb des Engagements, die Zuschusszahlung mit der Koordination klären.",
+    "mentorin_ohne_kontakt": "Bei der Mentor*in nachfragen, ob das Tandem noch läuft: fehlende Kontakte in der Kontaktliste nachtragen lassen oder das Ende des Tandems in der Tandemliste eintragen.",
     "plausibel_dauer": "Dauer beim Sachgebiet Asyl bestätigen lassen (Minuten statt Stunden? mehrere Termine in einer Zeile?).",
     "plausibel_kilometer": "Kilometer bestätigen lassen (eine Fahrt hin und zurück; Komma an der richtigen Stelle?).",
     "plausibel_anwesenheit": "Bei der VHS nachfragen: Anwesenheit nachtragen oder Status korrigieren (abgebrochen, storniert?).",

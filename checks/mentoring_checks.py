@@ -1,9 +1,18 @@
-"""Mentor-side plausibility checks as Dagster asset checks on ``kennzahlen/mentoring`` (severity WARN).
+"""Mentor-side plausibility checks (severity WARN): Dagster asset checks on ``kennzahlen/mentoring``
+and the findings for ``kennzahlen.befunde`` and the data-quality report.
 
-The rules are :func:`assets.metrics.mentoring.mentoring_befunde`; this module only wires them. One
-multi-asset check evaluates all rules in one pass over the warehouse and reports one check result
-per rule. Metadata carries counts and the German description only: the pseudonyms stay in the
-warehouse owner's hands (CONTRIBUTING: no personal data in Dagster metadata).
+The rules are :func:`assets.metrics.mentoring.mentoring_befunde`; this module only wires them:
+
+- :data:`MENTORING_CHECKS`: one multi-asset check evaluates all rules in one pass over the
+  warehouse and reports one check result per rule. Metadata carries counts and the German
+  description only (CONTRIBUTING: no personal data in Dagster metadata).
+- :func:`mentoring_pruefung` / :data:`MENTORING_PRUEFUNG`: the same rules as a
+  :class:`checks.consistency.Pruefung` whose findings are rows in the shape of the other checks'
+  (partner, file, line, column header, rule, WARNUNG, German reason). The gate asset
+  ``kennzahlen/datenqualitaet`` evaluates it beside ``checks.consistency.PRUEFUNGEN``, so the
+  findings land in ``kennzahlen.befunde`` and in ``intern/datenqualitaet_<Stichtag>.html``. It is
+  not in ``PRUEFUNGEN`` itself: that list is wired as a second set of Dagster checks.
+  Positions and rules only: no ID, no pseudonym, no value.
 
 Register with ``ASSET_CHECKS.extend(MENTORING_CHECKS)`` in checks/registry.py.
 """
@@ -30,7 +39,7 @@ REGELN: dict[str, tuple[str, str]] = {
     ),
     "kontakt_ausserhalb_engagement": (
         "mentoring_kontakt_ausserhalb_engagement",
-        "Kontakte von Mentor*innen mit Ehrenamtszuschuss vor Eintritt oder nach Austritt (nicht zuschussfähig).",
+        "Kontakte mit Datum vor dem Eintritt oder nach dem Austritt ihrer Mentor*in (zählen mit, bei Ehrenamtszuschuss auch als Zuschuss).",
     ),
     "mentorin_ohne_kontakt": (
         "mentoring_ohne_kontakt",
@@ -73,3 +82,46 @@ def mentoring_befunde_check(phasenmonitor: PhasenmonitorResource) -> Iterator[dg
 
 
 MENTORING_CHECKS: list[dg.AssetChecksDefinition] = [mentoring_befunde_check]
+
+
+# Rules whose rows another check already writes to kennzahlen.befunde with the same rule id, file,
+# line and column (checks/consistency.py, kontakte_im_tandemzeitraum): not written twice.
+SCHON_IN_BEFUNDE = frozenset({"kontakt_ausserhalb_tandem"})
+
+
+def mentoring_pruefung(con, settings):
+    """The mentor-side rules as a :class:`checks.consistency.Pruefergebnis` with one finding row per
+    contact, tandem or mentor found (file and line of the row in its export)."""
+    import polars as pl
+
+    from assets.metrics.mentoring import mentoring_befunde
+    from assets.metrics.zeitraum import KeinStichtag, resolve_stichtag
+    from checks.consistency import BEFUND_COLUMNS, WARNUNG, Pruefergebnis
+
+    try:
+        stichtag = resolve_stichtag(con, settings.stichtag)
+    except KeinStichtag:
+        return Pruefergebnis("mentoring_befunde", True, {"stichtag": "–"})
+    befunde = mentoring_befunde(con, settings, stichtag)
+    meta: dict = {"stichtag": str(stichtag), **{b["regel"]: b["anzahl"] for b in befunde}}
+    rows = [
+        {"quelle": f.quelle, "datei": f.datei, "zeile": f.zeile, "spalte": f.spalte, "regel": b["regel"],
+         "schwere": WARNUNG, "grund": f.grund}
+        for b in befunde
+        if b["regel"] not in SCHON_IN_BEFUNDE
+        for f in b["fundstellen"]
+    ]
+    frame = pl.DataFrame(rows, schema=BEFUND_COLUMNS) if rows else pl.DataFrame(schema=BEFUND_COLUMNS)
+    return Pruefergebnis("mentoring_befunde", all(b["anzahl"] == 0 for b in befunde), meta, frame)
+
+
+def _mentoring_pruefung_def():
+    from checks.consistency import Pruefung
+
+    return Pruefung(
+        "mentoring_befunde", tuple(MENTORING_KEY.path), False,
+        "Plausibilität der Mentoring-Daten: " + " ".join(d for _, d in REGELN.values()), mentoring_pruefung,
+    )
+
+
+MENTORING_PRUEFUNG = _mentoring_pruefung_def()

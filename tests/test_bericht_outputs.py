@@ -863,6 +863,36 @@ def test_docx_text_states_the_amounts_of_table_1():
     assert "€" not in text and "Programmstart" not in text
 
 
+def test_docx_takes_the_generated_klimarelevanz_and_mentoring_text_blocks(tmp_path):
+    """End to end on the demo (a real nightly run): the council DOCX holds exactly the text blocks
+    that assets/metrics/mentoring.py generates for the run's Stichtag (the Klimarelevanz sentence
+    with the council template's lead sentence, and the mentoring paragraph), not the report's own
+    fallback sentences (files._satz_klima, files._satz_mentoring)."""
+    import docx
+
+    import dq_support as dq
+    from assets.metrics.mentoring import mentoring_textbausteine
+    from assets.metrics.zeitraum import resolve_stichtag
+
+    lauf = dq.base_run()
+    assert lauf.summary.success
+    kopie = tmp_path / "warehouse.duckdb"  # the text blocks build TEMP tables: never on the run's file
+    shutil.copy(lauf.out / "warehouse.duckdb", kopie)
+    settings = dq.settings_for(lauf.inbox, lauf.out)
+    con = duckdb.connect(str(kopie))
+    try:
+        texte = mentoring_textbausteine(con, settings, resolve_stichtag(con, settings.stichtag))
+    finally:
+        con.close()
+    absaetze = [p.text for p in docx.Document(str(next((lauf.out / "bericht").glob("sachstand_*.docx")))).paragraphs]
+    klima = absaetze[absaetze.index("Klimarelevanz:") + 1]
+    assert "gefahrene Kilometer" in texte["klimarelevanz"] and "Pkw 0,166 kg" in texte["klimarelevanz"]
+    assert klima == ("Kohlendioxidemissionen werden durch den mobilen Einsatz der ehrenamtlichen Mentor*innen verursacht. "
+                     + texte["klimarelevanz"])
+    assert "Tandemtreffen" not in klima  # the wording of the fallback sentence
+    assert texte["mentoring"] in absaetze
+
+
 def test_tiny_programme_still_publishes(tmp_path):
     """Five participants: almost everything is suppressed, nothing breaks, nothing small leaks."""
     from assets.report.files import write_bericht_files

@@ -11,10 +11,10 @@ mentors (aktuell.mentorinnen)           tandems (mentoring_tandems)
   m5 paid,   01.06.–,     no Schulung      t5 m4-tn2 05.09.–        (no contacts)
   (m9 only in a replaced snapshot)         tx m5-tn-ohne 01.06.–    (participant not in the registry)
 
-contacts (tandem, Datum, minutes, km, Verkehrsmittel; paid = mentor paid and registered that day)
+contacts (tandem, Datum, minutes, km, Verkehrsmittel; paid = mentor with Ehrenamtszuschuss = ja, kennzahlen.md)
   c1  t1 10.06.  60  10.0 Pkw      paid      c9  t3 20.06. 120 20.0 Pkw    paid
   c2  t1 05.07.  90  12.5 ÖPNV     paid      c10 t3 01.08.  60  5.5 keins  paid
-  c3  t1 15.08.  45   0   -        paid      c11 t3 20.09.  90 15.0 Pkw    NOT paid (after m3's Austritt)
+  c3  t1 15.08.  45   0   -        paid      c11 t3 20.09.  90 15.0 Pkw    paid (after m3's Austritt: flagged)
   c4  t1 25.08.  30   4.2 Fahrrad  paid      c12 t4 12.08.  30  7.5 ÖPNV   paid
   c5  t1 05.10. 120  25.0 Pkw      paid      c13 t4 20.10.  45  0   -      paid (after t4's Ende: flagged, still paid)
   c6  t2 10.07.  60   3.0 zu Fuß   unpaid    c14 tx 15.07. 600 100  Pkw    excluded (tandem does not count)
@@ -203,11 +203,14 @@ def test_mentoring_stichtag_2_complete_months(con, settings):
     actual = _rows(con, "SELECT * FROM kennzahlen.mentoring ORDER BY monat")
     # registered: Aug 31 m1 m2 m3 m5; Sep 30 / Oct 31 m1 m2 m4 m5 (m3 left 15.09.)
     # running: Aug 31 t1 t2 (Ende 31.08. counts) t3 t4; Sep 30 t1 t3 t4 t5; Oct 31 t1 t3 t5 (t4 ended 15.10.)
-    # active (registered with a running tandem): Aug m1 m2 m3; Sep m1 m4; Oct m1 m4
-    # (m3's t3 still runs after m3 left on 15.09.: it counts as a tandem, m3 not as active; flagged by a check)
+    # active (a running tandem, kennzahlen.md): Aug m1 m2 m3; Sep m1 m3 m4; Oct m1 m3 m4
+    # (m3's t3 still runs after m3 left on 15.09.: t3 counts as a tandem and m3 as active, as the
+    # contract says; the check tandem_nach_austritt_mentorin flags it. Until the fix m3 was left out: 2, 2)
     # Aug: c3 c4 c7 c10 c12: 165+30 = 195 min = 3.25 h, 21+4.2 = 25.2 km, CO2 1.8155 (Fahrrad 0),
     #      paid 135+30 = 165 min = 2.75 h = 41.25
-    # Sep: c8 c11: 60+90 = 150 min = 2.5 h, 15 km Pkw = 2.49 kg, paid 0 (m2 unpaid; m3 left 15.09.)
+    # Sep: c8 c11: 60+90 = 150 min = 2.5 h, 15 km Pkw = 2.49 kg, paid c11 90 min = 1.5 h = 22.50
+    #      (m2 unpaid; m3 is paid: the contract pays contacts of mentors with Ehrenamtszuschuss = ja,
+    #      also after the Austritt, which the check kontakt_ausserhalb_engagement flags; was 0 before)
     # Oct: c5 c13: 120+45 = 165 min = 2.75 h, 25 km Pkw = 4.15 kg, paid 165 min = 41.25 (c16 after S2)
     _approx_rows(
         actual,
@@ -215,35 +218,33 @@ def test_mentoring_stichtag_2_complete_months(con, settings):
             (D(2026, 6, 1), 4, 2, 2, 2, 3.0, 30.0, 4.98, 45.0),
             (D(2026, 7, 1), 4, 3, 3, 2, 2.5, 15.5, 0.8125, 22.5),
             (D(2026, 8, 1), 4, 3, 4, 5, 3.25, 25.2, 1.8155, 41.25),
-            (D(2026, 9, 1), 4, 2, 4, 2, 2.5, 15.0, 2.49, 0.0),
-            (D(2026, 10, 1), 4, 2, 3, 2, 2.75, 25.0, 4.15, 41.25),
+            (D(2026, 9, 1), 4, 3, 4, 2, 2.5, 15.0, 2.49, 22.5),
+            (D(2026, 10, 1), 4, 3, 3, 2, 2.75, 25.0, 4.15, 41.25),
         ],
     )
-    # Stichtag 31.10.: active m1 m4; mit Zuschuss m1 m5; geschult m1 m4 (m3 has left); tandems t1 t3 t5
-    # hours 3 + 2.5 + 3.25 + 2.5 + 2.75 = 14.0; allowance 45 + 22.5 + 41.25 + 0 + 41.25 = 150
+    # Stichtag 31.10.: active m1 m3 m4; mit Zuschuss m1 m5; geschult m1 m4 (m3 has left); tandems t1 t3 t5
+    # hours 3 + 2.5 + 3.25 + 2.5 + 2.75 = 14.0; allowance 45 + 22.5 + 41.25 + 22.5 + 41.25 = 172.5
     # CO2 4.98 + 0.8125 + 1.8155 + 2.49 + 4.15 = 14.248
     assert dict(result) == pytest.approx(
         {
             "mentorinnen_registriert": 4.0,
-            "mentorinnen_aktiv": 2.0,
+            "mentorinnen_aktiv": 3.0,
             "mentorinnen_mit_zuschuss": 2.0,
             "mentorinnen_geschult": 2.0,
             "tandems_aktiv": 3.0,
             "kontaktstunden": 14.0,
-            "zuschuss_ausgezahlt_eur": 150.0,
-            "zuschuss_rest_eur": 9850.0,
+            "zuschuss_ausgezahlt_eur": 172.5,
+            "zuschuss_rest_eur": 9827.5,
             "co2_kg": 14.248,
         }
     )
     # The ueberblick flows are the column sums of the published table.
     sums = con.execute("SELECT sum(stunden), sum(zuschuss_eur), sum(co2_kg) FROM kennzahlen.mentoring").fetchone()
-    assert sums == pytest.approx((14.0, 150.0, 14.248))
+    assert sums == pytest.approx((14.0, 172.5, 14.248))
 
 
 def test_contract_types_comments_and_nothing_else_in_kennzahlen(con, settings):
     build_mentoring_kennzahlen(con, settings, S2)
-    # stocks: active mentors are a subset of the registered ones ("davon aktiv")
-    assert _rows(con, "SELECT count(*) FROM kennzahlen.mentoring WHERE mentorinnen_aktiv > mentorinnen_registriert")[0][0] == 0
     cols = _rows(
         con,
         "SELECT column_name, data_type, comment FROM duckdb_columns() "
@@ -288,15 +289,15 @@ def test_missing_emission_factor_refuses_before_writing(con, settings):
     build_mentoring_kennzahlen(con, settings, S2)
     with pytest.raises(FehlenderEmissionsfaktor):
         build_mentoring_kennzahlen(con, s, S1)
-    assert _rows(con, "SELECT count(*), sum(zuschuss_eur) FROM kennzahlen.mentoring") == [(5, 150.0)]
+    assert _rows(con, "SELECT count(*), sum(zuschuss_eur) FROM kennzahlen.mentoring") == [(5, 172.5)]
 
 
 def test_configured_rate_and_factors_are_used(con):
     s = Settings(programmstart=D(2026, 6, 1), stundensatz_eur=12.0, emissionsfaktoren_kg_km={
         "Pkw": 0.2, "ÖPNV": 0.1, "Fahrrad": 0.0, "zu Fuß": 0.0, "keins": 0.0})
     u = dict(build_mentoring_kennzahlen(con, s, S2))
-    # paid minutes 180 + 90 + 165 + 0 + 165 = 600 min = 10 h * 12 = 120; Pkw 78 km * 0.2 + ÖPNV 20 km * 0.1 = 17.6
-    assert u["zuschuss_ausgezahlt_eur"] == pytest.approx(120.0)
+    # paid minutes 180 + 90 + 165 + 90 + 165 = 690 min = 11.5 h * 12 = 138; Pkw 78 km * 0.2 + ÖPNV 20 km * 0.1 = 17.6
+    assert u["zuschuss_ausgezahlt_eur"] == pytest.approx(138.0)
     assert u["co2_kg"] == pytest.approx(17.6)
 
 
@@ -306,15 +307,15 @@ def test_configured_rate_and_factors_are_used(con):
 def test_budget_table_stichtag_2(con, settings):
     build_mentoring_kennzahlen(con, settings, S2)
     actual = _rows(con, "SELECT * FROM kennzahlen.zuschuss_budget ORDER BY monat")
-    # paid mentors registered (m1 m3 m5 | m1 m5 from Sep), registered paid with running tandem
-    # (m1 m3 | m1 from Sep: m3 left on 15.09.),
-    # billed (paid contacts): Jun m1 m3, Jul m1, Aug m1 m3, Sep -, Oct m1
+    # paid mentors registered (m1 m3 m5 | m1 m5 from Sep), paid and active (running tandem, as
+    # mentorinnen_aktiv): m1 m3 in every month (m3's t3 runs on after 15.09.; was m1 only from Sep),
+    # billed (paid contacts): Jun m1 m3, Jul m1, Aug m1 m3, Sep m3 (c11), Oct m1
     # forecast over the last <= 3 complete months, k = ceil(rest / rate) months after the month:
     # Jun: rate 45 (Jun)                      rest 9955    -> ceil(221.2) = 222 -> Dec 2044; per mentor 45/2
     # Jul: rate (45+22.5)/2 = 33.75           rest 9932.5  -> ceil(294.3) = 295 -> Feb 2051; per mentor 67.5/3
     # Aug: rate (45+22.5+41.25)/3 = 36.25     rest 9891.25 -> ceil(272.9) = 273 -> May 2049; per mentor 108.75/5
-    # Sep: rate (22.5+41.25+0)/3 = 21.25      rest 9891.25 -> ceil(465.5) = 466 -> Jul 2065; per mentor 63.75/3
-    # Oct: rate (41.25+0+41.25)/3 = 27.5      rest 9850    -> ceil(358.2) = 359 -> Sep 2056; per mentor 82.5/3
+    # Sep: rate (22.5+41.25+22.5)/3 = 28.75   rest 9868.75 -> ceil(343.3) = 344 -> May 2055; per mentor 86.25/4
+    # Oct: rate (41.25+22.5+41.25)/3 = 35     rest 9827.5  -> ceil(280.8) = 281 -> Mar 2050; per mentor 105/4
     _approx_rows(
         actual,
         [
@@ -324,10 +325,10 @@ def test_budget_table_stichtag_2(con, settings):
              2, 33.75, 22.5, 9932.5 / 33.75, 9932.5 / 22.5, D(2051, 2, 1), "prognose"),
             (D(2026, 8, 1), D(2026, 8, 31), True, 3, 2, 2, 2.75, 41.25, 108.75, 10000.0, 9891.25,
              3, 36.25, 21.75, 9891.25 / 36.25, 9891.25 / 21.75, D(2049, 5, 1), "prognose"),
-            (D(2026, 9, 1), D(2026, 9, 30), True, 2, 1, 0, 0.0, 0.0, 108.75, 10000.0, 9891.25,
-             3, 21.25, 21.25, 9891.25 / 21.25, 9891.25 / 21.25, D(2065, 7, 1), "prognose"),
-            (D(2026, 10, 1), D(2026, 10, 31), True, 2, 1, 1, 2.75, 41.25, 150.0, 10000.0, 9850.0,
-             3, 27.5, 27.5, 9850 / 27.5, 9850 / 27.5, D(2056, 9, 1), "prognose"),
+            (D(2026, 9, 1), D(2026, 9, 30), True, 2, 2, 1, 1.5, 22.5, 131.25, 10000.0, 9868.75,
+             3, 28.75, 21.5625, 9868.75 / 28.75, 9868.75 / 21.5625, D(2055, 5, 1), "prognose"),
+            (D(2026, 10, 1), D(2026, 10, 31), True, 2, 2, 1, 2.75, 41.25, 172.5, 10000.0, 9827.5,
+             3, 35.0, 26.25, 9827.5 / 35, 9827.5 / 26.25, D(2050, 3, 1), "prognose"),
         ],
     )
     # the budget table's monthly allowance is the contract table's
@@ -352,21 +353,23 @@ def test_budget_already_exhausted(con):
     # budget 100: cumulative 45 (Jun), 67.5 (Jul), 108.75 (Aug) -> used up in August and stays so
     s = Settings(programmstart=D(2026, 6, 1), budget_eur=100.0)
     u = dict(build_mentoring_kennzahlen(con, s, S2))
-    assert u["zuschuss_rest_eur"] == pytest.approx(100 - 150)
+    assert u["zuschuss_rest_eur"] == pytest.approx(100 - 172.5)
     rows = _rows(con, "SELECT monat, budget_rest_eur, prognose_erschoepft_monat, prognose_status, "
                       "prognose_reichweite_monate, prognose_mentorinnen_monate FROM kennzahlen.zuschuss_budget ORDER BY monat")
     assert rows[2] == (D(2026, 8, 1), pytest.approx(-8.75), D(2026, 8, 1), "erschoepft", 0.0, 0.0)
     # "the current month when already exhausted": each later row names its own month
     assert [(r[2], r[3]) for r in rows[3:]] == [(D(2026, 9, 1), "erschoepft"), (D(2026, 10, 1), "erschoepft")]
-    # exactly used up counts as exhausted: budget 150 = allowance by 31.10.
-    build_mentoring_kennzahlen(con, Settings(programmstart=D(2026, 6, 1), budget_eur=150.0), S2)
+    # exactly used up counts as exhausted: budget 172.5 = allowance by 31.10.
+    build_mentoring_kennzahlen(con, Settings(programmstart=D(2026, 6, 1), budget_eur=172.5), S2)
     assert _rows(con, "SELECT budget_rest_eur, prognose_status FROM kennzahlen.zuschuss_budget "
                       "WHERE monat = DATE '2026-10-01'") == [(0.0, "erschoepft")]
 
 
 def test_budget_never_runs_out_at_rate_zero(con):
-    # prognose_monate 1: September's own allowance is 0 -> the budget never runs out at this rate
-    s = Settings(programmstart=D(2026, 6, 1), prognose_monate=1)
+    # prognose_monate 1 and a rate of 0 EUR an hour: September's own allowance is 0 -> the budget
+    # never runs out at this rate. (Every month of the fixture has paid contacts since c11 counts
+    # as paid, as kennzahlen.md says, so the rate is set to 0 to get a month without allowance.)
+    s = Settings(programmstart=D(2026, 6, 1), prognose_monate=1, stundensatz_eur=0.0)
     build_mentoring_kennzahlen(con, s, S2)
     row = _rows(con, "SELECT prognose_rate_eur_monat, prognose_reichweite_monate, prognose_erschoepft_monat, "
                      "prognose_status FROM kennzahlen.zuschuss_budget WHERE monat = DATE '2026-09-01'")[0]
@@ -430,15 +433,22 @@ def test_befunde_stichtag_2(con, settings):
     befunde = mentoring_befunde(con, settings, S2)
     assert [b["regel"] for b in befunde] == [
         "kontakt_ausserhalb_tandem", "tandem_nach_austritt_mentorin", "kontakt_ausserhalb_engagement", "mentorin_ohne_kontakt"]
-    assert all(b["schwere"] == "WARNUNG" and set(b) == {"regel", "schwere", "anzahl", "beschreibung", "pseudonyme"}
-               for b in befunde)
+    assert all(b["schwere"] == "WARNUNG"
+               and set(b) == {"regel", "schwere", "anzahl", "beschreibung", "pseudonyme", "fundstellen"}
+               and len(b["fundstellen"]) == b["anzahl"] for b in befunde)
     b = _by_rule(befunde)
     # c8 (t2 ended 31.08., contact 10.09.) and c13 (t4 ended 15.10., contact 20.10.); c14 of tx is not looked at
     assert (b["kontakt_ausserhalb_tandem"]["anzahl"], b["kontakt_ausserhalb_tandem"]["pseudonyme"]) == (2, ["t2", "t4"])
     # t3 runs on after m3's Austritt 15.09.
     assert (b["tandem_nach_austritt_mentorin"]["anzahl"], b["tandem_nach_austritt_mentorin"]["pseudonyme"]) == (1, ["t3"])
-    # c11: m3 is paid but left on 15.09.
+    # c11: m3 left on 15.09. (of any mentor, paid or not; c11 is paid, kennzahlen.md)
     assert (b["kontakt_ausserhalb_engagement"]["anzahl"], b["kontakt_ausserhalb_engagement"]["pseudonyme"]) == (1, ["m3"])
+    assert [f.grund for f in b["kontakt_ausserhalb_engagement"]["fundstellen"]] == [
+        "Kontakt liegt nach dem Austritt der Mentor*in; er wird als Ehrenamtszuschuss gerechnet"]
+    # positions only: the file of the snapshot in use and the column header, never a pseudonym
+    f = b["tandem_nach_austritt_mentorin"]["fundstellen"][0]
+    assert (f.quelle, f.datei, f.spalte) == ("asyl", "asyl/tandems_2026-11-05.csv", "Ende")
+    assert not any(p in f.grund for p in ("t3", "m3"))
     # 60 days (since 01.09.): m1 last contact 20.10., m3 20.09.; m4's t5 began 05.09. (grace period) -> none
     assert (b["mentorin_ohne_kontakt"]["anzahl"], b["mentorin_ohne_kontakt"]["pseudonyme"]) == (0, [])
     assert "Tandem" in b["kontakt_ausserhalb_tandem"]["beschreibung"]
@@ -452,7 +462,7 @@ def test_befunde_inaktiv_tage_and_first_stichtag(con):
     assert "30 Tagen" in b["mentorin_ohne_kontakt"]["beschreibung"]
     # at 20.08. nothing is wrong yet: c8 / c11 / c13 lie in the future, m3 has not left
     early = mentoring_befunde(con, Settings(programmstart=D(2026, 6, 1)), S1)
-    assert [(x["anzahl"], x["pseudonyme"]) for x in early] == [(0, [])] * 4
+    assert [(x["anzahl"], x["pseudonyme"], x["fundstellen"]) for x in early] == [(0, [], [])] * 4
 
 
 # --- text blocks --------------------------------------------------------------------------------
@@ -474,21 +484,22 @@ def test_textbausteine_stichtag_2(con, settings):
     t = mentoring_textbausteine(con, settings, S2)
     assert set(t) == {"mentoring", "klimarelevanz"}
     # amounts and hours rounded as the council tables print them (whole units, 'EUR'), 'Projektbeginn'
-    # as in the tables: 14.0 h -> 14, 150.00 -> 150, 9.850 rest, 27.50 a month -> 28 (half up)
+    # as in the tables: 14.0 h -> 14, 172.50 -> 173 (half up), rest 9.827,50 -> 9.828, 35.00 a month -> 35
     assert t["mentoring"] == (
         "Zum Stichtag 31.10.2026 sind 4 Mentor*innen im Projekt registriert, davon weniger als drei mit "
         "Ehrenamtszuschuss. Es laufen 3 Tandems aus Mentor*in und teilnehmender Person. Seit Projektbeginn am "
         "01.06.2026 bis zum Stichtag fanden 13 Kontakte im Umfang von 14 Stunden statt. An "
-        "Ehrenamtszuschüssen (15,00 EUR je Kontaktstunde) wurden seit Projektbeginn 150 EUR ausgezahlt; vom Budget in "
-        "Höhe von 10.000 EUR stehen noch 9.850 EUR zur Verfügung. Bleibt es bei durchschnittlich 28 EUR je Monat wie "
-        "in den letzten 3 vollständigen Monaten, ist das Budget voraussichtlich im September 2056 aufgebraucht."
+        "Ehrenamtszuschüssen (15,00 EUR je Kontaktstunde) wurden seit Projektbeginn 173 EUR ausgezahlt; vom Budget in "
+        "Höhe von 10.000 EUR stehen noch 9.828 EUR zur Verfügung. Bleibt es bei durchschnittlich 35 EUR je Monat wie "
+        "in den letzten 3 vollständigen Monaten, ist das Budget voraussichtlich im März 2050 aufgebraucht."
     )
     # km: Pkw 10+20+8+15+25 = 78, ÖPNV 12.5+7.5 = 20, keins 5.5, Fahrrad 4.2, zu Fuß 3 = 110.7 -> 111
-    # (whole km, as the table); CO2 14.248 -> rund 14
+    # (whole km, as the table); CO2 14.248 -> rund 14. Only the totals the council tables publish:
+    # kilometres per Verkehrsmittel are in no table, so the DOCX would reject them. The factors are
+    # named in their marked wording ('Pkw 0,166 kg'), Pkw first (more CO2 than ÖPNV).
     assert t["klimarelevanz"] == (
         "Durch die Fahrten der ehrenamtlichen Mentor*innen entstanden seit Projektbeginn am 01.06.2026 bis zum "
-        "Stichtag rund 14 kg CO2-Äquivalente (111 gefahrene Kilometer, davon 78 km mit dem Pkw, 20 km mit "
-        "Bus und Bahn (ÖPNV), 6 km ohne Angabe eines Verkehrsmittels, 4 km mit dem Fahrrad und 3 km zu Fuß; "
+        "Stichtag rund 14 kg CO2-Äquivalente (111 gefahrene Kilometer; "
         "Emissionsfaktoren je Personenkilometer: Pkw 0,166 kg, ÖPNV 0,065 kg CO2-Äquivalente nach Umweltbundesamt, "
         "TREMOD)."
     )
@@ -501,7 +512,7 @@ def test_textbausteine_stichtag_1_secondary_suppression(con, settings):
     # 4 registered, 3 with allowance: "3" would reveal the 1 without -> "alle bis auf weniger als drei"
     assert "sind 4 Mentor*innen im Projekt registriert, davon alle bis auf weniger als drei mit Ehrenamtszuschuss." in t["mentoring"]
     # 8 contacts, 495 min = 8.25 h -> "8" (whole hours, as the table); forecast of
-    # test_budget_forecast_incomplete_month_stichtag_1: 101.25 paid -> 101, rest 9.898.75 -> 9.899, 33.75 a month -> 34
+    # test_budget_forecast_incomplete_month_stichtag_1 (S1 unchanged: m3 leaves only on 15.09.): 101.25 paid -> 101, rest 9.898.75 -> 9.899, 33.75 a month -> 34
     assert "fanden 8 Kontakte im Umfang von 8 Stunden statt." in t["mentoring"]
     assert "101 EUR ausgezahlt" in t["mentoring"] and "noch 9.899 EUR" in t["mentoring"]
     assert "durchschnittlich 34 EUR je Monat wie in den letzten 2 vollständigen Monaten" in t["mentoring"]
@@ -545,8 +556,8 @@ def test_textbausteine_small_counts_and_exhausted_budget(con):
 
 
 def test_textbausteine_without_trips_and_forecast_never(con):
-    s = Settings(programmstart=D(2026, 6, 1), prognose_monate=1)
-    # Stichtag 30.09.: September's allowance is 0 -> no end of the budget in sight
+    s = Settings(programmstart=D(2026, 6, 1), prognose_monate=1, stundensatz_eur=0.0)
+    # Stichtag 30.09., rate 0 EUR an hour: September's allowance is 0 -> no end of the budget in sight
     t = mentoring_textbausteine(con, s, D(2026, 9, 30))
     assert "Da im letzten vollständigen Monat keine Zuschüsse angefallen sind, ist bei dieser Rate kein Ende des Budgets absehbar." in t["mentoring"]
     # an empty warehouse: no mentors, no trips
@@ -588,4 +599,20 @@ def test_dagster_asset_and_warn_checks(con, tmp_path):
     # counts and text only: no pseudonym in Dagster metadata
     assert all(set(e.metadata) == {"regel", "anzahl", "betroffen", "beschreibung", "stichtag"} for e in evaluations.values())
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as ro:
-        assert ro.execute("SELECT sum(zuschuss_eur) FROM kennzahlen.mentoring").fetchone()[0] == pytest.approx(150.0)
+        assert ro.execute("SELECT sum(zuschuss_eur) FROM kennzahlen.mentoring").fetchone()[0] == pytest.approx(172.5)
+
+
+def test_tandem_of_a_participant_whose_widerruf_took_effect_does_not_count(con):
+    """mentoring_tandems repeats the consent rule of assets/metrics/teilnahme.py (Einwilligung given,
+    no Widerruf effective on the run day), so a Widerruf after the import still excludes the tandem."""
+    con.execute("UPDATE staging.teilnehmende SET widerruf = DATE '2026-10-01' WHERE tn_id = 'tn4'")
+    # Widerruf not yet effective on the run day: everything as in test_mentoring_stichtag_2
+    vorher = dict(build_mentoring_kennzahlen(con, Settings(programmstart=D(2026, 6, 1), heute=D(2026, 9, 30)), S2))
+    assert vorher["kontaktstunden"] == pytest.approx(14.0)
+    # effective: t4 (m1-tn4) and its contacts c12 (30 min, 7.5 km ÖPNV, paid) and c13 (45 min, paid) drop out:
+    # hours 14 - 75/60 = 12.75, allowance 172.5 - 18.75 = 153.75, CO2 14.248 - 7.5 * 0.065 = 13.7605
+    nachher = dict(build_mentoring_kennzahlen(con, Settings(programmstart=D(2026, 6, 1), heute=D(2026, 11, 6)), S2))
+    assert (nachher["kontaktstunden"], nachher["zuschuss_ausgezahlt_eur"], nachher["co2_kg"]) == pytest.approx(
+        (12.75, 153.75, 13.7605))
+    # August 31: t1 t2 t3 run (t4 no longer counts)
+    assert _rows(con, "SELECT tandems_aktiv FROM kennzahlen.mentoring WHERE monat = DATE '2026-08-01'") == [(3,)]

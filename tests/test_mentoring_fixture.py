@@ -26,6 +26,7 @@ from pipelines.runner import run_pipeline  # noqa: E402
 pytestmark = pytest.mark.slow  # one whole Dagster run (parsing, checks, council files)
 
 STICHTAG = date(2026, 10, 31)
+INAKTIV_TAGE = 30
 TEST_KEY = b"test-key-mentoring-e2e"  # sources.pseudonym requires at least 16 characters
 D = date
 
@@ -34,7 +35,10 @@ D = date
 def out(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("mentoring_e2e")
     inbox = write_mentoring_inbox(base / "inbox")
-    settings = Settings(inbox=inbox, out=base / "out", stichtag=STICHTAG, heute=HEUTE, programmstart=D(2026, 6, 1))
+    # inaktiv_tage 30 (default 60): at 60 days the scenario has no mentor without contacts, at 30 it
+    # has two (M-3, M-4); the setting is used by the check mentorin_ohne_kontakt only, no figure.
+    settings = Settings(inbox=inbox, out=base / "out", stichtag=STICHTAG, heute=HEUTE, programmstart=D(2026, 6, 1),
+                        inaktiv_tage=INAKTIV_TAGE)
     summary = run_pipeline(settings, key=TEST_KEY)
     assert summary.success, summary.failures
     return settings.out
@@ -59,12 +63,16 @@ def test_published_mentoring_table_matches_hand_computation(out):
     # 100 km Pkw) and T-8 (consent withdrawn: 600 min, 250.5 km Pkw) would add 10 h / 20 h and
     # 16.6 / 41.6 kg in July if they had leaked in. Kilometres 12,5 / 4,2 / 5,5 / 7,5 come in as decimals:
     # July 12.5 + 3 = 15.5 km, August 4.2 + 8 + 5.5 + 7.5 = 25.2 km.
+    # kennzahlen.md, as it says: M-3 left on 15.09. but T-3 runs on, so M-3 is active on 30.09. and
+    # 31.10. (active: M-1 M-3 M-4, was 2 when registration was required too), and c11 (M-3, 20.09.,
+    # 90 min, Ehrenamtszuschuss = ja) is paid: September 1.5 h x 15 = 22.50 (was 0), total
+    # 150 + 22.5 = 172.5, rest 9827.5. Both are flagged for the coordinator (test_befunde_...).
     expected = [
         (D(2026, 6, 1), 4, 2, 2, 2, 3.0, 30.0, 4.98, 45.0),
         (D(2026, 7, 1), 4, 3, 3, 2, 2.5, 15.5, 0.8125, 22.5),
         (D(2026, 8, 1), 4, 3, 4, 5, 3.25, 25.2, 1.8155, 41.25),
-        (D(2026, 9, 1), 4, 2, 4, 2, 2.5, 15.0, 2.49, 0.0),
-        (D(2026, 10, 1), 4, 2, 3, 2, 2.75, 25.0, 4.15, 41.25),
+        (D(2026, 9, 1), 4, 3, 4, 2, 2.5, 15.0, 2.49, 22.5),
+        (D(2026, 10, 1), 4, 3, 3, 2, 2.75, 25.0, 4.15, 41.25),
     ]
     assert len(rows) == len(expected)
     for actual, exp in zip(rows, expected):
@@ -73,13 +81,57 @@ def test_published_mentoring_table_matches_hand_computation(out):
     assert {k: ueberblick[k] for k in (
         "mentorinnen_registriert", "mentorinnen_aktiv", "mentorinnen_mit_zuschuss", "mentorinnen_geschult",
         "tandems_aktiv", "kontaktstunden", "zuschuss_ausgezahlt_eur", "zuschuss_rest_eur", "co2_kg")} == pytest.approx({
-        "mentorinnen_registriert": 4.0, "mentorinnen_aktiv": 2.0, "mentorinnen_mit_zuschuss": 2.0,
+        "mentorinnen_registriert": 4.0, "mentorinnen_aktiv": 3.0, "mentorinnen_mit_zuschuss": 2.0,
         "mentorinnen_geschult": 2.0, "tandems_aktiv": 3.0, "kontaktstunden": 14.0,
-        "zuschuss_ausgezahlt_eur": 150.0, "zuschuss_rest_eur": 9850.0, "co2_kg": 14.248,
+        "zuschuss_ausgezahlt_eur": 172.5, "zuschuss_rest_eur": 9827.5, "co2_kg": 14.248,
     })
-    # October: rate (41.25 + 0 + 41.25) / 3 = 27.5, rest 9850 -> ceil(358.2) = 359 months -> September 2056
-    assert budget == pytest.approx((D(2026, 10, 1), 41.25, 150.0, 9850.0, 27.5, D(2056, 9, 1), "prognose"))
+    # October: rate (41.25 + 22.5 + 41.25) / 3 = 35, rest 9827.5 -> ceil(280.8) = 281 months -> March 2050
+    # (was 27.5 and September 2056 with c11 unpaid)
+    assert budget == pytest.approx((D(2026, 10, 1), 41.25, 172.5, 9827.5, 35.0, D(2050, 3, 1), "prognose"))
     assert comments[0] == comments[1] > 0
+
+
+def test_befunde_name_file_line_and_rule_and_reach_the_report(out):
+    """The mentor-side findings are rows of kennzahlen.befunde (file, line, column, rule, WARNUNG,
+    German reason; no ID, no pseudonym) and appear in the internal report with a fix hint.
+    Lines count the header as line 1 (fixtures/mentoring_inbox.py: list index + 2)."""
+    from checks.dq_report import FIX_HINTS
+
+    kontakte, tandems, mentorinnen = (f"asyl/{art}_2026-11-05.csv" for art in ("kontakte", "tandems", "mentorinnen"))
+    regeln = ("kontakt_ausserhalb_tandem", "tandem_nach_austritt_mentorin", "kontakt_ausserhalb_engagement",
+              "mentorin_ohne_kontakt")
+    for db in ("warehouse.duckdb", "reporting.duckdb"):
+        con = duckdb.connect(str(out / db), read_only=True)
+        try:
+            rows = con.execute(
+                "SELECT datei, zeile, spalte, regel, schwere, grund FROM kennzahlen.befunde "
+                "WHERE regel IN (SELECT unnest(?)) ORDER BY regel, datei, zeile",
+                [list(regeln)],
+            ).fetchall()
+        finally:
+            con.close()
+        assert [(r[3], r[0], r[1], r[2]) for r in rows] == [
+            # c11 (line 12): M-3 left on 15.09., contact on 20.09. (paid: M-3 has the allowance)
+            ("kontakt_ausserhalb_engagement", kontakte, 12, "Datum"),
+            # c8 (line 9): T-2 ended 31.08., contact 10.09.; c13 (line 14): T-4 ended 15.10., contact 20.10.
+            ("kontakt_ausserhalb_tandem", kontakte, 9, "Datum"),
+            ("kontakt_ausserhalb_tandem", kontakte, 14, "Datum"),
+            # inaktiv_tage 30, no contact since 01.10.: M-3 (line 4, last contact 20.09.) and M-4
+            # (line 5, T-5 since 05.09. without any contact)
+            ("mentorin_ohne_kontakt", mentorinnen, 4, None),
+            ("mentorin_ohne_kontakt", mentorinnen, 5, None),
+            # T-3 (line 4) runs on after M-3's Austritt on 15.09.
+            ("tandem_nach_austritt_mentorin", tandems, 4, "Ende"),
+        ], db
+        assert all(r[4] == "WARNUNG" and r[5] for r in rows)
+        assert rows[0][5] == "Kontakt liegt nach dem Austritt der Mentor*in; er wird als Ehrenamtszuschuss gerechnet"
+        texte = " ".join(str(v) for r in rows for v in r)
+        assert not any(k in texte for k in ("M-3", "M-4", "T-3", "Schulz", "Wolf"))
+    html = (out / "intern" / f"datenqualitaet_{STICHTAG.isoformat()}.html").read_text(encoding="utf-8")
+    from html import escape
+
+    for regel in regeln:
+        assert f"Regel: {regel}" in html and escape(FIX_HINTS[regel]) in html, regel
 
 
 def test_no_consent_rows_never_reach_the_warehouse(out):

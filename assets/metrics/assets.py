@@ -105,7 +105,8 @@ def kennzahlen_datenqualitaet(context: dg.AssetExecutionContext, phasenmonitor: 
     so that the findings and the report are complete even when a blocking check then stops the metrics.
     """
     from assets.metrics.zeitraum import KeinStichtag, resolve_stichtag
-    from checks.consistency import evaluate_all, findings_of
+    from checks.consistency import Bewertung, evaluate_all, findings_of
+    from checks.mentoring_checks import MENTORING_PRUEFUNG
     from checks.dq_report import record_pruefungen, write_dq_report
 
     settings = phasenmonitor.settings()
@@ -121,6 +122,9 @@ def kennzahlen_datenqualitaet(context: dg.AssetExecutionContext, phasenmonitor: 
         save_ueberblick_part(con, "datenqualitaet", [("ohne_einwilligung", float(ohne_einwilligung(con)))])
         by_status = dict(con.execute("SELECT status, count(*) FROM kennzahlen.datenqualitaet GROUP BY status").fetchall())
         bewertungen = evaluate_all(con, settings)
+        # the mentor-side rules (WARN) are Dagster checks on kennzahlen/mentoring; their findings
+        # belong in the same findings table and report as every other check's
+        bewertungen.append(Bewertung(MENTORING_PRUEFUNG, MENTORING_PRUEFUNG.run(con, settings)))
         record_pruefungen(con, bewertungen)
         n_befunde = build_befunde(con, findings_of(bewertungen))
         by_schwere = dict(con.execute("SELECT schwere, count(*) FROM kennzahlen.befunde GROUP BY 1").fetchall())

@@ -6,7 +6,8 @@ asset and the asset checks only wire them:
 
 - :func:`build_mentoring_kennzahlen` (re)creates ``kennzahlen.mentoring`` (contract) and
   ``kennzahlen.zuschuss_budget`` (budget and forecast) and returns this module's ueberblick rows.
-- :func:`mentoring_befunde` returns the mentor-side findings (pseudonyms and counts only).
+- :func:`mentoring_befunde` returns the mentor-side findings (counts, pseudonyms, and the file and
+  line of each finding for ``kennzahlen.befunde``).
 - :func:`mentoring_textbausteine` returns the German paragraphs for the Mitteilungsvorlage.
 
 Helpers live in TEMP tables prefixed ``mentoring_`` so that nothing but the published tables lands
@@ -63,7 +64,7 @@ MENTORING_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("mentorinnen_registriert", "BIGINT",
      "Mentor*innen, die am Zähltag registriert sind (Eintritt <= Zähltag und Austritt leer oder >= Zähltag)."),
     ("mentorinnen_aktiv", "BIGINT",
-     "Am Zähltag registrierte Mentor*innen mit mindestens einem am Zähltag laufenden Tandem (Teilmenge von mentorinnen_registriert)."),
+     "Mentor*innen mit mindestens einem am Zähltag laufenden Tandem (kennzahlen.md; auch nach ihrem Austritt, das meldet die Prüfung tandem_nach_austritt_mentorin)."),
     ("tandems_aktiv", "BIGINT",
      "Am Zähltag laufende Tandems (Beginn <= Zähltag und Ende leer oder >= Zähltag); Tandems von Teilnehmenden ohne Einwilligung zählen nicht."),
     ("kontakte", "BIGINT", "Mentoring-Kontakte mit Datum vom 1. des Monats bis zum Zähltag."),
@@ -72,7 +73,7 @@ MENTORING_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("co2_kg", "DOUBLE",
      "CO2-Äquivalente in kg: Kilometer x Emissionsfaktor des Verkehrsmittels (Konfiguration, UBA/TREMOD)."),
     ("zuschuss_eur", "DOUBLE",
-     "Ehrenamtszuschuss in EUR: Stunden der Kontakte von Mentor*innen mit Ehrenamtszuschuss (am Kontakttag registriert) x Stundensatz."),
+     "Ehrenamtszuschuss in EUR: Stunden der Kontakte von Mentor*innen mit Ehrenamtszuschuss = ja x Stundensatz."),
 )
 
 BUDGET_COMMENT = (
@@ -88,9 +89,9 @@ BUDGET_COLUMNS: tuple[tuple[str, str, str], ...] = (
      "true, wenn der Zähltag der letzte Tag des Monats ist; nur vollständige Monate gehen in die Prognose ein."),
     ("mentorinnen_mit_zuschuss", "BIGINT", "Am Zähltag registrierte Mentor*innen mit Ehrenamtszuschuss = ja."),
     ("mentorinnen_mit_zuschuss_aktiv", "BIGINT",
-     "Am Zähltag registrierte Mentor*innen mit Ehrenamtszuschuss = ja und mindestens einem am Zähltag laufenden Tandem."),
+     "Mentor*innen mit Ehrenamtszuschuss = ja und mindestens einem am Zähltag laufenden Tandem (aktiv wie in kennzahlen.mentoring)."),
     ("mentorinnen_abgerechnet", "BIGINT",
-     "Mentor*innen, für die im Monat mindestens ein Kontakt zuschussfähig ist (Zuschuss = ja, am Kontakttag registriert)."),
+     "Mentor*innen mit Ehrenamtszuschuss = ja und mindestens einem Kontakt im Monat (für sie wurde Zuschuss gezahlt)."),
     ("zuschuss_stunden", "DOUBLE", "Zuschussfähige Kontaktstunden im Monat (Minuten / 60)."),
     ("zuschuss_eur", "DOUBLE", "Ehrenamtszuschuss des Monats in EUR (zuschuss_stunden x Stundensatz); gleich kennzahlen.mentoring.zuschuss_eur."),
     ("zuschuss_kumuliert_eur", "DOUBLE", "Ehrenamtszuschuss seit Programmstart bis zum Zähltag in EUR."),
@@ -191,7 +192,7 @@ def prepare_mentoring(con: duckdb.DuckDBPyConnection, settings: Settings, sticht
         return  # built by an earlier step of this run on the same rows and settings
     register_berichtsmonate(con, settings.programmstart, stichtag)
     register_emissionsfaktoren(con, settings.emissionsfaktoren_kg_km)
-    con.execute(_sql("mentoring_tandems.sql"))
+    con.execute(_sql("mentoring_tandems.sql"), [settings.run_day])
     con.execute(_sql("mentoring_kontakte.sql"), [stichtag])
     pruefe_emissionsfaktoren(con)
     con.execute(_sql("mentoring_monate.sql"))
@@ -340,9 +341,9 @@ def stichtag_werte(con: duckdb.DuckDBPyConnection, stichtag: date) -> dict[str, 
         SELECT
             (SELECT count(*) FROM aktuell.mentorinnen m
               WHERE m.eintritt <= $1 AND (m.austritt IS NULL OR $1 <= m.austritt)),
-            (SELECT count(DISTINCT m.mentor_id) FROM aktuell.mentorinnen m JOIN mentoring_tandems t USING (mentor_id)
-              WHERE m.eintritt <= $1 AND (m.austritt IS NULL OR $1 <= m.austritt)
-                AND t.beginn <= $1 AND (t.ende IS NULL OR $1 <= t.ende)),
+            -- active (kennzahlen.md): a tandem runs on the Stichtag; registration is not asked
+            (SELECT count(DISTINCT t.mentor_id) FROM mentoring_tandems t
+              WHERE t.beginn <= $1 AND (t.ende IS NULL OR $1 <= t.ende)),
             (SELECT count(*) FROM aktuell.mentorinnen m
               WHERE m.eintritt <= $1 AND (m.austritt IS NULL OR $1 <= m.austritt) AND m.ehrenamtszuschuss),
             (SELECT count(*) FROM aktuell.mentorinnen m
@@ -433,22 +434,30 @@ def _in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
 def mentoring_befunde(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date) -> list[dict]:
     """Mentor-side plausibility findings as of ``stichtag`` (severity WARNUNG).
 
-    Returns one dict per rule, always all rules in a fixed order (``anzahl`` 0 and an empty
-    ``pseudonyme`` list when a rule finds nothing), each with ``regel``, ``schwere``, ``anzahl``,
-    ``beschreibung`` (German) and ``pseudonyme`` (sorted tandem or mentor pseudonyms). No personal
-    values: pseudonyms and counts only. Only tandems that count (participant with consent) are
-    looked at; contacts up to the Stichtag.
+    Returns one dict per rule, always all rules in a fixed order (``anzahl`` 0 and empty lists
+    when a rule finds nothing), each with ``regel``, ``schwere``, ``anzahl``, ``beschreibung``
+    (German), ``pseudonyme`` (sorted tandem or mentor pseudonyms, for the warehouse owner only) and
+    ``fundstellen``: one :class:`Fundstelle` per finding (the export file, line and column header
+    and a German reason; never a value, an ID or a pseudonym), which become rows of
+    ``kennzahlen.befunde`` (checks/mentoring_checks.py). Only tandems that count (participant with
+    consent) are looked at; contacts up to the Stichtag.
     """
-    prepare_mentoring(con, settings, stichtag)
+    try:
+        prepare_mentoring(con, settings, stichtag)
+    except FehlenderEmissionsfaktor:
+        # The findings need only mentoring_tandems and mentoring_kontakte, which are built before
+        # the factors are checked; the metrics asset stops with the message about the factor.
+        pass
     befunde: list[dict] = []
 
     # 1. Contacts outside their tandem's period: the log or the tandem dates are wrong.
     rows = con.execute(
+        f"""
+        SELECT k.tandem_id, {_POS.format(a="k")}, k.datum < t.beginn AS vorher
+        FROM mentoring_kontakte k JOIN mentoring_tandems t USING (tandem_id) {_DATEI.format(a="k")}
+        WHERE k.datum < t.beginn OR (t.ende IS NOT NULL AND k.datum > t.ende)
+        ORDER BY d.datei, k.zeile
         """
-        SELECT k.tandem_id FROM aktuell.kontakte k JOIN mentoring_tandems t USING (tandem_id)
-        WHERE k.datum <= ? AND (k.datum < t.beginn OR (t.ende IS NOT NULL AND k.datum > t.ende))
-        """,
-        [stichtag],
     ).fetchall()
     tandems = sorted({r[0] for r in rows})
     befunde.append(
@@ -458,86 +467,138 @@ def mentoring_befunde(con: duckdb.DuckDBPyConnection, settings: Settings, sticht
             f"{len(rows)} Kontakt(e) in {len(tandems)} Tandem(s) liegen vor dem Beginn oder nach dem Ende ihres Tandems. "
             "Sie zählen in Stunden, Kilometern und CO2 mit; bitte Kontaktliste oder Tandemdaten prüfen.",
             tandems,
+            [
+                _fundstelle("kontakte", r[1:4], "datum",
+                            "Kontakt liegt vor dem Beginn seines Tandems" if r[4] else "Kontakt liegt nach dem Ende seines Tandems")
+                for r in rows
+            ],
         )
     )
 
     # 2. Tandems still running after their mentor's Austritt (up to the Stichtag).
-    tandems = [
-        r[0]
-        for r in con.execute(
-            """
-            SELECT t.tandem_id FROM mentoring_tandems t JOIN aktuell.mentorinnen m USING (mentor_id)
-            WHERE m.austritt IS NOT NULL AND m.austritt < $1
-              AND greatest(t.beginn, m.austritt + 1) <= least(coalesce(t.ende, $1), $1)
-            ORDER BY 1
-            """,
-            [stichtag],
-        ).fetchall()
-    ]
+    rows = con.execute(
+        f"""
+        SELECT t.tandem_id, {_POS.format(a="s")}
+        FROM mentoring_tandems t JOIN aktuell.mentorinnen m USING (mentor_id)
+        JOIN aktuell.tandems s ON s.tandem_id = t.tandem_id {_DATEI.format(a="s")}
+        WHERE m.austritt IS NOT NULL AND m.austritt < $1
+          AND greatest(t.beginn, m.austritt + 1) <= least(coalesce(t.ende, $1), $1)
+        ORDER BY d.datei, s.zeile
+        """,
+        [stichtag],
+    ).fetchall()
     befunde.append(
         _befund(
             "tandem_nach_austritt_mentorin",
-            len(tandems),
-            f"{len(tandems)} Tandem(s) laufen nach dem Austritt ihrer Mentor*in weiter. "
-            "Bitte Tandem-Ende bzw. Austritt der Mentor*in prüfen.",
-            tandems,
+            len(rows),
+            f"{len(rows)} Tandem(s) laufen nach dem Austritt ihrer Mentor*in weiter. Sie zählen als laufende Tandems und "
+            "ihre Mentor*innen als aktiv (kennzahlen.md); bitte Tandem-Ende bzw. Austritt der Mentor*in prüfen.",
+            sorted(r[0] for r in rows),
+            [
+                _fundstelle("tandems", r[1:4], "ende",
+                            "Tandem läuft nach dem Austritt seiner Mentor*in weiter; es zählt als laufendes Tandem und die "
+                            "Mentor*in als aktiv")
+                for r in rows
+            ],
         )
     )
 
-    # 3. Contacts of mentors with allowance outside their engagement: counted, but not paid.
+    # 3. Contacts before the mentor's Eintritt or after the Austritt. They count and, for mentors
+    # with allowance, are paid (kennzahlen.md asks only for Ehrenamtszuschuss = ja).
     rows = con.execute(
-        """
-        SELECT k.mentor_id FROM mentoring_kontakte k JOIN aktuell.mentorinnen m USING (mentor_id)
-        WHERE m.ehrenamtszuschuss AND NOT k.zuschussfaehig
+        f"""
+        SELECT k.mentor_id, {_POS.format(a="k")}, k.datum < m.eintritt AS vorher, k.zuschussfaehig
+        FROM mentoring_kontakte k JOIN aktuell.mentorinnen m USING (mentor_id) {_DATEI.format(a="k")}
+        WHERE k.datum < m.eintritt OR (m.austritt IS NOT NULL AND k.datum > m.austritt)
+        ORDER BY d.datei, k.zeile
         """
     ).fetchall()
     mentorinnen = sorted({r[0] for r in rows})
+    bezahlt = sum(1 for r in rows if r[5])
     befunde.append(
         _befund(
             "kontakt_ausserhalb_engagement",
             len(rows),
-            f"{len(rows)} Kontakt(e) von {len(mentorinnen)} Mentor*in(nen) mit Ehrenamtszuschuss liegen vor deren Eintritt "
-            "oder nach deren Austritt; sie werden nicht als Zuschuss gerechnet.",
+            f"{len(rows)} Kontakt(e) von {len(mentorinnen)} Mentor*in(nen) liegen vor deren Eintritt oder nach deren "
+            f"Austritt; sie zählen mit, {bezahlt} davon als Ehrenamtszuschuss. Bitte Kontaktdatum bzw. Eintritt/Austritt prüfen.",
             mentorinnen,
+            [
+                _fundstelle(
+                    "kontakte", r[1:4], "datum",
+                    ("Kontakt liegt vor dem Eintritt der Mentor*in" if r[4] else "Kontakt liegt nach dem Austritt der Mentor*in")
+                    + ("; er wird als Ehrenamtszuschuss gerechnet" if r[5] else "; er zählt mit"),
+                )
+                for r in rows
+            ],
         )
     )
 
     # 4. Mentors of running tandems without any contact in the last inaktiv_tage days. A mentor
     # whose running tandems all began within that window is not flagged yet (grace period).
     grenze = stichtag - timedelta(days=settings.inaktiv_tage)
-    mentorinnen = [
-        r[0]
-        for r in con.execute(
-            """
-            WITH laufend AS (
-                SELECT mentor_id, min(beginn) AS erster_beginn FROM mentoring_tandems
-                WHERE beginn <= $1 AND (ende IS NULL OR $1 <= ende) GROUP BY mentor_id
-            ), letzter AS (
-                SELECT mentor_id, max(datum) AS letzter_kontakt FROM mentoring_kontakte GROUP BY mentor_id
-            )
-            SELECT l.mentor_id FROM laufend l LEFT JOIN letzter k USING (mentor_id)
-            WHERE l.erster_beginn <= $2 AND (k.letzter_kontakt IS NULL OR k.letzter_kontakt <= $2)
-            ORDER BY 1
-            """,
-            [stichtag, grenze],
-        ).fetchall()
-    ]
+    rows = con.execute(
+        f"""
+        WITH laufend AS (
+            SELECT mentor_id, min(beginn) AS erster_beginn FROM mentoring_tandems
+            WHERE beginn <= $1 AND (ende IS NULL OR $1 <= ende) GROUP BY mentor_id
+        ), letzter AS (
+            SELECT mentor_id, max(datum) AS letzter_kontakt FROM mentoring_kontakte GROUP BY mentor_id
+        )
+        SELECT l.mentor_id, {_POS.format(a="m")}
+        FROM laufend l LEFT JOIN letzter k USING (mentor_id)
+        LEFT JOIN aktuell.mentorinnen m ON m.mentor_id = l.mentor_id {_DATEI.format(a="m")}
+        WHERE l.erster_beginn <= $2 AND (k.letzter_kontakt IS NULL OR k.letzter_kontakt <= $2)
+        ORDER BY d.datei, m.zeile, l.mentor_id
+        """,
+        [stichtag, grenze],
+    ).fetchall()
     befunde.append(
         _befund(
             "mentorin_ohne_kontakt",
-            len(mentorinnen),
-            f"{len(mentorinnen)} Mentor*in(nen) mit laufendem Tandem hatten in den {settings.inaktiv_tage} Tagen bis zum "
+            len(rows),
+            f"{len(rows)} Mentor*in(nen) mit laufendem Tandem hatten in den {settings.inaktiv_tage} Tagen bis zum "
             f"Stichtag {_datum_de(stichtag)} keinen Kontakt.",
-            mentorinnen,
+            sorted(r[0] for r in rows),
+            [
+                _fundstelle("mentorinnen", r[1:4], None,
+                            f"Mentor*in mit laufendem Tandem hatte in den {settings.inaktiv_tage} Tagen bis zum Stichtag "
+                            f"{_datum_de(stichtag)} keinen Kontakt")
+                for r in rows
+            ],
         )
     )
     return befunde
 
 
-def _befund(regel: str, anzahl: int, beschreibung: str, pseudonyme: list[str]) -> dict:
+# The position of a row in its export: partner, file (meta.dateien) and line; never a value.
+_POS = "d.quelle, d.datei, {a}.zeile"
+_DATEI = "LEFT JOIN meta.dateien d ON d.datei_id = {a}.datei_id AND d.status = 'verwendet'"
+
+
+@dataclass(frozen=True)
+class Fundstelle:
+    """Where a finding is, in the shape of ``kennzahlen.befunde`` (without rule and severity)."""
+
+    quelle: str | None
+    datei: str | None
+    zeile: int | None
+    spalte: str | None
+    grund: str
+
+
+def _fundstelle(art: str, pos: tuple, spalte: str | None, grund: str) -> Fundstelle:
+    from sources.kinds import BY_NAME
+
+    quelle, datei, zeile = pos
+    header = BY_NAME[art].col(spalte).header if spalte else None
+    return Fundstelle(quelle or BY_NAME[art].quelle, datei, None if zeile is None else int(zeile), header, grund)
+
+
+def _befund(regel: str, anzahl: int, beschreibung: str, pseudonyme: list[str], fundstellen: list[Fundstelle]) -> dict:
     if anzahl == 0:
         beschreibung = "Keine Auffälligkeit."
-    return {"regel": regel, "schwere": SCHWERE, "anzahl": anzahl, "beschreibung": beschreibung, "pseudonyme": pseudonyme}
+    return {"regel": regel, "schwere": SCHWERE, "anzahl": anzahl, "beschreibung": beschreibung,
+            "pseudonyme": pseudonyme, "fundstellen": fundstellen}
 
 
 # --- German text blocks -------------------------------------------------------------------------
@@ -546,14 +607,6 @@ MONATSNAMEN = (
     "Januar", "Februar", "März", "April", "Mai", "Juni",
     "Juli", "August", "September", "Oktober", "November", "Dezember",
 )
-
-VERKEHRSMITTEL_TEXT = {
-    "Pkw": "mit dem Pkw",
-    "ÖPNV": "mit Bus und Bahn (ÖPNV)",
-    "Fahrrad": "mit dem Fahrrad",
-    "zu Fuß": "zu Fuß",
-    "keins": "ohne Angabe eines Verkehrsmittels",
-}
 
 
 def zahl_de(x: float, stellen: int = 0) -> str:
@@ -681,13 +734,21 @@ def _prognose_satz(row: tuple | None, settings: Settings) -> str:
 
 
 def _klima_satz(con: duckdb.DuckDBPyConnection, summen: dict[str, float], zeitraum: str, settings: Settings) -> str:
-    km_je_vm = con.execute(
-        """
-        SELECT k.verkehrsmittel, sum(k.kilometer) FROM mentoring_kontakte k
-        WHERE k.kilometer > 0 AND k.datum >= (SELECT min(monat) FROM berichtsmonate)
-        GROUP BY 1 ORDER BY sum(k.kilometer * k.kg_je_km) DESC, sum(k.kilometer) DESC, 1
-        """
-    ).fetchall()
+    """The Klimarelevanz sentence: only figures the council tables publish (total kilometres and
+    CO2 of the period, whole units as the tables print them) and the emission factors in the
+    wording that marks them as configuration ('Pkw 0,166 kg'), so that the council DOCX takes it
+    (assets/report/files.py, textbaustein_zulaessig). Kilometres per Verkehrsmittel are in no
+    council table and would be rejected there."""
+    verkehrsmittel = [
+        r[0]
+        for r in con.execute(
+            """
+            SELECT k.verkehrsmittel FROM mentoring_kontakte k
+            WHERE k.kilometer > 0 AND k.datum >= (SELECT min(monat) FROM berichtsmonate)
+            GROUP BY 1 ORDER BY sum(k.kilometer * k.kg_je_km) DESC, 1
+            """
+        ).fetchall()
+    ]
     km = summen["kilometer"]
     co2 = summen["co2_kg"]
     if km <= 0:
@@ -695,25 +756,19 @@ def _klima_satz(con: duckdb.DuckDBPyConnection, summen: dict[str, float], zeitra
             f"{zeitraum[0].upper()}{zeitraum[1:]} entstanden durch die Fahrten der ehrenamtlichen Mentor*innen keine "
             "CO2-Emissionen, da keine Fahrten erfasst wurden."
         )
-    # whole kilometres, as the council tables print them
-    teile = [f"{zahl_de(v, 0)} km {VERKEHRSMITTEL_TEXT.get(vm, f'mit {vm}')}" for vm, v in km_je_vm]
-    if len(teile) == 1:
-        aufteilung = "alle " + teile[0].split(" km ", 1)[1]
-    else:
-        aufteilung = "davon " + ", ".join(teile[:-1]) + " und " + teile[-1]
     if co2 <= 0:
         return (
             f"{zeitraum[0].upper()}{zeitraum[1:]} entstanden durch die Fahrten der ehrenamtlichen Mentor*innen keine "
-            f"CO2-Emissionen ({zahl_de(km, 0)} gefahrene Kilometer, {aufteilung})."
+            f"CO2-Emissionen ({zahl_de(km, 0)} gefahrene Kilometer, nur mit Verkehrsmitteln ohne direkte Emissionen)."
         )
-    menge = "weniger als 1 kg" if co2 < 0.5 else f"rund {zahl_de(round(co2))} kg"
+    menge = "weniger als 1 kg" if co2 < 0.5 else f"rund {zahl_de(co2, 0)} kg"
     faktoren = [
         f"{vm} {zahl_de(settings.emissionsfaktoren_kg_km[vm], 3)} kg"
-        for vm, _ in km_je_vm
+        for vm in verkehrsmittel
         if settings.emissionsfaktoren_kg_km.get(vm, 0) > 0
     ]
     return (
         f"Durch die Fahrten der ehrenamtlichen Mentor*innen entstanden {zeitraum} {menge} "
-        f"CO2-Äquivalente ({zahl_de(km, 0)} gefahrene Kilometer, {aufteilung}; Emissionsfaktoren je "
+        f"CO2-Äquivalente ({zahl_de(km, 0)} gefahrene Kilometer; Emissionsfaktoren je "
         f"Personenkilometer: {', '.join(faktoren)} CO2-Äquivalente nach Umweltbundesamt, TREMOD)."
     )

@@ -17,22 +17,20 @@ WITH registriert AS (
       ON t.beginn <= b.zaehltag AND (t.ende IS NULL OR b.zaehltag <= t.ende)
     GROUP BY b.monat
 ), aktiv AS (
-    -- Active mentors are registered mentors with a running tandem: a subset of the registered
-    -- ones ("davon aktiv"). A tandem running after its mentor's Austritt still counts as a tandem
-    -- and is flagged by the check tandem_nach_austritt_mentorin (docs/mentoring.md, decision 4).
+    -- Active on the Zähltag (kennzahlen.md): at least one of the mentor's tandems runs on it. The
+    -- contract does not ask for the registration, so a mentor whose tandem runs on after the
+    -- Austritt is active (not a subset of the registered ones in such cases); the check
+    -- tandem_nach_austritt_mentorin shows the tandem to the coordinator (docs/mentoring.md, decision 4).
     SELECT b.monat,
            count(DISTINCT p.mentor_id) AS mentorinnen_aktiv,
            count(DISTINCT p.mentor_id) FILTER (WHERE p.ehrenamtszuschuss) AS mentorinnen_mit_zuschuss_aktiv
-    -- Same as joining months x mentors x tandems on the three conditions, but the months are
-    -- joined last, to one row per mentor and period in which both the registration and a tandem
-    -- run (the range join of months x mentors x tandems was the slowest part at scale).
+    -- One row per tandem period, the months joined last (a range join months x tandems).
     FROM (
-        SELECT DISTINCT m.mentor_id, m.ehrenamtszuschuss,
-               greatest(m.eintritt, t.beginn) AS von,
-               least(coalesce(m.austritt, DATE '9999-12-31'), coalesce(t.ende, DATE '9999-12-31')) AS bis
-        FROM aktuell.mentorinnen m
-        JOIN mentoring_tandems t ON t.mentor_id = m.mentor_id
-        WHERE m.eintritt IS NOT NULL AND t.beginn IS NOT NULL
+        SELECT DISTINCT t.mentor_id, coalesce(m.ehrenamtszuschuss, false) AS ehrenamtszuschuss,
+               t.beginn AS von, coalesce(t.ende, DATE '9999-12-31') AS bis
+        FROM mentoring_tandems t
+        LEFT JOIN aktuell.mentorinnen m ON m.mentor_id = t.mentor_id
+        WHERE t.beginn IS NOT NULL
     ) p
     JOIN berichtsmonate b ON p.von <= b.zaehltag AND b.zaehltag <= p.bis
     GROUP BY b.monat
