@@ -421,7 +421,7 @@ def _attack_system(con: duckdb.DuckDBPyConnection, settings: Settings):
     total(U("Teilnehmende seit Projektbeginn"), [U("davon am Stichtag aktiv"), U("davon ausgeschieden")])
     total(U("davon am Stichtag aktiv"), [U("aktiv in Phase 1 (Erkennen)"), U("aktiv in Phase 2 (Fördern)"), U("aktiv in Phase 3 (Integrieren)")])
     davon(U("Teilnehmende seit Projektbeginn"), [U("Personen mit Vermittlung")], "ohne_vermittlung")
-    davon(U("Mentor*innen registriert"), [U("davon aktiv (mit laufendem Tandem)")], "m1")
+    davon(U("Mentor*innen registriert"), [U("aktiv (mit laufendem Tandem)")], "m1")
     davon(U("Mentor*innen registriert"), [U("davon mit Ehrenamtszuschuss")], "m2")
     davon(U("Mentor*innen registriert"), [U("davon geschult")], "m3")
     n = settings.nachhaltigkeit_monate
@@ -443,7 +443,7 @@ def _attack_system(con: duckdb.DuckDBPyConnection, settings: Settings):
         (U("Vermittlungen (Zählweise der BA)"), ("vermittlungen", INSGESAMT, "insgesamt")),
         (U("nachrichtlich: Minijobs"), ("vermittlungen", INSGESAMT, "minijobs")),
         (U("Mentor*innen registriert"), ("mentoring_quartale", last_m, "mentorinnen_registriert")),
-        (U("davon aktiv (mit laufendem Tandem)"), ("mentoring_quartale", last_m, "mentorinnen_aktiv")),
+        (U("aktiv (mit laufendem Tandem)"), ("mentoring_quartale", last_m, "mentorinnen_aktiv")),
         (U("Tandems aktiv"), ("mentoring_quartale", last_m, "tandems_aktiv")),
         (U("Kontaktstunden seit Projektbeginn"), ("mentoring_quartale", INSGESAMT, "stunden")),
         (U("ausgezahlt seit Projektbeginn"), ("mentoring_quartale", INSGESAMT, "zuschuss_eur")),

@@ -183,7 +183,7 @@ def tabellen_specs(settings: Settings) -> dict[str, TabellenSpec]:
                 Spalte("quartal", "Quartal", kommentar="Kalenderquartal oder Summe seit Projektbeginn"),
                 Spalte("stand_am", "Stand am", kommentar="Zähltag der Bestände: letzter Tag des Quartals, im laufenden Quartal der Stichtag"),
                 Spalte("mentorinnen_registriert", "Mentor*innen registriert", Art.ANZAHL, kommentar="registrierte Mentor*innen am Zähltag"),
-                Spalte("mentorinnen_aktiv", "darunter aktiv", Art.ANZAHL, kommentar="Mentor*innen mit mindestens einem laufenden Tandem am Zähltag"),
+                Spalte("mentorinnen_aktiv", "aktiv (laufendes Tandem)", Art.ANZAHL, kommentar="Mentor*innen mit mindestens einem laufenden Tandem am Zähltag"),
                 Spalte("tandems_aktiv", "Tandems aktiv", Art.ANZAHL, kommentar="laufende Tandems am Zähltag"),
                 Spalte("kontakte", "Kontakte", Art.ANZAHL, kommentar="Kontakte der Tandems im Quartal"),
                 Spalte("stunden", "Kontaktstunden", Art.BETRAG, 0, "Summe der Kontaktdauer im Quartal in Stunden (gerundet)"),
@@ -559,9 +559,11 @@ def berechnen(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date
         zeile(V, f"davon nach {n} Monaten beschäftigt (nachhaltig)", nh["nachhaltig"], "Vermittlungen")
         zeile(V, "Anteil nachhaltiger Vermittlungen", (nh["nachhaltig"] / nh["bewertbar"]) if nh["bewertbar"] else None, "%")
     zeile(M, "Mentor*innen registriert", ue.get("mentorinnen_registriert"), "Mentor*innen")
-    zeile(M, "davon aktiv (mit laufendem Tandem)", ue.get("mentorinnen_aktiv"), "Mentor*innen")
     zeile(M, "davon mit Ehrenamtszuschuss", ue.get("mentorinnen_mit_zuschuss"), "Mentor*innen")
     zeile(M, "davon geschult", ue.get("mentorinnen_geschult"), "Mentor*innen")
+    # Not a "davon" of the registered: by kennzahlen.md a mentor is active while a tandem runs,
+    # also after their own Austritt (flagged to the coordinator as tandem_nach_austritt_mentorin).
+    zeile(M, "aktiv (mit laufendem Tandem)", ue.get("mentorinnen_aktiv"), "Mentor*innen")
     zeile(M, "Tandems aktiv", ue.get("tandems_aktiv"), "Tandems")
     zeile(M, "Kontaktstunden seit Projektbeginn", ue.get("kontaktstunden"), "Stunden")
     zeile(B, "Budget (Unternehmensspende)", settings.budget_eur, "EUR")
@@ -582,7 +584,9 @@ def berechnen(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date
     g.davon(U("Teilnehmende seit Projektbeginn"), [U("Personen mit Vermittlung")], "ohne Vermittlung")
     g.davon(U(f"Vermittlungen mit Prüftag nach {n} Monaten (bewertbar)"), [U(f"davon nach {n} Monaten beschäftigt (nachhaltig)")], "nicht nachhaltig")
     g.abhaengig(U("Anteil nachhaltiger Vermittlungen"), [U(f"Vermittlungen mit Prüftag nach {n} Monaten (bewertbar)"), U(f"davon nach {n} Monaten beschäftigt (nachhaltig)")])
-    for k in ("davon aktiv (mit laufendem Tandem)", "davon mit Ehrenamtszuschuss", "davon geschult"):
+    # Active mentors are protected like a breakdown of the registered wherever the data allow it
+    # (davon() skips the relation when there are more active than registered mentors).
+    for k in ("aktiv (mit laufendem Tandem)", "davon mit Ehrenamtszuschuss", "davon geschult"):
         g.davon(U("Mentor*innen registriert"), [U(k)], "ohne " + k.removeprefix("davon "))
     # Budget - paid = rest (the budget is public): protects 'paid' and 'rest' together.
     g.beziehung([(U("ausgezahlt seit Projektbeginn"), 1), (U("Restbudget"), 1)], settings.budget_eur, "Budget")
@@ -599,7 +603,7 @@ def berechnen(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date
     g.gleich(U("nachrichtlich: Minijobs"), ("vermittlungen", INSGESAMT, "minijobs"))
     if letztes_mq:
         g.gleich(U("Mentor*innen registriert"), ("mentoring_quartale", letztes_mq, "mentorinnen_registriert"))
-        g.gleich(U("davon aktiv (mit laufendem Tandem)"), ("mentoring_quartale", letztes_mq, "mentorinnen_aktiv"))
+        g.gleich(U("aktiv (mit laufendem Tandem)"), ("mentoring_quartale", letztes_mq, "mentorinnen_aktiv"))
         g.gleich(U("Tandems aktiv"), ("mentoring_quartale", letztes_mq, "tandems_aktiv"))
     g.gleich(U("Kontaktstunden seit Projektbeginn"), ("mentoring_quartale", INSGESAMT, "stunden"))
     g.gleich(U("ausgezahlt seit Projektbeginn"), ("mentoring_quartale", INSGESAMT, "zuschuss_eur"))

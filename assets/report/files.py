@@ -574,7 +574,7 @@ def _satz_mentoring(t: Tabellen) -> str:
     reg = u("Mentor*innen registriert")
     a.satz(f"Zum Stichtag sind {anzahl(reg, 'Mentor*innen')} registriert.", reg)
     a.aufzaehlung("Davon sind ", [
-        (f"{anzahl(u('davon aktiv (mit laufendem Tandem)'), 'Mentor*innen')} in einem laufenden Tandem aktiv", u("davon aktiv (mit laufendem Tandem)")),
+        (f"{anzahl(u('aktiv (mit laufendem Tandem)'), 'Mentor*innen')} in einem laufenden Tandem aktiv", u("aktiv (mit laufendem Tandem)")),
         (f"{anzahl(u('davon mit Ehrenamtszuschuss'), 'Mentor*innen')} mit Ehrenamtszuschuss tätig", u("davon mit Ehrenamtszuschuss")),
         (f"{anzahl(u('davon geschult'), 'Mentor*innen')} geschult", u("davon geschult")),
     ])
