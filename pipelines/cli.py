@@ -59,9 +59,15 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "demo-data":
-        return _demo(args)
-    return _run(args)
+    try:
+        rc = _demo(args) if args.command == "demo-data" else _run(args)
+        sys.stdout.flush()  # here, not at exit: a closed pipe must reach the handler below
+        return rc
+    except BrokenPipeError:
+        # The summary's reader went away (``phasenmonitor run … | head``); the run's own work is
+        # done and committed, so this is no failure worth a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _demo(args) -> int:

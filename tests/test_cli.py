@@ -78,6 +78,18 @@ def test_second_run_gives_identical_tables_and_parses_nothing(demo_run):
         assert meta["dateien_verarbeitet"] == 0, (kind, meta)
 
 
+def test_summary_into_a_closed_pipe_is_no_failure(demo_run):
+    """``phasenmonitor run … | head -1``: the reader is gone before the summary is printed."""
+    proc = subprocess.Popen(
+        [str(BIN / "phasenmonitor"), "run", "--inbox", str(demo_run.inbox), "--out", str(demo_run.out)],
+        env=cli_env(DAGSTER_HOME=str(demo_run.dagster_home)), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err[-3000:]
+    assert "Traceback" not in err and "BrokenPipe" not in err, err[-3000:]
+
+
 def test_missing_inbox_is_one_sentence(tmp_path):
     out = tmp_path / "out"
     proc = _cli("run", "--inbox", str(tmp_path / "gibt-es-nicht"), "--out", str(out), timeout=120)
