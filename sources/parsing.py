@@ -197,11 +197,67 @@ def _triage_cells(kind: ExportKind, df: pl.DataFrame, xlsx: bool, keep_raw: list
         # offsets per row even then (150 MB per column at 19 M rows).
         err_exprs.append(_first_error(cases, "_e_" + c.field).cast(pl.Categorical))
     df = df.with_columns(parsed_exprs + err_exprs)
+    # The rules between columns of one row, here too: over the whole file their when/then text
+    # columns cost ~1.5 GB at 19 M rows.
+    rules = _row_rules(kind)
+    if rules:
+        df = df.with_columns([e.cast(pl.Categorical) for e in rules])
 
     return df.select(
         pl.col(LINE_COL), pl.col("_dup"), *[pl.col(f) for f in keep_raw],
         *[c for c in df.columns if c.startswith(("_p_", "_e_"))],
+        *[c for c in df.columns if c.startswith(("_r_", "_o_"))],
     )
+
+
+def _row_rules(kind: ExportKind) -> list[pl.Expr]:
+    """First error of each rule that relates columns of one row (required-if, date order)."""
+    rule_errs = []
+    for r in kind.required_if:
+        when_col = pl.col("_p_" + r.when)
+        cond = when_col.is_not_null()
+        if r.when_not:
+            cond = cond & ~when_col.is_in(list(r.when_not))
+        if r.when_gt is not None:
+            cond = cond & (when_col > r.when_gt)
+        rule_errs.append(
+            _first_error(
+                [_err(cond & pl.col(r.column).is_null(), "pflicht_wenn", f"Pflichtwert fehlt, weil '{kind.col(r.when).header}' gesetzt ist")],
+                "_r_" + r.column,
+            )
+        )
+    for nb in kind.not_before:
+        rule_errs.append(
+            _first_error(
+                [_err(pl.col("_p_" + nb.later) < pl.col("_p_" + nb.earlier), "reihenfolge", f"'{kind.col(nb.later).header}' liegt vor '{kind.col(nb.earlier).header}'")],
+                "_o_" + nb.later,
+            )
+        )
+    return rule_errs
+
+
+_HASH_MIX = 1_099_511_628_211  # FNV-64 prime: spreads one column's hash before the next is xor-ed in
+
+
+def exact_repeats(frame: pl.DataFrame, cols: list[str]) -> pl.Series:
+    """True for every row that repeats an earlier row exactly in ``cols`` (nulls equal).
+
+    One 64-bit hash per row first (column hashes combined, no row copy); only rows whose hash
+    occurs more than once are compared in full. Same result as
+    ``~pl.struct(cols).is_first_distinct()``, which at 19 M rows needed ~3.6 GB for its row
+    encoding against ~1.2 GB here."""
+    dup = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True).alias("_dup")
+    if not cols:
+        return dup
+    combined = None
+    for i, c in enumerate(cols):
+        h = pl.col(c).hash(i + 1)
+        combined = h if combined is None else (combined * pl.lit(_HASH_MIX, pl.UInt64)) ^ h
+    candidates = frame.select(combined.is_duplicated()).to_series().arg_true()
+    if candidates.len():
+        exact = frame[candidates].select(~pl.struct(cols).is_first_distinct()).to_series()
+        dup = dup.scatter(candidates, exact)
+    return dup
 
 
 def triage(
@@ -224,88 +280,89 @@ def triage(
     present = {f for i, f in mapping.items() if i < len(data_cols)}
     absent = [pl.lit(None, pl.String).alias(c.field) for c in kind.columns if c.field not in present]
     # An exact repeat of a whole line is one record delivered twice: keep the first, count the rest.
-    dup = ~pl.struct(data_cols).is_first_distinct() if data_cols else pl.lit(False)
-    whole = frame.select(pl.col(LINE_COL), dup.alias("_dup"), *picked, *absent)
+    dup = exact_repeats(frame, data_cols)
+    whole = frame.select(pl.col(LINE_COL), pl.lit(dup).alias("_dup"), *picked, *absent)
+    del dup
     del frame
     # The cell rules are evaluated block by block: at once, their intermediates (stripped copies,
     # parsed values, one error column per column) were ~10x the file (13.9 GB at 19 M contacts).
     # Per block only the parsed values, the errors and what the consent gate reads are kept.
-    keep_raw = list(dict.fromkeys(
-        [f for f in CONSENT_FIELDS if any(c.field == f for c in kind.columns)] + [r.column for r in kind.required_if]
-    ))
+    keep_raw = [f for f in CONSENT_FIELDS if any(c.field == f for c in kind.columns)]
     blocks = [
         _triage_cells(kind, whole.slice(off, TRIAGE_BLOCK_ROWS), xlsx, keep_raw)
         for off in range(0, max(whole.height, 1), TRIAGE_BLOCK_ROWS)
     ]
     del whole
-    df = pl.concat(blocks, how="vertical", rechunk=False) if len(blocks) > 1 else blocks[0]
-    del blocks
 
-    rule_errs = []
-    for r in kind.required_if:
-        when_col = pl.col("_p_" + r.when)
-        cond = when_col.is_not_null()
-        if r.when_not:
-            cond = cond & ~when_col.is_in(list(r.when_not))
-        if r.when_gt is not None:
-            cond = cond & (when_col > r.when_gt)
-        rule_errs.append(
-            _first_error(
-                [_err(cond & pl.col(r.column).is_null(), "pflicht_wenn", f"Pflichtwert fehlt, weil '{kind.col(r.when).header}' gesetzt ist")],
-                "_r_" + r.column,
-            )
-        )
-    for nb in kind.not_before:
-        rule_errs.append(
-            _first_error(
-                [_err(pl.col("_p_" + nb.later) < pl.col("_p_" + nb.earlier), "reihenfolge", f"'{kind.col(nb.later).header}' liegt vor '{kind.col(nb.earlier).header}'")],
-                "_o_" + nb.later,
-            )
-        )
+    # The only rule across rows besides exact repeats: a key used twice. It needs the whole key
+    # column; everything else stays per block (one frame of all blocks would be copied whole by
+    # polars as soon as it is evaluated: 1.5 GB at 19 M rows).
+    key_errs: list[pl.Series | None] = [None] * len(blocks)
     if kind.key:
         keyv = pl.col("_p_" + kind.key)
         counted = pl.when(~pl.col("_dup") & keyv.is_not_null()).then(keyv)
         n = pl.len().over(counted)
-        rule_errs.append(
+        keys = pl.concat([b.select("_dup", "_p_" + kind.key) for b in blocks], how="vertical")
+        key_err = keys.select(
             _first_error(
                 [_err(counted.is_not_null() & (n > 1), "schluessel_doppelt", f"'{kind.col(kind.key).header}' kommt mehrfach vor; alle Zeilen mit diesem Wert sind in Quarantäne")],
                 "_k_" + kind.key,
-            )
-        )
-    if rule_errs:
-        df = df.with_columns([e.cast(pl.Categorical) for e in rule_errs])
+            ).cast(pl.Categorical)
+        ).to_series()
+        del keys
+        off = 0
+        for i, b in enumerate(blocks):
+            key_errs[i] = key_err.slice(off, b.height)
+            off += b.height
+        del key_err
 
-    err_cols = [c for c in df.columns if c[:3] in ("_e_", "_r_", "_o_", "_k_")]
-    live = ~pl.col("_dup")
-    any_err = pl.any_horizontal([pl.col(c).is_not_null() for c in err_cols]) if err_cols else pl.lit(False)
-    df = df.with_columns((live & any_err).alias("_quar"))
+    names = [(LINE_COL, LINE_COL)] + [("_p_" + c.field, c.field) for c in kind.columns if c.type != "name"]
+    ids = [pl.col("_p_" + c.field).alias(c.field) for c in kind.columns if c.type == "id"]
+    # A consent date that is there but unreadable counts as withdrawn: unclear consent, no processing.
+    consent = [
+        pl.when(pl.col(f).is_not_null() & pl.col("_p_" + f).is_null())
+        .then(pl.lit(None if f == "einwilligung" else date(MIN_YEAR, 1, 1), pl.Date))
+        .otherwise(pl.col("_p_" + f)).alias(f)
+        for f in keep_raw
+    ]
+    valid_parts, befunde_parts, dup_parts, qkey_parts = [], [], [], []
+    n_quar = n_dup = 0
+    blocks.reverse()  # popped from the end: each block is freed as soon as it is done
+    key_errs.reverse()
+    while blocks:
+        b, key_err = blocks.pop(), key_errs.pop()
+        err_cols = [c for c in b.columns if c[:3] in ("_e_", "_r_", "_o_")]
+        if key_err is not None:
+            b = b.with_columns(key_err)  # one block: no copy of other blocks
+            err_cols.append(key_err.name)
+        del key_err
+        dup = b.get_column("_dup")
+        has_err = b.select(pl.any_horizontal([pl.col(c).is_not_null() for c in err_cols]) if err_cols else pl.lit(False)).to_series()
+        quar = ~dup & has_err
+        bad = b.filter(quar)
+        befunde_parts.append(_collect_findings(kind, bad, err_cols))
+        if quarantined_keys is not None:
+            qkey_parts.append(bad.select(ids + consent))
+        del bad
+        dup_parts.append(b.filter(dup).select(pl.col(LINE_COL).alias("zeile")))
+        n_quar += int(quar.sum())
+        n_dup += int(dup.sum())
+        keep = ~dup & ~quar
+        valid_parts.append(b.select([pl.col(src).alias(name) for src, name in names]).filter(keep))
+        del b, dup, has_err, quar, keep
 
-    befunde = _collect_findings(kind, df.filter(pl.col("_quar")), err_cols)
-    dups = df.filter(pl.col("_dup")).select(
-        pl.col(LINE_COL).alias("zeile"),
+    valid = pl.concat(valid_parts, how="vertical", rechunk=False) if len(valid_parts) > 1 else valid_parts[0]
+    del valid_parts
+    befunde = pl.concat(befunde_parts, how="vertical")
+    dups = pl.concat(dup_parts, how="vertical").select(
+        pl.col("zeile"),
         pl.lit(None, pl.String).alias("spalte"),
         pl.lit("dublette").alias("regel"),
         pl.lit(HINWEIS).alias("schwere"),
         pl.lit("Zeile ist eine exakte Wiederholung einer früheren Zeile und wird einmal gezählt").alias("grund"),
     )
-    # Select, then filter: filtering first would copy every error column as well.
-    keep = df.select(live & ~pl.col("_quar")).to_series()
-    valid = df.select(
-        pl.col(LINE_COL), *[pl.col("_p_" + c.field).alias(c.field) for c in kind.columns if c.type != "name"]
-    ).filter(keep)
-    del keep
     if quarantined_keys is not None:
-        ids = [pl.col("_p_" + c.field).alias(c.field) for c in kind.columns if c.type == "id"]
-        # A consent date that is there but unreadable counts as withdrawn: unclear consent, no processing.
-        consent = [
-            pl.when(pl.col(f).is_not_null() & pl.col("_p_" + f).is_null())
-            .then(pl.lit(None if f == "einwilligung" else date(MIN_YEAR, 1, 1), pl.Date))
-            .otherwise(pl.col("_p_" + f)).alias(f)
-            for f in CONSENT_FIELDS if any(c.field == f for c in kind.columns)
-        ]
-        quarantined_keys.append(df.filter(pl.col("_quar")).select(ids + consent))
-    n_quar = int(df.select(pl.col("_quar").sum()).item())
-    n_dup = int(df.select(pl.col("_dup").sum()).item())
+        quarantined_keys.append(pl.concat(qkey_parts, how="vertical"))
     return valid, pl.concat([befunde, dups], how="vertical"), n_quar, n_dup
 
 

@@ -36,3 +36,27 @@ def test_block_size_does_not_change_the_triage(name, monkeypatch):
         assert blocks[2:5] == whole[2:5]
         assert (blocks[5] is None and whole[5] is None) or blocks[5].equals(whole[5])
         assert sorted(blocks[6].to_list()) == sorted(whole[6].to_list())  # a set of keys (unique(), unordered)
+
+
+# --- exact repeats: hash first, full comparison only among equal hashes ---------------------------
+
+from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
+import polars as pl  # noqa: E402
+
+_cell = st.one_of(st.none(), st.sampled_from(["", "a", "A", "ä", "1", "a;b", " a"]))
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_cell, _cell, _cell), max_size=60))
+def test_exact_repeats_equal_the_full_row_comparison(rows):
+    df = pl.DataFrame(rows, schema={"x": pl.String, "y": pl.String, "z": pl.String}, orient="row")
+    got = parsing.exact_repeats(df, ["x", "y", "z"])
+    want = df.select(~pl.struct(["x", "y", "z"]).is_first_distinct()).to_series()
+    assert got.to_list() == want.to_list()
+    assert got.len() == df.height
+
+
+def test_exact_repeats_swapped_values_are_no_repeat():
+    # the per-column hashes are mixed in order: (a, b) and (b, a) must not look alike
+    df = pl.DataFrame({"x": ["a", "b", "a"], "y": ["b", "a", "b"]})
+    assert parsing.exact_repeats(df, ["x", "y"]).to_list() == [False, False, True]
