@@ -56,8 +56,10 @@ def consent_mask(run_day: date) -> pl.Expr:
 
 def gate_registry(parsed: Parsed, run_day: date) -> Outcome:
     rows = parsed.rows.with_columns(consent_mask(run_day).alias("_ok"))
+    parsed.rows = parsed.rows.clear()  # handed on: ``loaded`` holds them (two copies at 1 M rows)
     loaded = rows.filter(pl.col("_ok")).drop("_ok")
     excluded = rows.filter(~pl.col("_ok")).select("tn_id", "jc_id", "vhs_id")
+    del rows
     n_excluded = excluded.height
     # A quarantined row still tells whether its person may be processed: without a readable consent,
     # or with a Widerruf due, their rows elsewhere are excluded and their history purged (the row
@@ -82,6 +84,9 @@ def _finding(rows: pl.DataFrame, spalte: str, regel: str, schwere: str, grund: s
 def apply_references(parsed: Parsed, targets: dict[str, "Outcome"]) -> Outcome:
     """Check each reference of the kind against the outcome of the kind it points to."""
     rows = parsed.rows
+    # Handed on: the rows that pass become ``Outcome.loaded``; the parsed copy would double the
+    # memory of the largest file (19 M contacts) until the step ends.
+    parsed.rows = parsed.rows.clear()
     befunde = [parsed.befunde]
     quar = parsed.quarantaene
     no_consent = 0

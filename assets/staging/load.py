@@ -327,13 +327,17 @@ def _store(con, kind: ExportKind, datei_id, quelle, datei, datenstand, kontext, 
         befunde = pl.concat([_file_finding(outcome.rejected), befunde])
     else:
         stored = [name for name, _, _ in kind.stored_columns()]
-        frame = outcome.loaded.select(
-            pl.lit(datei_id).alias("datei_id"), pl.lit(datenstand).alias("datenstand"), pl.col(LINE_COL).alias("zeile"),
-            *[pl.col(c) if c in outcome.loaded.columns else pl.lit(None, pl.String).alias(c) for c in stored],
-        )
+        missing = [c for c in stored if c not in outcome.loaded.columns]
+        frame = outcome.loaded.select(pl.col(LINE_COL).alias("zeile"), *[c for c in stored if c not in missing])
+        # File id and Datenstand are the same for every row: parameters of the INSERT, not two
+        # columns of 19 M repeated values in polars. Absent optional columns stay NULL.
         con.register("_rows", frame)
-        con.execute(f"INSERT INTO {kind.table} BY NAME SELECT * FROM _rows")
+        con.execute(
+            f"INSERT INTO {kind.table} BY NAME SELECT ?::VARCHAR AS datei_id, ?::DATE AS datenstand, * FROM _rows",
+            [datei_id, datenstand],
+        )
         con.unregister("_rows")
+        del frame
     con.execute(
         """UPDATE meta.dateien SET status = ?, grund = ?, zeilen_gelesen = ?, zeilen_geladen = ?,
                zeilen_quarantaene = ?, zeilen_ausgeschlossen = ?, ohne_einwilligung = ?, nicht_zugeordnet = ?,
