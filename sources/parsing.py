@@ -148,17 +148,37 @@ def _pattern_hint(c: Col) -> str:
     return hints.get(c.pattern or "", c.pattern or "")
 
 
+# Error columns hold a small number per row, not the text: building a text (or categorical) column
+# per column and block was 60 % of the cell rules' time. The numbers are indexes into this list of
+# "rule<_SEP>reason" texts, filled as the rules are built (the same texts in every block and run).
+_ERROR_TEXTS: list[str] = [""]
+_ERROR_CODES: dict[str, int] = {}
+ERROR_DTYPE = pl.UInt16
+
+
+def _error_code(text: str) -> int:
+    code = _ERROR_CODES.get(text)
+    if code is None:
+        code = _ERROR_CODES[text] = len(_ERROR_TEXTS)
+        _ERROR_TEXTS.append(text)
+    return code
+
+
 def _err(cond: pl.Expr, regel: str, grund: str) -> tuple[pl.Expr, pl.Expr]:
-    return cond, pl.lit(f"{regel}{_SEP}{grund}")
+    return cond, pl.lit(_error_code(f"{regel}{_SEP}{grund}"), ERROR_DTYPE)
 
 
 def _first_error(cases: list[tuple[pl.Expr, pl.Expr]], name: str) -> pl.Expr:
     if not cases:
-        return pl.lit(None, pl.String).alias(name)
+        return pl.lit(None, ERROR_DTYPE).alias(name)
     expr = pl.when(cases[0][0]).then(cases[0][1])
     for cond, val in cases[1:]:
         expr = expr.when(cond).then(val)
-    return expr.otherwise(None).alias(name)
+    return expr.otherwise(pl.lit(None, ERROR_DTYPE)).alias(name)
+
+
+def _error_text(code: pl.Expr) -> pl.Expr:
+    return code.replace_strict(list(range(1, len(_ERROR_TEXTS))), _ERROR_TEXTS[1:], default=None, return_dtype=pl.String)
 
 
 # Rows per block of the cell rules in ``triage`` (bounds the intermediates, not the result).
@@ -168,10 +188,12 @@ TRIAGE_BLOCK_ROWS = 1_000_000
 def _triage_cells(kind: ExportKind, df: pl.DataFrame, xlsx: bool, keep_raw: list[str]) -> pl.DataFrame:
     """Row-local rules of one block: normalised text, parsed values (``_p_<field>``) and the first
     error per column (``_e_<field>``); of the text columns only ``keep_raw`` stay."""
+    # Two passes, each reading the previous one's columns: eager polars does not share common
+    # subexpressions, so a rule written on the expression would strip or parse the text again.
+    df = df.with_columns([pl.col(c.field).str.strip_chars() for c in kind.columns])
     norm = []
     for c in kind.columns:
-        v = pl.col(c.field).str.strip_chars()
-        v = pl.when(v.str.len_chars() > 0).then(v)
+        v = pl.when(pl.col(c.field).str.len_chars() > 0).then(pl.col(c.field))
         if c.default is not None:
             v = v.fill_null(pl.lit(c.default))
         norm.append(v.alias(c.field))
@@ -180,11 +202,14 @@ def _triage_cells(kind: ExportKind, df: pl.DataFrame, xlsx: bool, keep_raw: list
     parsed_exprs, err_exprs = [], []
     for c in kind.columns:
         v = pl.col(c.field)
-        parsed, regel, grund = _cell(c, v, xlsx)
+        parsed_expr, regel, grund = _cell(c, v, xlsx)
         cases = []
         if c.required:
             cases.append(_err(v.is_null(), "pflichtwert", "Pflichtwert fehlt"))
-        if parsed is not None:
+        if parsed_expr is not None:
+            parsed_exprs.append(parsed_expr.alias("_p_" + c.field))
+            # the rules read the parsed column, computed once in the first pass
+            parsed = pl.col("_p_" + c.field)
             cases.append(_err(v.is_not_null() & parsed.is_null(), regel, grund))
             if c.min is not None or c.max is not None:
                 lo = c.min if c.min is not None else float("-inf")
@@ -192,16 +217,14 @@ def _triage_cells(kind: ExportKind, df: pl.DataFrame, xlsx: bool, keep_raw: list
                 shown = f"{c.min:g}" if c.min is not None else "…"
                 shown += f" bis {c.max:g}" if c.max is not None else " oder mehr"
                 cases.append(_err(parsed.is_not_null() & ~parsed.is_between(lo, hi), "bereich", f"Wert außerhalb des erlaubten Bereichs ({shown})"))
-            parsed_exprs.append(parsed.alias("_p_" + c.field))
-        # Categorical: an error column is mostly empty, and as text it would cost 8 bytes of
-        # offsets per row even then (150 MB per column at 19 M rows).
-        err_exprs.append(_first_error(cases, "_e_" + c.field).cast(pl.Categorical))
-    df = df.with_columns(parsed_exprs + err_exprs)
+        err_exprs.append(_first_error(cases, "_e_" + c.field))
+    df = df.with_columns(parsed_exprs)
+    df = df.with_columns(err_exprs)
     # The rules between columns of one row, here too: over the whole file their when/then text
     # columns cost ~1.5 GB at 19 M rows.
     rules = _row_rules(kind)
     if rules:
-        df = df.with_columns([e.cast(pl.Categorical) for e in rules])
+        df = df.with_columns(rules)
 
     return df.select(
         pl.col(LINE_COL), pl.col("_dup"), *[pl.col(f) for f in keep_raw],
@@ -307,7 +330,7 @@ def triage(
             _first_error(
                 [_err(counted.is_not_null() & (n > 1), "schluessel_doppelt", f"'{kind.col(kind.key).header}' kommt mehrfach vor; alle Zeilen mit diesem Wert sind in Quarantäne")],
                 "_k_" + kind.key,
-            ).cast(pl.Categorical)
+            )
         ).to_series()
         del keys
         off = 0
@@ -370,7 +393,7 @@ def _collect_findings(kind: ExportKind, bad: pl.DataFrame, err_cols: list[str]) 
     parts = []
     for ec in err_cols:
         f = ec[3:]
-        part = bad.select(pl.col(LINE_COL).alias("zeile"), pl.lit(f).alias("_f"), pl.col(ec).cast(pl.String).alias("_e")).filter(pl.col("_e").is_not_null())
+        part = bad.select(pl.col(LINE_COL).alias("zeile"), pl.lit(f).alias("_f"), _error_text(pl.col(ec)).alias("_e")).filter(pl.col("_e").is_not_null())
         if part.height:
             parts.append(part)
     if not parts:
