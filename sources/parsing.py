@@ -422,7 +422,7 @@ def pseudonymise(kind: ExportKind, rows: pl.DataFrame, pseud: Pseudonymizer, dat
     out = rows
     for c in kind.columns:
         if c.type == "id":
-            out = out.with_columns(pseud.series(out[c.field], c.domain or c.field))
+            out = out.with_columns(pseud.series(out[c.field], c.domain or c.field, normalised=True))
         elif c.type == "birthdate":
             b = pl.col(c.field)
             had_birthday = (b.dt.month() < datenstand.month) | ((b.dt.month() == datenstand.month) & (b.dt.day() <= datenstand.day))
@@ -508,7 +508,7 @@ def parse_export(
     parsed = Parsed(kind, rows, befunde, gelesen, n_quar, n_dup, encoding, extras, headers)
     if quar_keys and quar_keys[0].height:
         q = quar_keys[0]
-        q = q.with_columns([pseud.series(q[c.field], c.domain or c.field) for c in kind.columns if c.type == "id"])
+        q = q.with_columns([pseud.series(q[c.field], c.domain or c.field, normalised=True) for c in kind.columns if c.type == "id"])
         parsed.quarantined_rows = q
         if kind.key:
             parsed.quarantined_keys = q[kind.key].drop_nulls().unique()

@@ -60,3 +60,24 @@ def test_exact_repeats_swapped_values_are_no_repeat():
     # the per-column hashes are mixed in order: (a, b) and (b, a) must not look alike
     df = pl.DataFrame({"x": ["a", "b", "a"], "y": ["b", "a", "b"]})
     assert parsing.exact_repeats(df, ["x", "y"]).to_list() == [False, False, True]
+
+
+# --- identifiers reach the pseudonymiser normalised (it then skips its own normalisation) ---------
+
+from sources.pseudonym import normalise_id  # noqa: E402
+
+_id_text = st.text(alphabet=st.sampled_from(list("tnTN-0123 \t\u00a0äß")), max_size=12)
+
+
+_ID_COLS = [(k.name, c) for k in BY_NAME.values() for c in k.columns if c.type == "id"]
+
+
+@pytest.mark.parametrize("kind_name, col", _ID_COLS, ids=[f"{k}-{c.field}" for k, c in _ID_COLS])
+@hsettings(max_examples=60, deadline=None)
+@given(values=st.lists(_id_text, max_size=40))
+def test_triage_identifiers_are_already_normalised(kind_name, col, values):
+    df = pl.DataFrame({"v": values}, schema={"v": pl.String})
+    stripped = df.select(pl.col("v").str.strip_chars()).to_series()
+    expr, _, _ = parsing._cell(col, pl.col("v"), False)
+    out = pl.DataFrame({"v": stripped}).select(expr).to_series()
+    assert out.to_list() == normalise_id(out).to_list()
