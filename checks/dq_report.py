@@ -26,7 +26,7 @@ import duckdb
 
 from checks.consistency import QUELLEN_PARTNER, Bewertung
 from pipelines.config import Settings
-from sources.archive import FILE_MODE, ensure_private_dir
+from sources.archive import FILE_MODE, ensure_private_dir, open_private
 
 MAX_ZEILEN_JE_GRUPPE = 100  # line numbers shown per (file, column, rule); all are in kennzahlen.befunde
 
@@ -225,11 +225,9 @@ def write_dq_report(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag
     w("<p><small>Vollständige Liste: Tabelle <code>kennzahlen.befunde</code> in reporting.duckdb / warehouse.duckdb. "
       "Zeilennummern zählen die Kopfzeile als Zeile 1.</small></p></body></html>")
     tmp = path.with_name(path.name + ".tmp")
-    # Created 0600 (not chmod-ed afterwards): it holds unsuppressed small counts, whatever umask the run has.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+    # Private from its creation: it holds unsuppressed small counts, whatever umask the run has.
+    with open_private(tmp, "w", encoding="utf-8") as fh:
         fh.write("\n".join(out))
-    os.chmod(tmp, FILE_MODE)  # an old .tmp of a killed run may have had other bits
     os.replace(tmp, path)
     return path
 

@@ -33,6 +33,15 @@ def ensure_private_dir(path: Path) -> None:
     os.chmod(path, DIR_MODE)
 
 
+def open_private(path: Path, mode: str = "wb", **kw):
+    """Open ``path`` for writing, created with mode 0600 (not chmod-ed afterwards: the content is
+    never readable by others, whatever the umask). An existing file, e.g. the ``.tmp`` of a killed
+    run, gets 0600 too."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    os.fchmod(fd, FILE_MODE)
+    return os.fdopen(fd, mode, **kw)
+
+
 def archive_file(src: Path, archive_dir: Path, sha: str, ext: str) -> Path:
     """Copy ``src`` into the archive unless a copy with that content is already there."""
     ensure_private_dir(archive_dir)
@@ -40,8 +49,7 @@ def archive_file(src: Path, archive_dir: Path, sha: str, ext: str) -> Path:
     if target.exists():
         return target
     tmp = target.with_suffix(target.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-    with os.fdopen(fd, "wb") as out, open(src, "rb") as fh:
+    with open_private(tmp) as out, open(src, "rb") as fh:
         shutil.copyfileobj(fh, out, 1 << 20)
     if content_hash(tmp) != sha:  # the partner overwrote the file while we copied it
         tmp.unlink()

@@ -289,6 +289,18 @@ def write_standard(inbox: Inbox, datenstand: date, rows: dict[str, list[dict[str
 
 # --- running -------------------------------------------------------------------------------------
 
+PARSE_STAND = date(2026, 1, 10)  # Datenstand of the parser-level tests
+
+
+def parse_file(path: Path, kind: str, aliases: dict | None = None):
+    """``parse_export`` of one real file with the test key (parser-level tests, no pipeline)."""
+    from sources.parsing import parse_export
+    from sources.pseudonym import Pseudonymizer
+
+    ext = path.suffix.lstrip(".").lower()
+    return parse_export(path, ext, BY_NAME[kind], Pseudonymizer(KEY), PARSE_STAND, extra_aliases=aliases)
+
+
 def settings_for(inbox: Path, out: Path, heute: date, **kw: Any) -> Settings:
     return Settings(inbox=inbox, out=out, heute=heute, **kw)
 

@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 
 from conftest import (
-    KEY,
+    PARSE_STAND,
     Inbox,
     assert_staged,
     befunde,
@@ -27,6 +27,7 @@ from conftest import (
     integration,
     mentor,
     person,
+    parse_file,
     pseudonym,
     rel_name,
     run,
@@ -34,18 +35,11 @@ from conftest import (
     write_standard,
 )
 import sources.reading as reading
-from sources.kinds import BY_NAME
-from sources.parsing import parse_export
-from sources.pseudonym import Pseudonymizer
 from sources.reading import FileRejected, read_csv_text, record_lines
 
-STAND = date(2026, 1, 10)
-PSEUD = Pseudonymizer(KEY)
+STAND = PARSE_STAND
 FAKE = "Quengelmeier-Zwirbelstein"  # a name that appears in bad rows only
-
-
-def parse(path: Path, kind: str):
-    return parse_export(path, path.suffix.lstrip("."), BY_NAME[kind], PSEUD, STAND)
+parse = parse_file
 
 
 def errors(parsed) -> list[tuple]:

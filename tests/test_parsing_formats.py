@@ -7,13 +7,13 @@ nightly job on an inbox mixing all variants and read what landed in the warehous
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import polars as pl
 import pytest
 
 from conftest import (
     KEY,
+    PARSE_STAND,
     Inbox,
     assert_staged,
     befunde,
@@ -29,6 +29,7 @@ from conftest import (
     massnahme,
     mentor,
     person,
+    parse_file,
     pseudonym,
     run,
     standard_rows,
@@ -42,13 +43,9 @@ from sources.parsing import parse_export
 from sources.pseudonym import Pseudonymizer
 from sources.reading import FileRejected
 
-STAND = date(2026, 1, 10)
+STAND = PARSE_STAND
 PSEUD = Pseudonymizer(KEY)
-
-
-def parse(path: Path, kind: str, aliases: dict | None = None):
-    ext = path.suffix.lstrip(".").lower()
-    return parse_export(path, ext, BY_NAME[kind], PSEUD, STAND, extra_aliases=aliases)
+parse = parse_file
 
 
 def errors(parsed) -> list[dict]:

@@ -651,6 +651,11 @@ def satz_eur_de(x: float) -> str:
     return f"{zahl_de(x, 2)} EUR"
 
 
+def _satzanfang(text: str) -> str:
+    """``text`` at the start of a sentence (first letter capital, the rest as it is)."""
+    return text[:1].upper() + text[1:]
+
+
 def _datum_de(d: date) -> str:
     return d.strftime("%d.%m.%Y")
 
@@ -687,10 +692,10 @@ def mentoring_textbausteine(con: duckdb.DuckDBPyConnection, settings: Settings, 
     satz2 = f"Es laufen {anzahl_de(t)} Tandems aus Mentor*in und teilnehmender Person."
     kontakte = int(summen["kontakte"])
     if kontakte == 0:
-        satz3 = f"{zeitraum[0].upper()}{zeitraum[1:]} wurden keine Mentoring-Kontakte erfasst."
+        satz3 = f"{_satzanfang(zeitraum)} wurden keine Mentoring-Kontakte erfasst."
     else:
         satz3 = (
-            f"{zeitraum[0].upper()}{zeitraum[1:]} fanden {anzahl_de(kontakte)} Kontakte im Umfang von "
+            f"{_satzanfang(zeitraum)} fanden {anzahl_de(kontakte)} Kontakte im Umfang von "
             f"{zahl_de(summen['kontaktstunden'], 0)} Stunden statt."
         )
     satz4 = (
@@ -753,12 +758,12 @@ def _klima_satz(con: duckdb.DuckDBPyConnection, summen: dict[str, float], zeitra
     co2 = summen["co2_kg"]
     if km <= 0:
         return (
-            f"{zeitraum[0].upper()}{zeitraum[1:]} entstanden durch die Fahrten der ehrenamtlichen Mentor*innen keine "
+            f"{_satzanfang(zeitraum)} entstanden durch die Fahrten der ehrenamtlichen Mentor*innen keine "
             "CO2-Emissionen, da keine Fahrten erfasst wurden."
         )
     if co2 <= 0:
         return (
-            f"{zeitraum[0].upper()}{zeitraum[1:]} entstanden durch die Fahrten der ehrenamtlichen Mentor*innen keine "
+            f"{_satzanfang(zeitraum)} entstanden durch die Fahrten der ehrenamtlichen Mentor*innen keine "
             f"CO2-Emissionen ({zahl_de(km, 0)} gefahrene Kilometer, nur mit Verkehrsmitteln ohne direkte Emissionen)."
         )
     menge = "weniger als 1 kg" if co2 < 0.5 else f"rund {zahl_de(co2, 0)} kg"
