@@ -103,3 +103,9 @@ def pruefen(con: duckdb.DuckDBPyConnection, settings: Settings, asset: str) -> t
         return True, stand
     vergessen(con, asset)
     return False, stand
+
+
+def files(con: duckdb.DuckDBPyConnection, settings: Settings, asset: str) -> list[Path]:
+    """The output files ``asset`` stored with its last completed state."""
+    row = con.execute("SELECT wert FROM meta.zustand WHERE schluessel = ?", [_schluessel(asset)]).fetchone()
+    return [settings.out / p for p in json.loads(row[0]).get("dateien", [])] if row else []

@@ -45,6 +45,9 @@ class Pruefergebnis:
     ok: bool
     metadata: dict[str, Any] = field(default_factory=dict)
     befunde: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=BEFUND_COLUMNS))
+    # FEHLER or WARNUNG for a failed result whose severity depends on what was found (the
+    # delivery checks); None: the check's own severity (Pruefung.schwere).
+    schwere: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,10 +59,15 @@ class Pruefung:
     blocking: bool
     beschreibung: str
     fn: Callable[[duckdb.DuckDBPyConnection, Settings], Pruefergebnis]
+    # True: the asset's own step evaluates it (a check spec of the asset, no step of its own)
+    mit_asset: bool = False
 
     @property
     def schwere(self) -> str:
         return FEHLER if self.blocking else WARNUNG
+
+    def schwere_von(self, ergebnis: "Pruefergebnis") -> str:
+        return ergebnis.schwere or self.schwere
 
     def run(self, con: duckdb.DuckDBPyConnection, settings: Settings) -> Pruefergebnis:
         return self.fn(con, settings)
@@ -96,6 +104,47 @@ def _lines(con, sql: str, params: list | None = None) -> list[int]:
     return [int(r[0]) for r in con.execute(sql, params or []).fetchall()]
 
 
+# --- the delivery of each export (on its staging asset) -----------------------------------------
+
+def lieferung(kind: ExportKind) -> Callable[[duckdb.DuckDBPyConnection, Settings], Pruefergebnis]:
+    """The export's delivery against its contract, as the coordinator needs to see it on the
+    staging asset: WARNUNG when rows of the file in use are in quarantine, FEHLER when the newest
+    file in the inbox was rejected (the older snapshot, if any, stays in use) or a required
+    export has no usable file. Counts and file names only; the rows are in kennzahlen.befunde."""
+
+    def fn(con, settings) -> Pruefergebnis:
+        files = con.execute(
+            "SELECT datei, datenstand, status, grund, zeilen_gelesen, zeilen_geladen, zeilen_quarantaene, zeilen_ausgeschlossen "
+            "FROM meta.dateien WHERE art = ? AND im_eingang ORDER BY datenstand DESC, datei DESC",
+            [kind.name],
+        ).fetchall()
+        in_use = next((f for f in files if f[2] == "verwendet"), None)
+        newest = files[0] if files else None
+        meta: dict[str, Any] = {
+            "dateien_im_eingang": len(files),
+            "dateien_abgelehnt": sum(1 for f in files if f[2] == "abgelehnt"),
+            "datei_in_gebrauch": in_use[0] if in_use else "keine",
+            "datenstand": str(in_use[1]) if in_use else "–",
+            "zeilen_gelesen": int(in_use[4] or 0) if in_use else 0,
+            "zeilen_geladen": int(in_use[5] or 0) if in_use else 0,
+            "zeilen_quarantaene": int(in_use[6] or 0) if in_use else 0,
+            "zeilen_ausgeschlossen": int(in_use[7] or 0) if in_use else 0,
+        }
+        schwere = None
+        if newest is not None and newest[2] == "abgelehnt":
+            schwere = FEHLER
+            meta["abgelehnt"] = newest[0]
+            meta["grund"] = newest[3] or "–"
+        elif in_use is None and kind.required_kind:
+            schwere = FEHLER
+            meta["grund"] = "kein gültiger Stand im Eingang"
+        elif meta["zeilen_quarantaene"]:
+            schwere = WARNUNG
+        return Pruefergebnis(f"vertrag_{kind.name}", schwere is None, meta, schwere=schwere)
+
+    return fn
+
+
 # --- blocking -----------------------------------------------------------------------------------
 
 def _vertrag(kind: ExportKind) -> Callable[[duckdb.DuckDBPyConnection, Settings], Pruefergebnis]:
@@ -115,7 +164,7 @@ def _vertrag(kind: ExportKind) -> Callable[[duckdb.DuckDBPyConnection, Settings]
             pl.lit(kind.quelle).alias("quelle"), pl.lit(st.datei).alias("datei"), pl.col("zeile").cast(pl.Int64),
             pl.col("spalte"), pl.col("regel"), pl.col("schwere"), pl.col("grund"),
         ) if bf.height else pl.DataFrame(schema=BEFUND_COLUMNS)
-        return Pruefergebnis(f"vertrag_{kind.name}", st.erfolgreich, meta, befunde)
+        return Pruefergebnis(f"stand_{kind.name}", st.erfolgreich, meta, befunde)
 
     return fn
 
@@ -313,7 +362,13 @@ def aktualitaet(con, settings) -> Pruefergebnis:
 
 PRUEFUNGEN: list[Pruefung] = [
     *[
-        Pruefung(f"vertrag_{k.name}", DATENQUALITAET, True,
+        Pruefung(f"vertrag_{k.name}", ("staging", k.name), False,
+                 f"Lieferung gegen den Exportvertrag '{k.name}': Warnung, wenn Zeilen der verwendeten Datei in Quarantäne sind, "
+                 "Fehler, wenn die neueste Datei abgelehnt wurde (Zählungen und Grund in den Metadaten).", lieferung(k), mit_asset=True)
+        for k in ALL_KINDS
+    ],
+    *[
+        Pruefung(f"stand_{k.name}", DATENQUALITAET, True,
                  f"Great-Expectations-Suite des Exportvertrags '{k.name}' auf dem verwendeten Stand (aktuell.{k.name}).", _vertrag(k))
         for k in ALL_KINDS
     ],
@@ -349,5 +404,5 @@ def findings_of(bewertungen: list[Bewertung]) -> pl.DataFrame:
     frames = []
     for b in bewertungen:
         if b.ergebnis.befunde.height:
-            frames.append(b.ergebnis.befunde.with_columns(pl.lit(b.pruefung.schwere).alias("schwere")))
+            frames.append(b.ergebnis.befunde.with_columns(pl.lit(b.pruefung.schwere_von(b.ergebnis)).alias("schwere")))
     return _concat(frames)

@@ -91,7 +91,7 @@ def record_pruefungen(con: duckdb.DuckDBPyConnection, bewertungen: list[Bewertun
     rows = []
     for b in bewertungen:
         p, r = b.pruefung, b.ergebnis
-        ergebnis = "bestanden" if r.ok else p.schwere
+        ergebnis = "bestanden" if r.ok else p.schwere_von(r)
         details = "; ".join(f"{k}: {v}" for k, v in r.metadata.items() if v is not None and not k.endswith("zeilen"))
         rows.append((p.name, "/".join(p.asset), p.blocking, r.ok, ergebnis, r.befunde.height, p.beschreibung, details, now))
     con.executemany("INSERT INTO meta.pruefungen VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)

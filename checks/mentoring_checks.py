@@ -23,7 +23,7 @@ from collections.abc import Iterator
 
 import dagster as dg
 
-from pipelines.resources import PhasenmonitorResource
+from pipelines.resources import WAREHOUSE_POOL, PhasenmonitorResource
 
 MENTORING_KEY = dg.AssetKey(["kennzahlen", "mentoring"])
 
@@ -54,6 +54,7 @@ REGELN: dict[str, tuple[str, str]] = {
         for name, description in REGELN.values()
     ],
     name="mentoring_befunde",
+    pool=WAREHOUSE_POOL,
     description="Plausibilität der Mentoring-Daten (Warnungen, halten nichts auf).",
 )
 def mentoring_befunde_check(phasenmonitor: PhasenmonitorResource) -> Iterator[dg.AssetCheckResult]:

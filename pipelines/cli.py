@@ -85,27 +85,31 @@ def _demo(args) -> int:
 def _run(args) -> int:
     # Everything the run writes (warehouse, archive, Dagster storage) is private by default.
     os.umask(0o077)
-    # GX takes ~3 s to import: its helper starts before anything else and is stopped again at
-    # once if the preflight finds nothing new in the inbox (checks/gx_helfer.py).
+    # GX takes ~3 s to import: its helper starts before anything else; the run's first step
+    # stops it again if the inbox holds nothing new (checks/gx_helfer.py, assets/raw/inbox.py).
     from checks import gx_helfer
 
     gx_helfer.starten()
     from pipelines.config import Settings
     from pipelines.report_summary import print_summary
-    from pipelines.runner import RunRefused, has_registry, run_pipeline
+    from pipelines.runner import RunRefused, run_pipeline
     from sources.pseudonym import KeyMissing
 
     t0 = time.perf_counter()
     try:
         settings = Settings.load(inbox=args.inbox, out=args.out, stichtag=args.stichtag)
         # Dagster's console log only for what the summary below cannot say; failures are reported here.
-        summary = run_pipeline(settings, log_level="CRITICAL", gx_vorsorglich=True)
+        summary = run_pipeline(settings, log_level="CRITICAL")
     except (KeyMissing, RunRefused) as exc:
+        gx_helfer.beenden()
         print(f"Fehler: {exc}", file=sys.stderr)
         return 2
     elapsed = time.perf_counter() - t0
     _write_step_times(summary)
-    if not has_registry(settings):
+    if summary.refusal:
+        print(f"Fehler: {summary.refusal}", file=sys.stderr)
+        return 2
+    if not summary.has_registry:
         print(
             "Fehler: Es gibt keine gültige Teilnehmendenliste (asyl/teilnehmende_JJJJ-MM-TT.csv); ohne sie kann kein Bericht entstehen.",
             file=sys.stderr,
@@ -114,9 +118,9 @@ def _run(args) -> int:
         return 3
     print_summary(settings, summary, elapsed)
     if not summary.success:
+        # One sentence per failed step; the full errors stay in Dagster's event log of the run.
         print("Fehler: Der Lauf ist nicht vollständig durchgelaufen: " + "; ".join(summary.failures), file=sys.stderr)
-        for detail in summary.failure_details:
-            print(detail, file=sys.stderr)
+        print(f"Einzelheiten im Ereignisprotokoll des Dagster-Laufs {summary.run_id}.", file=sys.stderr)
         return 1
     return 0
 

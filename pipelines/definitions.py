@@ -16,7 +16,7 @@ from pipelines.jobs import nightly_job
 from pipelines.partitions import kommunen_job
 from pipelines.resources import PhasenmonitorResource
 from pipelines.schedules import SCHEDULES
-from pipelines.sensors import SENSORS
+from pipelines.sensors import build_eingang_sensor
 
 
 def default_resource() -> PhasenmonitorResource:
@@ -27,12 +27,17 @@ def default_resource() -> PhasenmonitorResource:
 
 
 def build_definitions(resource: PhasenmonitorResource | None = None) -> dg.Definitions:
+    # The in-process executor for every run of the location, also the UI's "Materialize all"
+    # and `dagster asset materialize`: DuckDB allows one writer process per file, and the
+    # multiprocess executor would open the warehouse from a process per step.
+    kommunen = kommunen_job(Settings.load().kommunen)
     return dg.Definitions(
+        executor=dg.in_process_executor,
         assets=[raw_eingang, *STAGING_ASSETS, *METRIC_ASSETS, *REPORT_ASSETS],
         asset_checks=ASSET_CHECKS,
-        jobs=[nightly_job, kommunen_job(Settings.load().kommunen)],
+        jobs=[nightly_job, kommunen],
         schedules=SCHEDULES,
-        sensors=SENSORS,
+        sensors=[build_eingang_sensor(kommunen)],
         resources={"phasenmonitor": resource or default_resource()},
     )
 

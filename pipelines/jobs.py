@@ -1,4 +1,4 @@
-"""The nightly job: every asset and check, in one process (one DuckDB writer)."""
+"""The nightly job: every asset and check, in one process (the executor of the Definitions)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ WAREHOUSE_TAG_VALUE = "schreiben"
 nightly_job = dg.define_asset_job(
     NIGHTLY_JOB_NAME,
     selection=dg.AssetSelection.all(),
-    executor_def=dg.in_process_executor,
     tags={WAREHOUSE_TAG: WAREHOUSE_TAG_VALUE},
     description="Eingang lesen, prüfen, ins Warehouse laden, Kennzahlen berechnen, Ratsunterlagen schreiben.",
 )

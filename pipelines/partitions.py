@@ -61,7 +61,6 @@ def kommunen_job(kommunen: list[str], inbox_root: str | None = None, out_root: s
     return dg.define_asset_job(
         KOMMUNEN_JOB_NAME,
         selection=dg.AssetSelection.all(),
-        executor_def=dg.in_process_executor,
         config=config,
         tags={WAREHOUSE_TAG: "schreiben"},
         description="Nachtlauf je Kommune (Partition = Kommune): Eingang EINGANG/<kommune>, Daten DATEN/<kommune>.",

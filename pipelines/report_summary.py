@@ -5,11 +5,9 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-import duckdb
-
+from assets.metrics.assets import FEHLER_GEZEIGT as MAX_FINDINGS_SHOWN
 from pipelines.config import Settings
 
-MAX_FINDINGS_SHOWN = 15
 UEBERBLICK_SHOWN = (
     "teilnehmende_gesamt", "teilnehmende_aktiv", "phase_1", "phase_2", "phase_3", "vermittlungen",
     "mentorinnen_aktiv", "tandems_aktiv", "kontaktstunden", "zuschuss_rest_eur", "co2_kg", "ohne_einwilligung",
@@ -24,50 +22,41 @@ def _fmt(v) -> str:
     return f"{v:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
 
 
+def _records(value) -> list[dict]:
+    """Rows of a table metadata value (dagster.TableMetadataValue), as dicts."""
+    return [dict(r.data) for r in getattr(value, "records", None) or []]
+
+
 def print_summary(settings: Settings, summary, elapsed: float, stream: TextIO = sys.stdout) -> None:
+    """The summary from the run's own materialisations (pipelines/runner.RunSummary): what is
+    said is what this run produced; nothing is read from the warehouse."""
     w = lambda s="": print(s, file=stream)  # noqa: E731
     w(f"phasenmonitor: Lauf {'abgeschlossen' if summary.success else 'mit Fehlern beendet'} in {elapsed:.1f} s")
-    if summary.stichtag:
+    if summary.stichtag and summary.has_registry:
         w(f"Stichtag: {summary.stichtag:%d.%m.%Y}")
-    rep = settings.reporting_path
-    if rep.exists():
-        con = duckdb.connect(str(rep), read_only=True)
-        try:
-            tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'kennzahlen'").fetchall()}
-            if "ueberblick" in tables:
-                values = dict(con.execute("SELECT kennzahl, wert FROM kennzahlen.ueberblick").fetchall())
-                shown = [f"{k} {_fmt(values[k])}" for k in UEBERBLICK_SHOWN if k in values]
-                if shown:
-                    w("Kennzahlen: " + ", ".join(shown))
-        finally:
-            con.close()
-    wh = settings.warehouse_path
-    if not wh.exists():
+    values = summary.materialized.get("kennzahlen/ueberblick", {})
+    shown = [f"{k} {_fmt(values[k])}" for k in UEBERBLICK_SHOWN if values.get(k) is not None]
+    if shown and summary.published:
+        w("Kennzahlen: " + ", ".join(shown))
+    dq = summary.materialized.get("kennzahlen/datenqualitaet")
+    if dq is None:
         return
-    con = duckdb.connect(str(wh), read_only=True)
-    try:
-        files = con.execute(
-            "SELECT datei, datenstand, status, grund, zeilen_gelesen, zeilen_geladen, zeilen_quarantaene, zeilen_ausgeschlossen "
-            "FROM meta.dateien WHERE im_eingang ORDER BY datei"
-        ).fetchall()
-        w(f"Eingang: {len(files)} Dateien")
-        for datei, stand, status, grund, gel, lad, qua, aus in files:
-            line = f"  {status:<9} {datei}  gelesen {gel}, geladen {lad}, Quarantäne {qua}, ausgeschlossen {aus}"
-            if grund:
-                line += f"\n            Grund: {grund}"
-            w(line)
-        findings = con.execute(
-            "SELECT datei, zeile, spalte, grund FROM meta.befunde b WHERE schwere = 'FEHLER' AND zeile IS NOT NULL "
-            "AND datei_id IN (SELECT datei_id FROM meta.dateien WHERE im_eingang) ORDER BY datei, zeile"
-        ).fetchall()
-        if findings:
-            w(f"Datenqualität: {len(findings)} Befunde (Zeile in Quarantäne):")
-            for datei, zeile, spalte, grund in findings[:MAX_FINDINGS_SHOWN]:
-                w(f"  {datei}, Zeile {zeile}, Spalte '{spalte}': {grund}")
-            if len(findings) > MAX_FINDINGS_SHOWN:
-                w(f"  … und {len(findings) - MAX_FINDINGS_SHOWN} weitere (kennzahlen.befunde / intern/datenqualitaet_*.html)")
-    finally:
-        con.close()
-    w(f"Ausgaben: {settings.reporting_path}, {settings.bericht_dir}/ (Ratsunterlagen, öffentlich)")
-    if settings.intern_dir.is_dir():
+    files = _records(dq.get("eingang"))
+    w(f"Eingang: {len(files)} Dateien")
+    for f in files:
+        line = (f"  {f['status']:<9} {f['datei']}  gelesen {f['gelesen']}, geladen {f['geladen']}, "
+                f"Quarantäne {f['quarantaene']}, ausgeschlossen {f['ausgeschlossen']}")
+        if f["grund"]:
+            line += f"\n            Grund: {f['grund']}"
+        w(line)
+    n = dq.get("zeilen_in_quarantaene", 0)
+    if n:
+        w(f"Datenqualität: {n} Befunde (Zeile in Quarantäne):")
+        for f in _records(dq.get("quarantaene_erste")):
+            w(f"  {f['datei']}, Zeile {f['zeile']}, Spalte '{f['spalte']}': {f['grund']}")
+        if n > MAX_FINDINGS_SHOWN:
+            w(f"  … und {n - MAX_FINDINGS_SHOWN} weitere (kennzahlen.befunde / intern/datenqualitaet_*.html)")
+    if summary.published:
+        w(f"Ausgaben: {settings.reporting_path}, {settings.bericht_dir}/ (Ratsunterlagen, öffentlich)")
+    if "bericht" in dq:
         w(f"Intern: {settings.intern_dir}/ (Datenqualitätsbericht, nur für die Projektkoordination, nicht weitergeben)")

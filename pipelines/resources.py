@@ -13,7 +13,6 @@ import duckdb
 from pydantic import PrivateAttr
 
 from pipelines.config import Settings
-from pipelines.jobs import WAREHOUSE_TAG
 from pipelines.runlock import RunLocked, acquire_run_lock, release_run_lock  # noqa: F401  (re-exported)
 from sources.archive import FILE_MODE
 
@@ -53,6 +52,11 @@ def remove_leftovers(settings: Settings) -> list[str]:
     return removed
 
 
+# Dagster's pool for every step that opens a warehouse (assets and checks); its limit lives in
+# deploy/dagster.yaml (concurrency.pools.default_limit). See docs/architektur.md.
+WAREHOUSE_POOL = "warehouse"
+
+
 class PhasenmonitorResource(dg.ConfigurableResource):
     """Where the inbox and the data folder are, and the run's settings.
 
@@ -73,14 +77,48 @@ class PhasenmonitorResource(dg.ConfigurableResource):
     _tiefe: int = PrivateAttr(default=0)  # nesting of warehouse() blocks on the shared connection
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        # Only runs that write the warehouse lock it; sensors and the cleanup job do not.
-        run = context.dagster_run
-        if run is not None and WAREHOUSE_TAG in (run.tags or {}):
+        # Every run that uses this resource writes the warehouse (also a UI "Materialize all",
+        # whose run carries no job tags) and holds the data folder's writer lock; sensors (no
+        # run) do not, and the cleanup job does not use this resource. Resources are set up once
+        # per run, before the first step claims a pool slot, so waiting here holds no slot.
+        if context.dagster_run is not None:
             settings = self.settings()
-            self._lock_fd = acquire_run_lock(settings.out)
+            self._lock_fd = acquire_run_lock(
+                settings.out,
+                wait_seconds=settings.schreibsperre_warten_sekunden,
+                on_wait=lambda: context.log.warning(
+                    f"Ein anderer Lauf schreibt gerade in {settings.out}; dieser Lauf wartet, bis er fertig ist."
+                ),
+            )
+            self._refuse_another_key(settings)
             removed = remove_leftovers(settings)
             if removed:
                 context.log.warning(f"Reste eines abgebrochenen Laufs entfernt: {', '.join(removed)}")
+
+    def _refuse_another_key(self, settings: Settings) -> None:
+        """A warehouse built with another key is refused before any step opens it for writing
+        (raw/eingang checks again when it registers the key); read-only, so nothing changes."""
+        from assets.staging.load import KeyMismatch
+        from sources.pseudonym import Pseudonymizer, load_key
+
+        if not settings.warehouse_path.exists():
+            return
+        con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+        try:
+            row = con.execute(
+                "SELECT wert FROM meta.zustand WHERE schluessel = 'schluessel_fingerabdruck'"
+            ).fetchone() if con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'meta' AND table_name = 'zustand'"
+            ).fetchone()[0] else None
+        finally:
+            con.close()
+        if row and row[0] != Pseudonymizer(load_key()).fingerprint:
+            release_run_lock(self._lock_fd)
+            self._lock_fd = None
+            raise KeyMismatch(
+                f"Das Warehouse {settings.warehouse_path} wurde mit einem anderen Pseudonymisierungsschlüssel aufgebaut; "
+                "Schlüsselwechsel siehe docs/betrieb.md (Warehouse neu aufbauen)."
+            )
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         self._close_shared()

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from pipelines.config import Settings
 from pipelines.runlock import RunLocked, ensure_unlocked
@@ -23,12 +23,31 @@ class RunRefused(RuntimeError):
 
 @dataclass
 class RunSummary:
+    """What the run itself reported: its events and the metadata of its materialisations."""
+
     success: bool
     stichtag: date | None = None
-    failures: list[str] = field(default_factory=list)
-    failure_details: list[str] = field(default_factory=list)  # full error with stack, per failed step
+    failures: list[str] = field(default_factory=list)  # "step: last line of the error", one per failed step
+    refusal: str | None = None  # one sentence when a step refused the run (another key's warehouse)
     step_seconds: dict[str, float] = field(default_factory=dict)
     run_id: str = ""
+    materialized: dict[str, dict[str, Any]] = field(default_factory=dict)  # asset key -> metadata values
+
+    def meta(self, asset: str, key: str, default: Any = None) -> Any:
+        return self.materialized.get(asset, {}).get(key, default)
+
+    @property
+    def has_registry(self) -> bool:
+        """A valid participant registry is in use (staging/teilnehmende says which file)."""
+        return self.meta("staging/teilnehmende", "datei_in_gebrauch", "keine") != "keine"
+
+    @property
+    def published(self) -> bool:
+        return "bericht/reporting_db" in self.materialized
+
+
+# Errors a step raises on purpose, whose message is the sentence for the user (exit 2).
+REFUSALS = ("KeyMismatch", "RunLocked")
 
 
 @contextmanager
@@ -50,12 +69,9 @@ def _key_in_env(key: bytes | None) -> Iterator[None]:
                 os.environ[k] = v
 
 
-def preflight(settings: Settings) -> bool:
-    """The reasons a run cannot even start, as one clear sentence each.
-
-    Returns whether the inbox may hold something to check (a file the warehouse has not seen
-    with this size and mtime, or one registered but not yet staged): then the run starts the GX
-    helper early (checks/gx_helfer.py)."""
+def preflight(settings: Settings) -> None:
+    """The reasons a run cannot even start, as one clear sentence each; no warehouse is opened
+    (the run's own steps judge it: raw/eingang refuses a warehouse of another key)."""
     load_key()  # raises KeyMissing with its own sentence
     inbox = settings.inbox
     if not inbox.exists():
@@ -66,45 +82,6 @@ def preflight(settings: Settings) -> bool:
         ensure_unlocked(settings.out)
     except RunLocked as exc:
         raise RunRefused(str(exc)) from None
-    return _check_warehouse_key(settings)
-
-
-def _check_warehouse_key(settings: Settings) -> bool:
-    """Refuse before the job starts when the warehouse was built with another key (the raw step
-    checks again under the run lock; this is what gives the user one sentence instead of a failed run).
-    Returns whether the inbox may hold something new (see ``preflight``)."""
-    import duckdb
-
-    from sources.discovery import discover
-    from sources.pseudonym import Pseudonymizer
-
-    try:
-        current = {(f.rel, f.size, f.mtime_ns) for f in discover(settings.inbox, settings.run_day) if f.problem is None}
-    except OSError:
-        current = set()
-    path = settings.warehouse_path
-    if not path.exists():
-        return bool(current)
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error:
-        return bool(current)  # another process is writing it; the raw step decides
-    neu = bool(current)
-    try:
-        row = con.execute("SELECT wert FROM meta.zustand WHERE schluessel = 'schluessel_fingerabdruck'").fetchone()
-        known = set(con.execute("SELECT datei, groesse_bytes, mtime_ns FROM meta.dateien WHERE im_eingang").fetchall())
-        offen = con.execute("SELECT count(*) FROM meta.dateien WHERE im_eingang AND status = 'neu'").fetchone()[0]
-        neu = bool(current - known) or bool(offen)
-    except duckdb.Error:
-        row = None
-    finally:
-        con.close()
-    if row and row[0] != Pseudonymizer(load_key()).fingerprint:
-        raise RunRefused(
-            f"Das Warehouse {path} wurde mit einem anderen Pseudonymisierungsschlüssel aufgebaut; "
-            "Schlüsselwechsel siehe docs/betrieb.md (Warehouse neu aufbauen)."
-        )
-    return neu
 
 
 def _instance() -> dg.DagsterInstance:
@@ -120,22 +97,13 @@ def run_pipeline(
     key: bytes | None = None,
     instance: dg.DagsterInstance | None = None,
     log_level: str = "WARNING",
-    gx_vorsorglich: bool = False,
 ) -> RunSummary:
     """Execute the nightly job in-process against ``settings.inbox`` / ``settings.out``.
 
-    ``log_level`` is the console log level of the run; the CLI raises it and reports failures
-    itself (the full errors are in ``RunSummary.failure_details`` and in the instance's event log).
-    ``gx_vorsorglich``: the caller started the GX helper before knowing whether anything is new;
-    it is stopped if the preflight finds nothing."""
+    ``log_level`` is the console log level of the run; the CLI lowers Dagster's console output
+    and reports from the returned summary (the full errors are in the instance's event log)."""
     with _key_in_env(key):
-        etwas_neu = preflight(settings)  # before the heavy imports: a refusal answers at once
-        from checks import gx_helfer
-
-        if etwas_neu:  # GX imports on the other core while Dagster starts and the files are parsed
-            gx_helfer.starten()
-        elif gx_vorsorglich:  # started by the CLI before it knew: nothing to check after all
-            gx_helfer.beenden()
+        preflight(settings)  # before the heavy imports: a refusal answers at once
         from pipelines.definitions import build_definitions
         from pipelines.jobs import NIGHTLY_JOB_NAME
         from pipelines.resources import PhasenmonitorResource
@@ -144,55 +112,43 @@ def run_pipeline(
         resource = PhasenmonitorResource(settings_json=settings.model_dump_json())
         job = build_definitions(resource).resolve_job_def(NIGHTLY_JOB_NAME)
         inst = instance or _instance()
-        # The helper outlives the run: the next run of this process (tests, scripts) reuses it;
-        # it ends with the process.
         result = job.execute_in_process(
             instance=inst,
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
+    return summarize(result, inst)
+
+
+def _value(v: Any) -> Any:
+    return getattr(v, "value", v)
+
+
+def summarize(result, instance) -> RunSummary:
+    """The summary of a finished run from its own events (no connection to the warehouse)."""
     summary = RunSummary(success=result.success, run_id=result.run_id)
-    for stats in inst.get_run_step_stats(result.run_id):
+    for stats in instance.get_run_step_stats(result.run_id):
         if stats.start_time and stats.end_time:
             summary.step_seconds[stats.step_key] = round(stats.end_time - stats.start_time, 3)
     for event in result.all_events:
-        if event.event_type_value == "STEP_FAILURE":
-            err = event.step_failure_data.error
+        if event.event_type_value == "ASSET_MATERIALIZATION":
+            mat = event.event_specific_data.materialization
+            summary.materialized[mat.asset_key.to_user_string()] = {k: _value(v) for k, v in mat.metadata.items()}
+        elif event.event_type_value in ("STEP_FAILURE", "RESOURCE_INIT_FAILURE"):
+            err = event.step_failure_data.error if event.event_type_value == "STEP_FAILURE" else event.event_specific_data.error
             cause = err
-            while cause is not None and cause.cause is not None and cause.cls_name in ("DagsterExecutionStepExecutionError",):
+            while cause is not None and cause.cause is not None and cause.cls_name not in REFUSALS:
                 cause = cause.cause
-            summary.failures.append(f"{event.step_key}: {(cause or err).message.strip().splitlines()[-1] if (cause or err).message else ''}")
-            summary.failure_details.append(f"{event.step_key}:\n{err.to_string()}")
-    summary.stichtag = _read_stichtag(settings)
+            message = cause.message.strip().splitlines()[-1] if cause.message else ""
+            if cause.cls_name in REFUSALS:
+                summary.refusal = message.split(": ", 1)[-1]
+            summary.failures.append(f"{event.step_key or 'Lauf'}: {message}")
+    for asset in ("kennzahlen/datenqualitaet", "kennzahlen/teilnahme", "bericht/tabellen"):
+        stichtag = summary.meta(asset, "stichtag")
+        if stichtag and stichtag != "–":
+            summary.stichtag = date.fromisoformat(stichtag)
+            break
     return summary
-
-
-def _read_stichtag(settings: Settings) -> date | None:
-    import duckdb
-
-    from assets.metrics.zeitraum import KeinStichtag, resolve_stichtag
-
-    if not settings.warehouse_path.exists():
-        return None
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    try:
-        return resolve_stichtag(con, settings.stichtag)
-    except KeinStichtag:
-        return None
-    finally:
-        con.close()
-
-
-def has_registry(settings: Settings) -> bool:
-    import duckdb
-
-    if not settings.warehouse_path.exists():
-        return False
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    try:
-        return bool(con.execute("SELECT count(*) FROM meta.dateien WHERE art = 'teilnehmende' AND status = 'verwendet'").fetchone()[0])
-    finally:
-        con.close()
 
 
 def reporting_path(out: Path) -> Path:

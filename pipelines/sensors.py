@@ -14,6 +14,11 @@ under way, and a half-copied snapshot must not become the one in use.
 
 A file that disappears from the inbox is dropped from the cursor but starts no run on its own; the
 nightly schedule picks the removal up.
+
+Every configured municipality is served: when the inbox has a folder per municipality of
+``Settings.kommunen`` (``INBOX/<kommune>/asyl/...``, the layout of ``nachtlauf_kommunen``), a
+changed file starts the partition run of its municipality, one run per changed municipality;
+otherwise the inbox is the one inbox of ``nachtlauf``.
 """
 
 
@@ -26,6 +31,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.jobs import nightly_job
+from pipelines.partitions import KOMMUNEN_JOB_NAME
 from pipelines.resources import PhasenmonitorResource
 from sources.archive import content_hash
 
@@ -119,34 +125,53 @@ def run_key_for(scan: Scan) -> str:
     return "eingang-" + hashlib.sha256(material.encode()).hexdigest()[:20]
 
 
-@dg.sensor(
-    name=SENSOR_NAME,
-    job=nightly_job,
-    minimum_interval_seconds=SENSOR_INTERVALL_SEKUNDEN,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description=(
-        "Startet den Nachtlauf, sobald ein neuer oder geänderter Export im Eingangsordner liegt "
-        "(erkannt am Inhalts-Hash; versteckte und temporäre Dateien werden übergangen, frisch "
-        "kopierte Dateien erst nach der Ruhezeit berücksichtigt)."
-    ),
-)
-def eingang_sensor(context: dg.SensorEvaluationContext, phasenmonitor: PhasenmonitorResource):
-    settings = phasenmonitor.settings()
-    inbox = settings.inbox
-    if not inbox.is_dir():
-        return dg.SkipReason(f"Der Eingangsordner {inbox} existiert nicht.")
-    scan = scan_inbox(inbox, parse_cursor(context.cursor), settings.eingang_ruhezeit_sekunden)
-    cursor = dump_cursor(scan.seen)
-    if not scan.changed:
-        reason = "Keine neue oder geänderte Datei im Eingang."
-        if scan.waiting:
-            reason += f" {scan.waiting} Datei(en) werden noch kopiert (Ruhezeit)."
-        return dg.SensorResult(skip_reason=reason, cursor=cursor)
-    context.log.info(f"Neu oder geändert: {', '.join(sorted(scan.changed))}")
-    return dg.SensorResult(
-        run_requests=[dg.RunRequest(run_key=run_key_for(scan), tags={TRIGGER_TAG: "eingang"})],
-        cursor=cursor,
+def run_requests(scan: Scan, partitioned: set[str]) -> list[dg.RunRequest]:
+    """One run of ``nachtlauf``, or one partition run per municipality with a changed file."""
+    if not partitioned:
+        return [dg.RunRequest(job_name=nightly_job.name, run_key=run_key_for(scan), tags={TRIGGER_TAG: "eingang"})]
+    by_kommune: dict[str, list[str]] = {}
+    for rel in scan.changed:
+        kommune = rel.split("/", 1)[0]
+        if kommune in partitioned:
+            by_kommune.setdefault(kommune, []).append(rel)
+    return [
+        dg.RunRequest(
+            job_name=KOMMUNEN_JOB_NAME,
+            partition_key=k,
+            run_key=f"{k}-" + run_key_for(Scan(seen=scan.seen, changed=rels)),
+            tags={TRIGGER_TAG: "eingang"},
+        )
+        for k, rels in sorted(by_kommune.items())
+    ]
+
+
+def build_eingang_sensor(kommunen_job) -> dg.SensorDefinition:
+    @dg.sensor(
+        name=SENSOR_NAME,
+        jobs=[nightly_job, kommunen_job],
+        minimum_interval_seconds=SENSOR_INTERVALL_SEKUNDEN,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description=(
+            "Startet den Nachtlauf, sobald ein neuer oder geänderter Export im Eingangsordner liegt "
+            "(erkannt am Inhalts-Hash; versteckte und temporäre Dateien werden übergangen, frisch "
+            "kopierte Dateien erst nach der Ruhezeit berücksichtigt). Hat der Eingang einen Ordner je "
+            "Kommune, startet er den Lauf der Kommune, deren Datei neu ist (nachtlauf_kommunen)."
+        ),
     )
+    def eingang_sensor(context: dg.SensorEvaluationContext, phasenmonitor: PhasenmonitorResource):
+        settings = phasenmonitor.settings()
+        inbox = settings.inbox
+        if not inbox.is_dir():
+            return dg.SkipReason(f"Der Eingangsordner {inbox} existiert nicht.")
+        scan = scan_inbox(inbox, parse_cursor(context.cursor), settings.eingang_ruhezeit_sekunden)
+        cursor = dump_cursor(scan.seen)
+        requests = run_requests(scan, {k for k in settings.kommunen if (inbox / k).is_dir()}) if scan.changed else []
+        if not requests:
+            reason = "Keine neue oder geänderte Datei im Eingang."
+            if scan.waiting:
+                reason += f" {scan.waiting} Datei(en) werden noch kopiert (Ruhezeit)."
+            return dg.SensorResult(skip_reason=reason, cursor=cursor)
+        context.log.info(f"Neu oder geändert: {', '.join(sorted(scan.changed))}")
+        return dg.SensorResult(run_requests=requests, cursor=cursor)
 
-
-SENSORS: list[dg.SensorDefinition] = [eingang_sensor]
+    return eingang_sensor

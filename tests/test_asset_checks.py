@@ -197,7 +197,7 @@ def test_demo_run_passes_every_blocking_check_and_publishes():
     expected = _expected_linkage_rates(base.inbox)
     assert {k: meta[k] for k in expected} == expected
     assert all(q < 1 for q in expected.values())  # the demo has rows of people unknown to the programme
-    assert evals["vertrag_kontakte"].metadata["erwartungen"].value == len(expectation_specs(BY_NAME["kontakte"]))
+    assert evals["stand_kontakte"].metadata["erwartungen"].value == len(expectation_specs(BY_NAME["kontakte"]))
 
 
 def test_failing_blocking_check_stops_the_metrics_and_keeps_the_published_database():
@@ -208,12 +208,12 @@ def test_failing_blocking_check_stops_the_metrics_and_keeps_the_published_databa
 
     assert not blocked.summary.success
     evals = dq.check_evaluations(blocked)
-    assert not evals["vertrag_kontakte"].passed and evals["vertrag_kontakte"].severity == dg.AssetCheckSeverity.ERROR
-    assert "bereich:Dauer (1 Zeile)" in evals["vertrag_kontakte"].metadata["fehlgeschlagen"].value
-    assert evals["vertrag_kontakte"].metadata["geprueft"].value == "warehouse (gespeichert)"  # GX ran in the gate asset, once
+    assert not evals["stand_kontakte"].passed and evals["stand_kontakte"].severity == dg.AssetCheckSeverity.ERROR
+    assert "bereich:Dauer (1 Zeile)" in evals["stand_kontakte"].metadata["fehlgeschlagen"].value
+    assert evals["stand_kontakte"].metadata["geprueft"].value == "warehouse (gespeichert)"  # GX ran in the gate asset, once
     assert not evals["verweise_asyl"].passed
     assert evals["verweise_asyl"].metadata["tandems.mentor_id_ohne_ziel"].value >= 1
-    assert {n for n, e in evals.items() if n in BLOCKING and not e.passed} == {"vertrag_kontakte", "verweise_asyl"}
+    assert {n for n, e in evals.items() if n in BLOCKING and not e.passed} == {"stand_kontakte", "verweise_asyl"}
 
     done = dq.materialized(blocked)
     assert "kennzahlen/datenqualitaet" in done  # findings and report are still produced

@@ -251,7 +251,7 @@ def test_blocking_checks_fail_and_stop_the_metrics(warn_run, blocked_run):
     evals = dq.check_evaluations(lauf)
     failed_blocking = {n for n, e in evals.items() if n in BLOCKING and not e.passed}
     # the contract suites of the two kinds see the date order too; nothing else fails
-    assert failed_blocking == {"zuordnung_partner", "reihenfolge_daten", "vertrag_integrationen", "vertrag_kursteilnahmen"}
+    assert failed_blocking == {"zuordnung_partner", "reihenfolge_daten", "stand_integrationen", "stand_kursteilnahmen"}
     for name in failed_blocking:
         assert evals[name].severity == dg.AssetCheckSeverity.ERROR, name
     done = dq.materialized(lauf)

@@ -24,7 +24,7 @@ from pipelines.config import Settings
 from pipelines.jobs import NIGHTLY_JOB_NAME, WAREHOUSE_TAG, WAREHOUSE_TAG_VALUE, nightly_job
 from pipelines.resources import PhasenmonitorResource, RunLocked, acquire_run_lock, release_run_lock
 from pipelines.schedules import cleanup_job, nachtlauf_schedule, prune_run_history
-from pipelines.sensors import eingang_sensor, parse_cursor, scan_inbox
+from pipelines.sensors import SENSOR_NAME, parse_cursor, scan_inbox
 
 HEUTE = date(2026, 11, 25)
 D1 = date(2026, 11, 1)
@@ -65,8 +65,13 @@ def _old(path: Path, seconds: float = 3600) -> None:
 
 
 def _tick(instance, resource, cursor: str | None):
-    with dg.build_sensor_context(instance=instance, cursor=cursor, resources={"phasenmonitor": resource}) as ctx:
-        return eingang_sensor.evaluate_tick(ctx)
+    from pipelines.definitions import build_definitions
+
+    defs = build_definitions(resource)
+    sensor = defs.resolve_sensor_def(SENSOR_NAME)
+    with dg.build_sensor_context(instance=instance, cursor=cursor, resources={"phasenmonitor": resource},
+                                 repository_def=defs.get_repository_def()) as ctx:
+        return sensor.evaluate_tick(ctx)
 
 
 @pytest.fixture
@@ -249,12 +254,17 @@ def test_run_lock_refuses_a_second_writer(tmp_path):
         assert p.returncode == 2 and "Ein anderer Lauf schreibt gerade" in p.stderr
         with pytest.raises(RunRefused, match="anderer Lauf"):
             run(inbox.root, out, HEUTE)
-        # a run the daemon launches (no command line in front): the resource refuses, the run fails
-        resource = PhasenmonitorResource(settings_json=Settings(inbox=inbox.root, out=out, heute=HEUTE).model_dump_json())
+        # a run the daemon launches (no command line in front): the resource waits for the lock,
+        # saying so in the run's log, and gives up with one sentence after the configured time
+        settings = Settings(inbox=inbox.root, out=out, heute=HEUTE, schreibsperre_warten_sekunden=2)
+        resource = PhasenmonitorResource(settings_json=settings.model_dump_json())
         job = build_definitions(resource).resolve_job_def(NIGHTLY_JOB_NAME)
+        t0 = time.monotonic()
         with dg.instance_for_test() as instance:
             result = job.execute_in_process(instance=instance, raise_on_error=False)
-        assert not result.success
+            logs = [e.message for e in instance.all_logs(result.run_id)]
+        assert not result.success and time.monotonic() - t0 >= 2
+        assert any("dieser Lauf wartet" in (m or "") for m in logs)
         init = [e for e in result.all_events if e.event_type_value == "RESOURCE_INIT_FAILURE"]
         assert init and "Ein anderer Lauf schreibt gerade" in str(init[0].event_specific_data)
         assert not (out / "warehouse.duckdb").exists()
@@ -424,11 +434,11 @@ def test_unchanged_inputs_skip_the_downstream_work_and_every_change_recomputes(t
             return _contents(out / "reporting.duckdb", ("kennzahlen", "bericht"))
 
         erster = lauf()
-        assert not any(erster[a].get("unveraendert") for a in DOWNSTREAM)
+        assert all(erster[a]["neu_berechnet"] is True for a in DOWNSTREAM)
         stand1 = tabellen()
 
         zweiter = lauf()
-        assert all(zweiter[a].get("unveraendert") is True for a in DOWNSTREAM), {a: zweiter[a] for a in DOWNSTREAM}
+        assert all(zweiter[a]["neu_berechnet"] is False for a in DOWNSTREAM), {a: zweiter[a] for a in DOWNSTREAM}
         # the skipped materialisations still carry the figures the UI shows
         assert zweiter["kennzahlen/teilnahme"]["teilnehmende_gesamt"] == erster["kennzahlen/teilnahme"]["teilnehmende_gesamt"]
         assert tabellen() == stand1
@@ -438,25 +448,25 @@ def test_unchanged_inputs_skip_the_downstream_work_and_every_change_recomputes(t
         con.execute("DELETE FROM meta.zustand WHERE schluessel LIKE 'eingabestand:%'")
         con.close()
         dritter = lauf()
-        assert not any(dritter[a].get("unveraendert") for a in DOWNSTREAM)
+        assert all(dritter[a]["neu_berechnet"] is True for a in DOWNSTREAM)
         assert tabellen() == stand1
 
         # another allowance rate: everything downstream recomputes, and the amounts change
         vierter = lauf(stundensatz_eur=20.0)
-        assert not any(vierter[a].get("unveraendert") for a in DOWNSTREAM)
+        assert all(vierter[a]["neu_berechnet"] is True for a in DOWNSTREAM)
         assert tabellen() != stand1
 
         # a council file deleted by hand: only the step that writes it recomputes, and restores it
         docx = next((out / "bericht").glob("sachstand_*.docx"))
         docx.unlink()
         fuenfter = lauf(stundensatz_eur=20.0)
-        assert fuenfter["bericht/dateien"].get("unveraendert") is None and docx.is_file()
-        assert all(fuenfter[a].get("unveraendert") is True for a in DOWNSTREAM if a != "bericht/dateien")
+        assert fuenfter["bericht/dateien"]["neu_berechnet"] is True and docx.is_file()
+        assert all(fuenfter[a]["neu_berechnet"] is False for a in DOWNSTREAM if a != "bericht/dateien")
 
         # the next day: consent is judged against the run day, so everything is recomputed
         sechster = run(inbox.root, out, HEUTE + timedelta(days=1), instance=instance, stundensatz_eur=20.0)
         assert sechster.success
-        assert not any(_materializations(instance, sechster.run_id)[a].get("unveraendert") for a in DOWNSTREAM)
+        assert all(_materializations(instance, sechster.run_id)[a]["neu_berechnet"] is True for a in DOWNSTREAM)
 
 
 def test_retention_deletes_old_copies_but_keeps_those_in_use(two_runs):
@@ -544,3 +554,31 @@ def test_header_alias_in_config_file_rechecks_the_rejected_file(tmp_path, monkey
     monkeypatch.setenv("PHASENMONITOR_CONFIG", str(cfg))
     after = nightly(Settings.load(inbox=inbox.root, out=tmp_path / "out", heute=HEUTE))
     assert after == {"status": "verwendet", "grund": None}
+
+
+def test_sensor_serves_every_configured_municipality(tmp_path, monkeypatch):
+    """An inbox with a folder per municipality: one partition run of nachtlauf_kommunen per
+    municipality whose file changed, none for the others."""
+    from pipelines.config import CONFIG_ENV
+    from pipelines.partitions import KOMMUNEN_JOB_NAME
+
+    (tmp_path / "config.yaml").write_text("kommunen: [hilden, haan]\n", encoding="utf-8")
+    monkeypatch.setenv(CONFIG_ENV, str(tmp_path / "config.yaml"))
+    root = tmp_path / "eingang"
+    settings = Settings(inbox=root, out=tmp_path / "daten", kommunen=["hilden", "haan"], eingang_ruhezeit_sekunden=30)
+    resource = PhasenmonitorResource(settings_json=settings.model_dump_json())
+    written = {}
+    for kommune in ("hilden", "haan"):
+        inbox = Inbox(root / kommune)
+        written[kommune] = write_standard(inbox, D2, standard_rows(n=3), kinds=["teilnehmende"])["teilnehmende"]
+        _old(inbox.path(written[kommune]))
+    with dg.instance_for_test() as instance:
+        first = _tick(instance, resource, None)
+        assert sorted((r.job_name, r.partition_key) for r in first.run_requests) == [
+            (KOMMUNEN_JOB_NAME, "haan"), (KOMMUNEN_JOB_NAME, "hilden")]
+        assert _tick(instance, resource, first.cursor).run_requests == []
+        haan = Inbox(root / "haan")
+        haan.csv(written["haan"], standard_rows(n=4)["teilnehmende"])
+        _old(haan.path(written["haan"]), 600)
+        changed = _tick(instance, resource, first.cursor)
+        assert [(r.job_name, r.partition_key) for r in changed.run_requests] == [(KOMMUNEN_JOB_NAME, "haan")]

@@ -151,6 +151,17 @@ def test_code_location_loads_without_error(ui):
     assert entries, data["workspaceOrError"]
     for e in entries:
         assert e["locationOrLoadError"]["__typename"] == "RepositoryLocation", e
+    assert [e["name"] for e in entries] == ["phasenmonitor"]
+
+
+def test_every_staging_asset_shows_its_contract_check(ui):
+    _, data = ui
+    for n in data["assetNodes"]:
+        path = n["assetKey"]["path"]
+        if path[0] == "staging":
+            checks = {c["name"]: c for c in n["assetChecksOrError"]["checks"]}
+            assert f"vertrag_{path[1]}" in checks, path
+            assert not checks[f"vertrag_{path[1]}"]["blocking"]
 
 
 def test_asset_graph_runs_raw_staging_kennzahlen_bericht(ui):
@@ -226,7 +237,7 @@ def test_schedule_sensor_and_queue_limit_are_visible(ui):
     assert nacht["scheduleState"]["status"] == "RUNNING"
     assert schedules["historie_bereinigen_0430"]["pipelineName"] == "historie_bereinigen"
     sensors = {s["name"]: s for s in repo["sensors"]}
-    assert [t["pipelineName"] for t in sensors["eingang_sensor"]["targets"]] == ["nachtlauf"]
+    assert sorted(t["pipelineName"] for t in sensors["eingang_sensor"]["targets"]) == ["nachtlauf", "nachtlauf_kommunen"]
     assert sensors["eingang_sensor"]["sensorState"]["status"] == "RUNNING"
     jobs = {j["name"]: j for j in repo["jobs"]}
     assert _german(jobs["nachtlauf"]["description"])

@@ -13,31 +13,50 @@ from assets.metrics.datenqualitaet import (
 from assets import stand
 from assets.metrics.zeitraum import resolve_stichtag
 from assets.staging.assets import staging_key
-from pipelines.resources import PhasenmonitorResource
+from assets.table_metadata import readable, table_metadata
+from pipelines.resources import WAREHOUSE_POOL, PhasenmonitorResource
 from sources.kinds import ALL_KINDS
 
 STAGING_DEPS = [staging_key(k.name) for k in ALL_KINDS]
+# The exports each metric asset reads (aktuell.* in its SQL).
+TEILNAHME_LIEST = ("teilnehmende", "massnahmen", "integrationen", "kursteilnahmen")
+MENTORING_LIEST = ("teilnehmende", "mentorinnen", "tandems", "kontakte")
+TEILNAHME_TABELLEN = ("phasen_bestand", "phasen_bewegungen", "phasen_dauer", "vermittlungen", "nachhaltigkeit", "sprache")
+MENTORING_TABELLEN = ("mentoring", "zuschuss_budget")
 
 
 def kennzahlen_key(name: str) -> dg.AssetKey:
     return dg.AssetKey(["kennzahlen", name])
 
 
-UNVERAENDERT = {"unveraendert": True}  # metadata of a materialisation that found nothing to recompute
+def result(con, tables, figures: dict | None, recomputed: bool, eingabe: str, **extra) -> dg.MaterializeResult:
+    """The materialisation of a warehouse asset: its tables as they are, its key figures, whether
+    this run recomputed them, and the Eingabestand (assets/stand.py) as Dagster's data version,
+    so an unchanged asset keeps its version and the UI shows it fresh."""
+    return dg.MaterializeResult(
+        metadata={**table_metadata(con, tables), **readable(figures or {}), "neu_berechnet": recomputed, **extra},
+        data_version=dg.DataVersion(eingabe),
+    )
+
+
+def kennzahlen_tables(names) -> list[str]:
+    return [f"kennzahlen.{n}" for n in names]
 
 
 def _teil(con, teil: str) -> dict[str, float | None]:
     return dict(con.execute("SELECT kennzahl, wert FROM intern.ueberblick_teile WHERE teil = ? ORDER BY pos", [teil]).fetchall())
 
 
-# The blocking data checks (checks/asset_checks.py) hang on kennzahlen/datenqualitaet: every metric
-# asset must depend on it, so that a failed blocking check keeps it from running on bad data.
-GEPRUEFT_DEPS = [*STAGING_DEPS, kennzahlen_key("datenqualitaet")]
+# The blocking data checks (checks/asset_checks.py) hang on kennzahlen/datenqualitaet, the asset
+# that joins every export: every metric asset depends on it, so that a failed blocking check keeps
+# it from running on bad data; beside it, on the staging assets it reads.
+GATE = kennzahlen_key("datenqualitaet")
 
 
 @dg.asset(
     key=kennzahlen_key("teilnahme"),
-    deps=GEPRUEFT_DEPS,
+    deps=[*(staging_key(k) for k in TEILNAHME_LIEST), GATE],
+    pool=WAREHOUSE_POOL,
     group_name="kennzahlen",
     kinds={"duckdb", "sql"},
     owners=["team:sozialamt-auswertung"],
@@ -54,17 +73,16 @@ def kennzahlen_teilnahme(context: dg.AssetExecutionContext, phasenmonitor: Phase
     with phasenmonitor.warehouse() as con:
         stichtag = resolve_stichtag(con, settings.stichtag)
         skip, eingabe = stand.pruefen(con, settings, "kennzahlen/teilnahme")
-        if skip:
-            return dg.MaterializeResult(metadata={"stichtag": str(stichtag), **UNVERAENDERT, **_teil(con, "teilnahme")})
-        rows = build_teilnahme_kennzahlen(con, settings, stichtag)
-        save_ueberblick_part(con, "teilnahme", rows)
-        stand.merken(con, settings, "kennzahlen/teilnahme", eingabe)
-    return dg.MaterializeResult(metadata={"stichtag": str(stichtag), **{k: v for k, v in rows}})
+        if not skip:
+            save_ueberblick_part(con, "teilnahme", build_teilnahme_kennzahlen(con, settings, stichtag))
+            stand.merken(con, settings, "kennzahlen/teilnahme", eingabe)
+        return result(con, kennzahlen_tables(TEILNAHME_TABELLEN), _teil(con, "teilnahme"), not skip, eingabe, stichtag=str(stichtag))
 
 
 @dg.asset(
     key=kennzahlen_key("mentoring"),
-    deps=GEPRUEFT_DEPS,
+    deps=[*(staging_key(k) for k in MENTORING_LIEST), GATE],
+    pool=WAREHOUSE_POOL,
     group_name="kennzahlen",
     kinds={"duckdb", "sql"},
     owners=["team:sozialamt-auswertung"],
@@ -78,17 +96,16 @@ def kennzahlen_mentoring(context: dg.AssetExecutionContext, phasenmonitor: Phase
     with phasenmonitor.warehouse() as con:
         stichtag = resolve_stichtag(con, settings.stichtag)
         skip, eingabe = stand.pruefen(con, settings, "kennzahlen/mentoring")
-        if skip:
-            return dg.MaterializeResult(metadata={"stichtag": str(stichtag), **UNVERAENDERT, **_teil(con, "mentoring")})
-        rows = build_mentoring_kennzahlen(con, settings, stichtag)
-        save_ueberblick_part(con, "mentoring", rows)
-        stand.merken(con, settings, "kennzahlen/mentoring", eingabe)
-    return dg.MaterializeResult(metadata={"stichtag": str(stichtag), **{k: v for k, v in rows}})
+        if not skip:
+            save_ueberblick_part(con, "mentoring", build_mentoring_kennzahlen(con, settings, stichtag))
+            stand.merken(con, settings, "kennzahlen/mentoring", eingabe)
+        return result(con, kennzahlen_tables(MENTORING_TABELLEN), _teil(con, "mentoring"), not skip, eingabe, stichtag=str(stichtag))
 
 
 @dg.asset(
     key=kennzahlen_key("datenqualitaet"),
     deps=STAGING_DEPS,
+    pool=WAREHOUSE_POOL,
     group_name="kennzahlen",
     kinds={"duckdb", "sql"},
     owners=["team:sozialamt-auswertung"],
@@ -111,43 +128,72 @@ def kennzahlen_datenqualitaet(context: dg.AssetExecutionContext, phasenmonitor: 
 
     settings = phasenmonitor.settings()
     with phasenmonitor.warehouse() as con:
+        try:
+            stichtag = resolve_stichtag(con, settings.stichtag)
+        except KeinStichtag:
+            stichtag = None
         skip, eingabe = stand.pruefen(con, settings, "kennzahlen/datenqualitaet")
         if skip:
-            return dg.MaterializeResult(metadata={
-                **UNVERAENDERT,
-                "dateien": con.execute("SELECT count(*) FROM kennzahlen.datenqualitaet").fetchone()[0],
-                "befunde": con.execute("SELECT count(*) FROM kennzahlen.befunde").fetchone()[0],
-            })
-        n = build_datenqualitaet(con)
+            reports = stand.files(con, settings, "kennzahlen/datenqualitaet")
+            return result(con, DQ_TABELLEN, None, False, eingabe, **_dq_figures(con, reports, stichtag))
+        build_datenqualitaet(con)
         save_ueberblick_part(con, "datenqualitaet", [("ohne_einwilligung", float(ohne_einwilligung(con)))])
-        by_status = dict(con.execute("SELECT status, count(*) FROM kennzahlen.datenqualitaet GROUP BY status").fetchall())
         bewertungen = evaluate_all(con, settings)
         # the mentor-side rules (WARN) are Dagster checks on kennzahlen/mentoring; their findings
         # belong in the same findings table and report as every other check's
         bewertungen.append(Bewertung(MENTORING_PRUEFUNG, MENTORING_PRUEFUNG.run(con, settings)))
         record_pruefungen(con, bewertungen)
-        n_befunde = build_befunde(con, findings_of(bewertungen))
-        by_schwere = dict(con.execute("SELECT schwere, count(*) FROM kennzahlen.befunde GROUP BY 1").fetchall())
-        try:
-            stichtag = resolve_stichtag(con, settings.stichtag)
-        except KeinStichtag:
-            stichtag = None
+        build_befunde(con, findings_of(bewertungen))
         bericht = write_dq_report(con, settings, stichtag)
         stand.merken(con, settings, "kennzahlen/datenqualitaet", eingabe, [bericht])
-    failed = [b.pruefung.name for b in bewertungen if not b.ergebnis.ok]
-    return dg.MaterializeResult(metadata={
-        "dateien": n,
-        **{f"status_{k}": v for k, v in by_status.items()},
-        "befunde": n_befunde,
-        **{f"befunde_{k.lower()}": v for k, v in by_schwere.items()},
+        return result(con, DQ_TABELLEN, None, True, eingabe, **_dq_figures(con, [bericht], stichtag))
+
+
+DQ_TABELLEN = kennzahlen_tables(("datenqualitaet", "befunde"))
+
+
+# Findings listed in the metadata (and so in the CLI's summary); all are in kennzahlen.befunde.
+FEHLER_GEZEIGT = 15
+
+
+def _table(rows: list[tuple], columns: list[tuple[str, str]]) -> dg.MetadataValue:
+    return dg.MetadataValue.table(
+        records=[dg.TableRecord(dict(zip([c for c, _ in columns], r))) for r in rows],
+        schema=dg.TableSchema(columns=[dg.TableColumn(c, t) for c, t in columns]),
+    )
+
+
+def _dq_figures(con, reports, stichtag) -> dict:
+    """Files per status, findings per severity, failed checks and the report (as they are now);
+    the inbox's files and the first quarantined rows as tables (file, line, column, reason: no
+    content of a row)."""
+    dateien = con.execute(
+        "SELECT datei, status, coalesce(grund, ''), zeilen_gelesen, zeilen_geladen, zeilen_quarantaene, zeilen_ausgeschlossen "
+        "FROM kennzahlen.datenqualitaet ORDER BY datei"
+    ).fetchall()
+    fehler = con.execute(
+        "SELECT datei, zeile, spalte, grund FROM kennzahlen.befunde WHERE schwere = 'FEHLER' AND zeile IS NOT NULL ORDER BY datei, zeile"
+    ).fetchall()
+    by_status = dict(con.execute("SELECT status, count(*) FROM kennzahlen.datenqualitaet GROUP BY status").fetchall())
+    by_schwere = dict(con.execute("SELECT schwere, count(*) FROM kennzahlen.befunde GROUP BY 1").fetchall())
+    failed = [n for (n,) in con.execute("SELECT pruefung FROM meta.pruefungen WHERE NOT bestanden ORDER BY pruefung").fetchall()]
+    return {
+        "stichtag": str(stichtag) if stichtag else "–",
+        **{f"dateien_{k}": int(v) for k, v in sorted(by_status.items())},
+        **{f"befunde_{k.lower()}": int(v) for k, v in sorted(by_schwere.items())},
         "pruefungen_nicht_bestanden": ", ".join(failed) or "keine",
-        "bericht": dg.MetadataValue.path(str(bericht)),
-    })
+        **({"bericht": dg.MetadataValue.path(str(reports[0]))} if reports else {}),
+        "eingang": _table(dateien, [("datei", "text"), ("status", "text"), ("grund", "text"), ("gelesen", "int"),
+                                    ("geladen", "int"), ("quarantaene", "int"), ("ausgeschlossen", "int")]),
+        "zeilen_in_quarantaene": len(fehler),
+        "quarantaene_erste": _table(fehler[:FEHLER_GEZEIGT], [("datei", "text"), ("zeile", "int"), ("spalte", "text"), ("grund", "text")]),
+    }
 
 
 @dg.asset(
     key=kennzahlen_key("ueberblick"),
     deps=[kennzahlen_key("teilnahme"), kennzahlen_key("mentoring"), kennzahlen_key("datenqualitaet")],
+    pool=WAREHOUSE_POOL,
     group_name="kennzahlen",
     kinds={"duckdb", "sql"},
     owners=["team:sozialamt-auswertung"],
@@ -158,12 +204,11 @@ def kennzahlen_ueberblick(context: dg.AssetExecutionContext, phasenmonitor: Phas
     settings = phasenmonitor.settings()
     with phasenmonitor.warehouse() as con:
         skip, eingabe = stand.pruefen(con, settings, "kennzahlen/ueberblick")
-        if skip:
-            n = con.execute("SELECT count(*) FROM kennzahlen.ueberblick").fetchone()[0]
-            return dg.MaterializeResult(metadata={"kennzahlen": n, **UNVERAENDERT})
-        n = build_ueberblick(con)
-        stand.merken(con, settings, "kennzahlen/ueberblick", eingabe)
-    return dg.MaterializeResult(metadata={"kennzahlen": n})
+        if not skip:
+            build_ueberblick(con)
+            stand.merken(con, settings, "kennzahlen/ueberblick", eingabe)
+        figures = dict(con.execute("SELECT kennzahl, wert FROM kennzahlen.ueberblick ORDER BY kennzahl").fetchall())
+        return result(con, ["kennzahlen.ueberblick"], figures, not skip, eingabe)
 
 
 METRIC_ASSETS = [kennzahlen_teilnahme, kennzahlen_mentoring, kennzahlen_datenqualitaet, kennzahlen_ueberblick]

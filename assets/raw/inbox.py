@@ -7,7 +7,8 @@ from assets.staging.load import check_key, register_inbox
 from assets.report.files import vorladen
 from checks import gx_helfer
 from pipelines.config import Settings
-from pipelines.resources import PhasenmonitorResource
+from assets.table_metadata import table_metadata
+from pipelines.resources import WAREHOUSE_POOL, PhasenmonitorResource
 from sources.archive import archive_file, archived_path, content_hash, prune_archive
 from sources.discovery import discover
 from sources.pseudonym import Pseudonymizer, load_key
@@ -39,6 +40,7 @@ def restore_missing_copies(settings: Settings, in_use_files: list[tuple]) -> int
     group_name="raw",
     kinds={"python", "duckdb"},
     owners=["team:sozialamt-auswertung"],
+    pool=WAREHOUSE_POOL,
     description=(
         "Liest den Eingangsordner (nur lesend), erkennt Exportart und Datenstand am Dateinamen, "
         "kopiert neue Dateien (nach Inhalts-Hash) privat ins Archiv und verzeichnet jede Datei in "
@@ -60,17 +62,26 @@ def raw_eingang(context: dg.AssetExecutionContext, phasenmonitor: PhasenmonitorR
             # the report libraries load while this process waits for GX's first verdict.
             gx_helfer.starten()
             vorladen()
+        else:  # nothing to validate: a helper the command line started ahead is not needed
+            gx_helfer.beenden()
         # Retention keeps the copies of the snapshots in use (and of files not yet staged): a
         # changed referenced file (e.g. a new registry) makes the files that point to it be
         # re-checked from their archive copy, which must therefore outlive the retention period.
         in_use_files = con.execute(
             "SELECT datei, inhalt_sha256, endung, im_eingang FROM meta.dateien WHERE status IN ('verwendet', 'neu')"
         ).fetchall()
+        # The inbox as Dagster's data version: which files (path and content) lie there tonight.
+        (inbox_hash,) = con.execute(
+            "SELECT coalesce(sha256(string_agg(datei_id, ',' ORDER BY datei_id)), 'leer') FROM meta.dateien WHERE im_eingang"
+        ).fetchone()
+        table = table_metadata(con, ["meta.dateien"])
     in_use = {sha for _, sha, _, _ in in_use_files}
     restored = restore_missing_copies(settings, in_use_files)
     removed = prune_archive(settings.archive_dir, in_use, settings.archiv_aufbewahrung_tage)
     return dg.MaterializeResult(
+        data_version=dg.DataVersion(inbox_hash),
         metadata={
+            **table,
             "dateien_im_eingang": stats.dateien,
             "neue_dateien": stats.neu,
             "abgelehnt_dateiname": stats.abgelehnt_name,

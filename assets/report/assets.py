@@ -4,9 +4,10 @@
 import dagster as dg
 
 from assets import stand
-from assets.metrics.assets import UNVERAENDERT, kennzahlen_key
+from assets.metrics.assets import kennzahlen_key, result
 from assets.metrics.zeitraum import resolve_stichtag
-from pipelines.resources import PhasenmonitorResource
+from assets.table_metadata import tables_in
+from pipelines.resources import WAREHOUSE_POOL, PhasenmonitorResource
 
 KENNZAHLEN_DEPS = [kennzahlen_key(n) for n in ("teilnahme", "mentoring", "datenqualitaet", "ueberblick")]
 
@@ -18,6 +19,7 @@ def bericht_key(name: str) -> dg.AssetKey:
 @dg.asset(
     key=bericht_key("tabellen"),
     deps=KENNZAHLEN_DEPS,
+    pool=WAREHOUSE_POOL,
     group_name="bericht",
     kinds={"duckdb"},
     owners=["team:sozialamt-auswertung"],
@@ -31,16 +33,16 @@ def bericht_tabellen(context: dg.AssetExecutionContext, phasenmonitor: Phasenmon
     with phasenmonitor.warehouse() as con:
         stichtag = resolve_stichtag(con, settings.stichtag)
         skip, eingabe = stand.pruefen(con, settings, "bericht/tabellen")
-        if skip:
-            return dg.MaterializeResult(metadata=UNVERAENDERT)
-        counts = build_bericht_tables(con, settings, stichtag)
-        stand.merken(con, settings, "bericht/tabellen", eingabe)
-    return dg.MaterializeResult(metadata={f"zeilen_{k}": v for k, v in counts.items()})
+        if not skip:
+            build_bericht_tables(con, settings, stichtag)
+            stand.merken(con, settings, "bericht/tabellen", eingabe)
+        return result(con, tables_in(con, "bericht"), None, not skip, eingabe, stichtag=str(stichtag))
 
 
 @dg.asset(
     key=bericht_key("reporting_db"),
     deps=KENNZAHLEN_DEPS + [bericht_key("tabellen")],
+    pool=WAREHOUSE_POOL,
     group_name="bericht",
     kinds={"duckdb"},
     owners=["team:sozialamt-auswertung"],
@@ -53,19 +55,22 @@ def reporting_db(context: dg.AssetExecutionContext, phasenmonitor: Phasenmonitor
     settings = phasenmonitor.settings()
     with phasenmonitor.warehouse() as con:
         skip, eingabe = stand.pruefen(con, settings, "bericht/reporting_db")
-        if skip:
-            return dg.MaterializeResult(metadata={**UNVERAENDERT, "datei": dg.MetadataValue.path(str(settings.reporting_path))})
-        path = publish_reporting(con, settings)
-        stand.merken(con, settings, "bericht/reporting_db", eingabe, [path, settings.bericht_dir / KATALOG])
+        if not skip:
+            publish_reporting(con, settings)
+            stand.merken(con, settings, "bericht/reporting_db", eingabe, [settings.reporting_path, settings.bericht_dir / KATALOG])
         n = con.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name IN ('kennzahlen','bericht')"
         ).fetchone()[0]
-    return dg.MaterializeResult(metadata={"tabellen": n, "datei": dg.MetadataValue.path(str(path))})
+    return dg.MaterializeResult(
+        metadata={"tabellen": int(n), "neu_berechnet": not skip, "datei": dg.MetadataValue.path(str(settings.reporting_path))},
+        data_version=dg.DataVersion(eingabe),
+    )
 
 
 @dg.asset(
     key=bericht_key("dateien"),
     deps=[bericht_key("tabellen"), bericht_key("reporting_db")],
+    pool=WAREHOUSE_POOL,
     group_name="bericht",
     kinds={"python"},
     owners=["team:sozialamt-auswertung"],
@@ -80,10 +85,19 @@ def bericht_dateien(context: dg.AssetExecutionContext, phasenmonitor: Phasenmoni
         stichtag = resolve_stichtag(con, settings.stichtag)
         skip, eingabe = stand.pruefen(con, settings, "bericht/dateien")
         if skip:
-            return dg.MaterializeResult(metadata=UNVERAENDERT)
-        paths = write_bericht_files(con, settings, stichtag)
-        stand.merken(con, settings, "bericht/dateien", eingabe, paths)
-    return dg.MaterializeResult(metadata={"dateien": len(paths)})
+            paths = stand.files(con, settings, "bericht/dateien")
+        else:
+            paths = write_bericht_files(con, settings, stichtag)
+            stand.merken(con, settings, "bericht/dateien", eingabe, paths)
+    return dg.MaterializeResult(
+        metadata={
+            "dateien": len(paths),
+            "neu_berechnet": not skip,
+            "ordner": dg.MetadataValue.path(str(settings.bericht_dir)),
+            "stichtag": str(stichtag),
+        },
+        data_version=dg.DataVersion(eingabe),
+    )
 
 
 REPORT_ASSETS = [bericht_tabellen, reporting_db, bericht_dateien]

@@ -4,7 +4,9 @@
 import dagster as dg
 
 from assets.staging.load import stage_kind
-from pipelines.resources import PhasenmonitorResource
+from assets.table_metadata import table_metadata
+from checks.asset_checks import DELIVERY_CHECKS, check_result, delivery_check_spec
+from pipelines.resources import WAREHOUSE_POOL, PhasenmonitorResource
 from sources.contract import ExportKind
 from sources.kinds import ALL_KINDS
 from sources.pseudonym import Pseudonymizer, load_key
@@ -30,6 +32,7 @@ def staging_key(name: str) -> dg.AssetKey:
 
 def _staging_asset(kind: ExportKind) -> dg.AssetsDefinition:
     deps = [dg.AssetKey(["raw", "eingang"])] + [staging_key(k) for k in sorted({r.kind for r in kind.references})]
+    check = DELIVERY_CHECKS[kind.name]
 
     @dg.asset(
         key=staging_key(kind.name),
@@ -37,34 +40,61 @@ def _staging_asset(kind: ExportKind) -> dg.AssetsDefinition:
         group_name="staging",
         kinds={"polars", "duckdb"},
         owners=["team:sozialamt-auswertung"],
+        pool=WAREHOUSE_POOL,
+        check_specs=[delivery_check_spec(kind.name)],
         description=(
             f"{TITEL.get(kind.name, kind.description)} Quelle: {QUELLE.get(kind.quelle, kind.quelle)}. Prüft jede Zeile gegen den Exportvertrag "
             "(Quarantäne mit Datei, Zeile, Spalte, Grund), wendet Einwilligung und Verweise an, "
             "pseudonymisiert alle Kennungen und lädt gültige Stände nach staging."
-            f"{kind.name}; der neueste gültige Stand ist 'verwendet'."
+            f"{kind.name}; der neueste gültige Stand ist 'verwendet' (aktuell.{kind.name})."
         ),
     )
     def _asset(context: dg.AssetExecutionContext, phasenmonitor: PhasenmonitorResource) -> dg.MaterializeResult:
+        """Stage the new files of one export kind; report the snapshot in use as it is."""
         settings = phasenmonitor.settings()
         pseud = Pseudonymizer(load_key())
         with phasenmonitor.warehouse() as con:
             r = stage_kind(con, settings, pseud, kind)
-            rows = con.execute(f"SELECT count(*) FROM aktuell.{kind.name}").fetchone()[0]
+            lieferung = check.run(con, settings)
+            table = table_metadata(con, [f"aktuell.{kind.name}"], column_descriptions(kind))
+            version = snapshot_version(con, kind.name, table["dagster/row_count"])
         return dg.MaterializeResult(
             metadata={
+                **table,
+                # the snapshot in use, whatever this run did (a quiet night changes nothing here)
+                **{k: lieferung.metadata[k] for k in IN_USE_KEYS},
+                # what this run did
                 "dateien_verarbeitet": r.verarbeitet,
-                "dateien_abgelehnt": r.abgelehnt,
-                "zeilen_geladen": r.geladen,
-                "zeilen_quarantaene": r.quarantaene,
-                "zeilen_ausgeschlossen": r.ausgeschlossen,
-                "zeilen_aktueller_stand": rows,
-                "datei_in_gebrauch": r.aktuell or "keine",
-                "datenstand": str(r.aktuell_datenstand) if r.aktuell_datenstand else "–",
                 "zeilen_bereinigt_einwilligung": r.bereinigt,
-            }
+            },
+            check_results=[check_result(check, lieferung)],
+            data_version=version,
         )
 
     return _asset
 
+
+# The columns every staging table has before the contract's (assets/staging/schema.py).
+TECHNISCHE_SPALTEN = {
+    "datei_id": "Datei, aus der die Zeile stammt (Hash aus Pfad und Inhalt, meta.dateien)",
+    "datenstand": "Datenstand der Datei (aus dem Dateinamen)",
+    "zeile": "Zeile in der Datei (Kopfzeile = 1), für Befunde und Rückfragen",
+}
+
+
+def column_descriptions(kind: ExportKind) -> dict[str, str]:
+    """The contract's meaning of each stored column (sources/contract.py)."""
+    return {**TECHNISCHE_SPALTEN, **{name: meaning for name, _, meaning in kind.stored_columns()}}
+
+
+def snapshot_version(con, kind: str, rows: int) -> dg.DataVersion:
+    """The snapshot in use as Dagster's data version: the file's id (a hash of path and content)
+    and its row count (a consent purge removes rows without changing the file)."""
+    row = con.execute("SELECT datei_id FROM meta.dateien WHERE art = ? AND status = 'verwendet'", [kind]).fetchone()
+    return dg.DataVersion(f"{row[0] if row else 'kein-stand'}:{rows}")
+
+
+# Metadata of the delivery check that describe the snapshot in use (checks/consistency.py).
+IN_USE_KEYS = ("datei_in_gebrauch", "datenstand", "zeilen_gelesen", "zeilen_geladen", "zeilen_quarantaene", "zeilen_ausgeschlossen", "dateien_abgelehnt")
 
 STAGING_ASSETS = [_staging_asset(k) for k in ALL_KINDS]
