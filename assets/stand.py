@@ -13,7 +13,8 @@ function of:
 
 ``eingabestand`` hashes exactly these. An asset that finds its stored Eingabestand equal to the
 current one, and its output files still present, skips its work; Dagster still records the
-materialisation (with ``unveraendert: true``), and the asset checks still run on the tables.
+materialisation (``neu_berechnet: false``, the Eingabestand as its data version, the tables'
+metadata as they are) and the check results stored with that state.
 
 Crash safety: an asset forgets its stored state before it recomputes and stores the new one only
 after its outputs are complete, so a run killed in between recomputes it next time.
@@ -28,6 +29,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Iterable
 
+import dagster as dg
 import duckdb
 
 from pipelines.config import Settings
@@ -91,9 +93,37 @@ def vergessen(con: duckdb.DuckDBPyConnection, asset: str) -> None:
     con.execute("DELETE FROM meta.zustand WHERE schluessel = ?", [_schluessel(asset)])
 
 
-def merken(con: duckdb.DuckDBPyConnection, settings: Settings, asset: str, stand: str, dateien: Iterable[Path] = ()) -> None:
-    wert = json.dumps({"stand": stand, "dateien": sorted(Path(p).relative_to(settings.out).as_posix() for p in dateien)})
+def merken(
+    con: duckdb.DuckDBPyConnection, settings: Settings, asset: str, stand: str, dateien: Iterable[Path] = (),
+    checks: Iterable[dg.AssetCheckResult] = (),
+) -> None:
+    """Store the completed state: the Eingabestand, the output files and the asset's check results
+    (the same inputs give the same verdicts, so an unchanged step reports them again)."""
+    wert = json.dumps({
+        "stand": stand,
+        "dateien": sorted(Path(p).relative_to(settings.out).as_posix() for p in dateien),
+        "pruefungen": [_check_json(c) for c in checks],
+    }, default=str)
     con.execute("INSERT OR REPLACE INTO meta.zustand VALUES (?, ?)", [_schluessel(asset), wert])
+
+
+def _check_json(c: dg.AssetCheckResult) -> dict:
+    return {
+        "name": c.check_name, "asset": c.asset_key.path if c.asset_key else None, "passed": c.passed,
+        "severity": c.severity.value, "metadata": {k: getattr(v, "value", v) for k, v in (c.metadata or {}).items()},
+    }
+
+
+def checks(con: duckdb.DuckDBPyConnection, asset: str) -> list[dg.AssetCheckResult]:
+    """The check results ``asset`` stored with its last completed state."""
+    row = con.execute("SELECT wert FROM meta.zustand WHERE schluessel = ?", [_schluessel(asset)]).fetchone()
+    return [
+        dg.AssetCheckResult(
+            check_name=c["name"], asset_key=dg.AssetKey(c["asset"]), passed=c["passed"],
+            severity=dg.AssetCheckSeverity(c["severity"]), metadata=c["metadata"],
+        )
+        for c in (json.loads(row[0]).get("pruefungen", []) if row else [])
+    ]
 
 
 def pruefen(con: duckdb.DuckDBPyConnection, settings: Settings, asset: str) -> tuple[bool, str]:

@@ -17,25 +17,27 @@ import duckdb
 DECIMALS = 2
 
 
-def _schema(con: duckdb.DuckDBPyConnection, schema: str, table: str, descriptions: Mapping[str, str] | None = None) -> dg.TableSchema:
+def _columns(con: duckdb.DuckDBPyConnection, names: list[tuple[str, str]]) -> dict[tuple[str, str], list[tuple]]:
+    """(schema, table) -> [(column, type, comment)] of the tables and views that exist, in one
+    catalog query."""
+    out: dict[tuple[str, str], list[tuple]] = {}
+    for schema, table, column, typ, comment in con.execute(
+        "SELECT schema_name, table_name, column_name, data_type, comment FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND list_contains(?, schema_name || '.' || table_name) "
+        "ORDER BY schema_name, table_name, column_index",
+        [[f"{s}.{t}" for s, t in names]],
+    ).fetchall():
+        out.setdefault((schema, table), []).append((column, typ, comment))
+    return out
+
+
+def _schema(cols: list[tuple], descriptions: Mapping[str, str] | None) -> dg.TableSchema:
     descriptions = descriptions or {}
-    cols = con.execute(
-        "SELECT column_name, data_type, comment FROM duckdb_columns() "
-        "WHERE database_name = current_database() AND schema_name = ? AND table_name = ? ORDER BY column_index",
-        [schema, table],
-    ).fetchall()
     return dg.TableSchema(columns=[dg.TableColumn(name=n, type=t, description=c or descriptions.get(n)) for n, t, c in cols])
 
 
-def _rows(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> int:
-    exists = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = ? AND table_name = ?"
-        " UNION ALL SELECT count(*) FROM duckdb_views() WHERE database_name = current_database() AND schema_name = ? AND view_name = ?",
-        [schema, table, schema, table],
-    ).fetchall()
-    if not any(n for (n,) in exists):
-        return 0
-    return int(con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()[0])
+def _rows(con: duckdb.DuckDBPyConnection, schema: str, table: str, exists: bool) -> int:
+    return int(con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()[0]) if exists else 0
 
 
 def table_metadata(
@@ -48,20 +50,21 @@ def table_metadata(
     table gets ``zeilen_<table>`` and ``spalten_<table>`` (its schema) beside it. ``descriptions``
     stand in for columns without a COMMENT (the views over the staging tables)."""
     names = [tuple(t.split(".", 1)) for t in tables]
+    cols = _columns(con, names)
     if len(names) == 1:
         schema, table = names[0]
         return {
-            "dagster/row_count": _rows(con, schema, table),
-            "dagster/column_schema": _schema(con, schema, table, descriptions),
+            "dagster/row_count": _rows(con, schema, table, names[0] in cols),
+            "dagster/column_schema": _schema(cols.get(names[0], []), descriptions),
             "dagster/table_name": f"{schema}.{table}",
         }
     out: dict[str, object] = {}
     total = 0
     for schema, table in names:
-        n = _rows(con, schema, table)
+        n = _rows(con, schema, table, (schema, table) in cols)
         total += n
         out[f"zeilen_{table}"] = n
-        out[f"spalten_{table}"] = dg.MetadataValue.table_schema(_schema(con, schema, table))
+        out[f"spalten_{table}"] = dg.MetadataValue.table_schema(_schema(cols.get((schema, table), []), descriptions))
     return {"dagster/row_count": total, **out}
 
 
@@ -74,6 +77,14 @@ def readable(values: Mapping[str, object]) -> dict[str, object]:
         else:
             out[k] = v
     return out
+
+
+def records_table(rows: list[tuple], columns: list[tuple[str, str]]) -> dg.MetadataValue:
+    """A small table of facts (file names, lines, reasons; never a row's content) as metadata."""
+    return dg.MetadataValue.table(
+        records=[dg.TableRecord(dict(zip([c for c, _ in columns], r))) for r in rows],
+        schema=dg.TableSchema(columns=[dg.TableColumn(c, t) for c, t in columns]),
+    )
 
 
 def tables_in(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]:

@@ -1,10 +1,11 @@
 """Dagster asset checks: the entries of ``checks.consistency.PRUEFUNGEN``, wired.
 
-Where they hang, and why (docs/datenqualitaet.md, docs/architektur.md):
-- ``vertrag_<art>`` hangs on ``staging/<art>`` and is evaluated by the staging step itself (a
-  check spec of the asset, :func:`delivery_check_spec`): the delivery as it is, WARN with the
-  quarantine count, ERROR when the newest file was rejected. Not blocking: a rejected file leaves
-  the older snapshot in use, and the reports stay right.
+Every check is a check spec of the asset it hangs on, evaluated by that asset's own step: no step
+per check (each costs Dagster overhead), and the gate evaluates its checks once, for the findings
+table and for Dagster alike. Where they hang, and why (docs/datenqualitaet.md, docs/architektur.md):
+- ``vertrag_<art>`` hangs on ``staging/<art>``: the delivery as it is, WARN with the quarantine
+  count, ERROR when the newest file was rejected. Not blocking: a rejected file leaves the older
+  snapshot in use, and the reports stay right.
 - Blocking checks (ERROR) judge the snapshots in use across the exports (``stand_<art>``: the
   contract suite on ``aktuell.<art>``; references, partner links, date order) and hang on
   ``kennzahlen/datenqualitaet``, the asset that joins every export: the metric assets depend on
@@ -16,15 +17,13 @@ Where they hang, and why (docs/datenqualitaet.md, docs/architektur.md):
   ``staging/kursteilnahmen``) or, for timeliness, on ``kennzahlen/datenqualitaet``.
 
 Metadata: counts, expectation and rule names, file names and line numbers; never a cell value or
-a pseudonym. The checks of one asset run in one step on one warehouse connection, closed before
-the results are returned.
+a pseudonym.
 """
 
 
 import dagster as dg
 
 from checks.consistency import FEHLER, PRUEFUNGEN, Pruefergebnis, Pruefung
-from pipelines.resources import WAREHOUSE_POOL, PhasenmonitorResource
 
 
 def _severity(p: Pruefung, res: Pruefergebnis) -> dg.AssetCheckSeverity:
@@ -48,43 +47,14 @@ def check_result(p: Pruefung, res: Pruefergebnis) -> dg.AssetCheckResult:
     )
 
 
-DELIVERY_CHECKS: dict[str, Pruefung] = {p.asset[-1]: p for p in PRUEFUNGEN if p.mit_asset}
+def pruefungen_of(asset: tuple[str, ...]) -> list[Pruefung]:
+    return [p for p in PRUEFUNGEN if p.asset == asset]
 
 
-def delivery_check_spec(kind: str) -> dg.AssetCheckSpec:
-    """The check spec ``vertrag_<kind>`` of a staging asset (evaluated by the asset's step)."""
-    return _spec(DELIVERY_CHECKS[kind])
+def check_specs_of(asset: tuple[str, ...]) -> list[dg.AssetCheckSpec]:
+    """The check specs of an asset: its step evaluates them (no step per check)."""
+    return [_spec(p) for p in pruefungen_of(asset)]
 
 
-def _asset_checks(asset: tuple[str, ...], pruefungen: list[Pruefung]) -> dg.AssetChecksDefinition:
-    """All checks of one asset in one step: one warehouse connection, one result per check.
-
-    (A step per check costs about 0.2 s of Dagster overhead each; blocking works the same, since
-    Dagster gates the downstream steps on every blocking spec of the step.)"""
-    key = dg.AssetKey(list(asset))
-
-    @dg.multi_asset_check(
-        specs=[_spec(p) for p in pruefungen],
-        name="datenpruefungen_" + "_".join(asset),
-        pool=WAREHOUSE_POOL,
-        description="Datenprüfungen (checks/consistency.py); Befunde auch in kennzahlen.befunde und im Datenqualitätsbericht.",
-    )
-    def _checks(context: dg.AssetCheckExecutionContext, phasenmonitor: PhasenmonitorResource):
-        settings = phasenmonitor.settings()
-        with phasenmonitor.warehouse() as con:
-            results = [(p, p.run(con, settings)) for p in pruefungen]
-        for p, res in results:
-            yield check_result(p, res)
-
-    return _checks
-
-
-def _by_asset() -> dict[tuple[str, ...], list[Pruefung]]:
-    out: dict[tuple[str, ...], list[Pruefung]] = {}
-    for p in PRUEFUNGEN:
-        if not p.mit_asset:
-            out.setdefault(p.asset, []).append(p)
-    return out
-
-
-CONTRACT_ASSET_CHECKS: list[dg.AssetChecksDefinition] = [_asset_checks(a, ps) for a, ps in _by_asset().items()]
+def check_results_of(asset: tuple[str, ...], con, settings) -> list[dg.AssetCheckResult]:
+    return [check_result(p, p.run(con, settings)) for p in pruefungen_of(asset)]

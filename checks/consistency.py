@@ -59,8 +59,6 @@ class Pruefung:
     blocking: bool
     beschreibung: str
     fn: Callable[[duckdb.DuckDBPyConnection, Settings], Pruefergebnis]
-    # True: the asset's own step evaluates it (a check spec of the asset, no step of its own)
-    mit_asset: bool = False
 
     @property
     def schwere(self) -> str:
@@ -364,7 +362,7 @@ PRUEFUNGEN: list[Pruefung] = [
     *[
         Pruefung(f"vertrag_{k.name}", ("staging", k.name), False,
                  f"Lieferung gegen den Exportvertrag '{k.name}': Warnung, wenn Zeilen der verwendeten Datei in Quarantäne sind, "
-                 "Fehler, wenn die neueste Datei abgelehnt wurde (Zählungen und Grund in den Metadaten).", lieferung(k), mit_asset=True)
+                 "Fehler, wenn die neueste Datei abgelehnt wurde (Zählungen und Grund in den Metadaten).", lieferung(k))
         for k in ALL_KINDS
     ],
     *[

@@ -3,8 +3,9 @@ and the findings for ``kennzahlen.befunde`` and the data-quality report.
 
 The rules are :func:`assets.metrics.mentoring.mentoring_befunde`; this module only wires them:
 
-- :data:`MENTORING_CHECKS`: one multi-asset check evaluates all rules in one pass over the
-  warehouse and reports one check result per rule. Metadata carries counts and the German
+- :data:`MENTORING_CHECK_SPECS` / :func:`mentoring_check_results`: check specs of
+  ``kennzahlen/mentoring``, evaluated by that asset's step in one pass over the warehouse, one
+  check result per rule. Metadata carries counts and the German
   description only (CONTRIBUTING: no personal data in Dagster metadata).
 - :func:`mentoring_pruefung` / :data:`MENTORING_PRUEFUNG`: the same rules as a
   :class:`checks.consistency.Pruefung` whose findings are rows in the shape of the other checks'
@@ -14,16 +15,12 @@ The rules are :func:`assets.metrics.mentoring.mentoring_befunde`; this module on
   not in ``PRUEFUNGEN`` itself: that list is wired as a second set of Dagster checks.
   Positions and rules only: no ID, no pseudonym, no value.
 
-Register with ``ASSET_CHECKS.extend(MENTORING_CHECKS)`` in checks/registry.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import dagster as dg
 
-from pipelines.resources import WAREHOUSE_POOL, PhasenmonitorResource
 
 MENTORING_KEY = dg.AssetKey(["kennzahlen", "mentoring"])
 
@@ -48,26 +45,22 @@ REGELN: dict[str, tuple[str, str]] = {
 }
 
 
-@dg.multi_asset_check(
-    specs=[
-        dg.AssetCheckSpec(name=name, asset=MENTORING_KEY, description=description, blocking=False)
-        for name, description in REGELN.values()
-    ],
-    name="mentoring_befunde",
-    pool=WAREHOUSE_POOL,
-    description="Plausibilität der Mentoring-Daten (Warnungen, halten nichts auf).",
-)
-def mentoring_befunde_check(phasenmonitor: PhasenmonitorResource) -> Iterator[dg.AssetCheckResult]:
-    from assets.metrics.mentoring import mentoring_befunde
-    from assets.metrics.zeitraum import resolve_stichtag
+MENTORING_CHECK_SPECS: list[dg.AssetCheckSpec] = [
+    dg.AssetCheckSpec(name=name, asset=MENTORING_KEY, description=description, blocking=False)
+    for name, description in REGELN.values()
+]
 
-    settings = phasenmonitor.settings()
-    with phasenmonitor.warehouse() as con:
-        stichtag = resolve_stichtag(con, settings.stichtag)
-        befunde = {b["regel"]: b for b in mentoring_befunde(con, settings, stichtag)}
+
+def mentoring_check_results(con, settings, stichtag) -> list[dg.AssetCheckResult]:
+    """The mentor-side rules as results of the check specs of ``kennzahlen/mentoring``
+    (evaluated by its own step, on the connection that prepared the mentoring tables)."""
+    from assets.metrics.mentoring import mentoring_befunde
+
+    befunde = {b["regel"]: b for b in mentoring_befunde(con, settings, stichtag)}
+    out = []
     for regel, (name, _) in REGELN.items():
         b = befunde[regel]
-        yield dg.AssetCheckResult(
+        out.append(dg.AssetCheckResult(
             check_name=name,
             asset_key=MENTORING_KEY,
             passed=b["anzahl"] == 0,
@@ -79,10 +72,11 @@ def mentoring_befunde_check(phasenmonitor: PhasenmonitorResource) -> Iterator[dg
                 "beschreibung": b["beschreibung"],
                 "stichtag": str(stichtag),
             },
-        )
+        ))
+    return out
 
 
-MENTORING_CHECKS: list[dg.AssetChecksDefinition] = [mentoring_befunde_check]
+
 
 
 # Rules whose rows another check already writes to kennzahlen.befunde with the same rule id, file,

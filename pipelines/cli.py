@@ -68,6 +68,13 @@ def main(argv: list[str] | None = None) -> int:
         # done and committed, so this is no failure worth a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except KeyboardInterrupt:
+        print("Abgebrochen.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last guard: one sentence, never a traceback
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"Fehler: Der Lauf konnte nicht ausgeführt werden ({type(exc).__name__}: {text}).", file=sys.stderr)
+        return 1
 
 
 def _demo(args) -> int:
@@ -85,11 +92,13 @@ def _demo(args) -> int:
 def _run(args) -> int:
     # Everything the run writes (warehouse, archive, Dagster storage) is private by default.
     os.umask(0o077)
-    # GX takes ~3 s to import: its helper starts before anything else; the run's first step
-    # stops it again if the inbox holds nothing new (checks/gx_helfer.py, assets/raw/inbox.py).
+    # GX takes ~3 s to import: its helper starts before anything else when the inbox may hold
+    # something new, and the run's first step stops it again if not (checks/gx_helfer.py,
+    # assets/raw/inbox.py); if the guess misses a new file, that step starts the helper itself.
     from checks import gx_helfer
 
-    gx_helfer.starten()
+    if inbox_may_be_new(args.inbox, args.out):
+        gx_helfer.starten()
     from pipelines.config import Settings
     from pipelines.report_summary import print_summary
     from pipelines.runner import RunRefused, run_pipeline
@@ -97,7 +106,8 @@ def _run(args) -> int:
 
     t0 = time.perf_counter()
     try:
-        settings = Settings.load(inbox=args.inbox, out=args.out, stichtag=args.stichtag)
+        # By hand, a held data folder is refused at once (a Dagster run waits: pipelines/runlock.py).
+        settings = Settings.load(inbox=args.inbox, out=args.out, stichtag=args.stichtag, schreibsperre_warten_sekunden=0)
         # Dagster's console log only for what the summary below cannot say; failures are reported here.
         summary = run_pipeline(settings, log_level="CRITICAL")
     except (KeyMissing, RunRefused) as exc:
@@ -109,7 +119,7 @@ def _run(args) -> int:
     if summary.refusal:
         print(f"Fehler: {summary.refusal}", file=sys.stderr)
         return 2
-    if not summary.has_registry:
+    if summary.staged and not summary.has_registry:
         print(
             "Fehler: Es gibt keine gültige Teilnehmendenliste (asyl/teilnehmende_JJJJ-MM-TT.csv); ohne sie kann kein Bericht entstehen.",
             file=sys.stderr,
@@ -120,9 +130,23 @@ def _run(args) -> int:
     if not summary.success:
         # One sentence per failed step; the full errors stay in Dagster's event log of the run.
         print("Fehler: Der Lauf ist nicht vollständig durchgelaufen: " + "; ".join(summary.failures), file=sys.stderr)
-        print(f"Einzelheiten im Ereignisprotokoll des Dagster-Laufs {summary.run_id}.", file=sys.stderr)
+        if summary.details_file:
+            print(f"Einzelheiten (nur für die Betreuung): {summary.details_file}", file=sys.stderr)
         return 1
     return 0
+
+
+def inbox_may_be_new(inbox: Path, out: Path) -> bool:
+    """A guess from file times alone (no warehouse is opened): some inbox file changed after the
+    warehouse was last written, or there is no warehouse yet."""
+    try:
+        written = (out / "warehouse.duckdb").stat().st_mtime_ns
+    except OSError:
+        return True
+    try:
+        return any(p.stat().st_mtime_ns >= written for p in inbox.rglob("*") if p.is_file())
+    except OSError:
+        return True
 
 
 STEP_TIMES_ENV = "PHASENMONITOR_SCHRITTZEITEN"

@@ -72,7 +72,7 @@ class Settings(BaseModel):
     archiv_aufbewahrung_tage: int = Field(90, ge=1, description="Raw exports in the archive are deleted after this many days.")
     dagster_historie_tage: int = Field(30, ge=1, description="Dagster runs older than this are pruned by the cleanup job.")
     schreibsperre_warten_sekunden: int = Field(
-        3 * 3600, ge=0,
+        3600, ge=0,
         description="A Dagster run that finds another process writing the same warehouse waits this long for it (pipelines/runlock.py), then fails with one sentence.",
     )
     eingang_ruhezeit_sekunden: int = Field(

@@ -90,35 +90,33 @@ class PhasenmonitorResource(dg.ConfigurableResource):
                     f"Ein anderer Lauf schreibt gerade in {settings.out}; dieser Lauf wartet, bis er fertig ist."
                 ),
             )
-            self._refuse_another_key(settings)
-            removed = remove_leftovers(settings)
+            try:
+                self._refuse_another_key(settings)
+                removed = remove_leftovers(settings)
+            except BaseException:
+                release_run_lock(self._lock_fd)
+                self._lock_fd = None
+                raise
             if removed:
                 context.log.warning(f"Reste eines abgebrochenen Laufs entfernt: {', '.join(removed)}")
 
     def _refuse_another_key(self, settings: Settings) -> None:
         """A warehouse built with another key is refused before any step opens it for writing
-        (raw/eingang checks again when it registers the key); read-only, so nothing changes."""
-        from assets.staging.load import KeyMismatch
-        from sources.pseudonym import Pseudonymizer, load_key
+        (read-only, so nothing changes; raw/eingang registers the key of a new warehouse)."""
+        from assets.staging.load import check_key
+        from sources.pseudonym import KeyMissing, Pseudonymizer, load_key
 
+        try:
+            key = load_key()
+        except KeyMissing:  # a run of metric assets only needs none; raw/eingang says so itself
+            return
         if not settings.warehouse_path.exists():
             return
         con = duckdb.connect(str(settings.warehouse_path), read_only=True)
         try:
-            row = con.execute(
-                "SELECT wert FROM meta.zustand WHERE schluessel = 'schluessel_fingerabdruck'"
-            ).fetchone() if con.execute(
-                "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'meta' AND table_name = 'zustand'"
-            ).fetchone()[0] else None
+            check_key(con, Pseudonymizer(key), register=False)
         finally:
             con.close()
-        if row and row[0] != Pseudonymizer(load_key()).fingerprint:
-            release_run_lock(self._lock_fd)
-            self._lock_fd = None
-            raise KeyMismatch(
-                f"Das Warehouse {settings.warehouse_path} wurde mit einem anderen Pseudonymisierungsschlüssel aufgebaut; "
-                "Schlüsselwechsel siehe docs/betrieb.md (Warehouse neu aufbauen)."
-            )
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         self._close_shared()

@@ -32,6 +32,13 @@ class RunSummary:
     step_seconds: dict[str, float] = field(default_factory=dict)
     run_id: str = ""
     materialized: dict[str, dict[str, Any]] = field(default_factory=dict)  # asset key -> metadata values
+    details: list[str] = field(default_factory=list)  # the full errors, for details_file only
+    details_file: Path | None = None
+
+    @property
+    def staged(self) -> bool:
+        """The staging of the registry ran (so "no valid registry" is a finding, not a failure)."""
+        return "staging/teilnehmende" in self.materialized
 
     def meta(self, asset: str, key: str, default: Any = None) -> Any:
         return self.materialized.get(asset, {}).get(key, default)
@@ -117,7 +124,26 @@ def run_pipeline(
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
-    return summarize(result, inst)
+    summary = summarize(result, inst)
+    if summary.details and not summary.refusal:
+        summary.details_file = _write_details(settings, summary)
+    return summary
+
+
+def _write_details(settings: Settings, summary: RunSummary) -> Path | None:
+    """The full errors of a failed run, for whoever maintains the installation, in the private
+    folder intern/ (0700/0600); the user sees one sentence per step. A temporary Dagster
+    instance keeps no event log, so this file is where they can be read afterwards."""
+    from sources.archive import open_private
+
+    try:
+        settings.intern_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = settings.intern_dir / f"lauf_{summary.run_id}.txt"
+        with open_private(path, "w", encoding="utf-8") as fh:
+            fh.write("\n\n".join(summary.details))
+        return path
+    except OSError:
+        return None
 
 
 def _value(v: Any) -> Any:
@@ -143,6 +169,7 @@ def summarize(result, instance) -> RunSummary:
             if cause.cls_name in REFUSALS:
                 summary.refusal = message.split(": ", 1)[-1]
             summary.failures.append(f"{event.step_key or 'Lauf'}: {message}")
+            summary.details.append(f"{event.step_key or 'Lauf'}:\n{err.to_string()}")
     for asset in ("kennzahlen/datenqualitaet", "kennzahlen/teilnahme", "bericht/tabellen"):
         stichtag = summary.meta(asset, "stichtag")
         if stichtag and stichtag != "–":

@@ -86,7 +86,6 @@ def dagster_historie_bereinigen(context: dg.OpExecutionContext) -> dg.Output:
 
 @dg.job(
     name=CLEANUP_JOB_NAME,
-    executor_def=dg.in_process_executor,
     description="Räumt Dagsters Laufhistorie auf (Aufbewahrung: dagster_historie_tage).",
 )
 def cleanup_job():

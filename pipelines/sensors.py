@@ -167,7 +167,8 @@ def build_eingang_sensor(kommunen_job) -> dg.SensorDefinition:
         cursor = dump_cursor(scan.seen)
         requests = run_requests(scan, {k for k in settings.kommunen if (inbox / k).is_dir()}) if scan.changed else []
         if not requests:
-            reason = "Keine neue oder geänderte Datei im Eingang."
+            reason = ("Keine neue oder geänderte Datei im Eingang." if not scan.changed else
+                      "Neue oder geänderte Dateien liegen nur außerhalb der Ordner der Kommunen: " + ", ".join(sorted(scan.changed)[:5]))
             if scan.waiting:
                 reason += f" {scan.waiting} Datei(en) werden noch kopiert (Ruhezeit)."
             return dg.SensorResult(skip_reason=reason, cursor=cursor)

@@ -13,7 +13,10 @@ from assets.metrics.datenqualitaet import (
 from assets import stand
 from assets.metrics.zeitraum import resolve_stichtag
 from assets.staging.assets import staging_key
-from assets.table_metadata import readable, table_metadata
+from assets.table_metadata import readable, records_table as _table, table_metadata
+from checks.asset_checks import check_result, check_specs_of
+from checks.consistency import DATENQUALITAET
+from checks.mentoring_checks import MENTORING_CHECK_SPECS, mentoring_check_results
 from pipelines.resources import WAREHOUSE_POOL, PhasenmonitorResource
 from sources.kinds import ALL_KINDS
 
@@ -29,13 +32,14 @@ def kennzahlen_key(name: str) -> dg.AssetKey:
     return dg.AssetKey(["kennzahlen", name])
 
 
-def result(con, tables, figures: dict | None, recomputed: bool, eingabe: str, **extra) -> dg.MaterializeResult:
+def result(con, tables, figures: dict | None, recomputed: bool, eingabe: str, checks=(), **extra) -> dg.MaterializeResult:
     """The materialisation of a warehouse asset: its tables as they are, its key figures, whether
     this run recomputed them, and the Eingabestand (assets/stand.py) as Dagster's data version,
     so an unchanged asset keeps its version and the UI shows it fresh."""
     return dg.MaterializeResult(
         metadata={**table_metadata(con, tables), **readable(figures or {}), "neu_berechnet": recomputed, **extra},
         data_version=dg.DataVersion(eingabe),
+        check_results=list(checks),
     )
 
 
@@ -83,6 +87,7 @@ def kennzahlen_teilnahme(context: dg.AssetExecutionContext, phasenmonitor: Phase
     key=kennzahlen_key("mentoring"),
     deps=[*(staging_key(k) for k in MENTORING_LIEST), GATE],
     pool=WAREHOUSE_POOL,
+    check_specs=MENTORING_CHECK_SPECS,
     group_name="kennzahlen",
     kinds={"duckdb", "sql"},
     owners=["team:sozialamt-auswertung"],
@@ -96,16 +101,20 @@ def kennzahlen_mentoring(context: dg.AssetExecutionContext, phasenmonitor: Phase
     with phasenmonitor.warehouse() as con:
         stichtag = resolve_stichtag(con, settings.stichtag)
         skip, eingabe = stand.pruefen(con, settings, "kennzahlen/mentoring")
-        if not skip:
+        if skip:
+            checks = stand.checks(con, "kennzahlen/mentoring")
+        else:
             save_ueberblick_part(con, "mentoring", build_mentoring_kennzahlen(con, settings, stichtag))
-            stand.merken(con, settings, "kennzahlen/mentoring", eingabe)
-        return result(con, kennzahlen_tables(MENTORING_TABELLEN), _teil(con, "mentoring"), not skip, eingabe, stichtag=str(stichtag))
+            checks = mentoring_check_results(con, settings, stichtag)
+            stand.merken(con, settings, "kennzahlen/mentoring", eingabe, checks=checks)
+        return result(con, kennzahlen_tables(MENTORING_TABELLEN), _teil(con, "mentoring"), not skip, eingabe, checks, stichtag=str(stichtag))
 
 
 @dg.asset(
     key=kennzahlen_key("datenqualitaet"),
     deps=STAGING_DEPS,
     pool=WAREHOUSE_POOL,
+    check_specs=check_specs_of(DATENQUALITAET),
     group_name="kennzahlen",
     kinds={"duckdb", "sql"},
     owners=["team:sozialamt-auswertung"],
@@ -118,8 +127,10 @@ def kennzahlen_mentoring(context: dg.AssetExecutionContext, phasenmonitor: Phase
 def kennzahlen_datenqualitaet(context: dg.AssetExecutionContext, phasenmonitor: PhasenmonitorResource) -> dg.MaterializeResult:
     """One row per inbox file (the counts add up per file), the findings table and the coordinator's report.
 
-    Evaluates the same checks as the asset checks that hang on this asset (checks/consistency.py),
-    so that the findings and the report are complete even when a blocking check then stops the metrics.
+    Evaluates every check of checks/consistency.py once: all findings go to the table and the
+    report, and the results of the checks that hang here (the blocking gate) go to Dagster. The
+    materialisation is recorded before a failed blocking check stops the metrics, so the findings
+    and the report are complete exactly then.
     """
     from assets.metrics.zeitraum import KeinStichtag, resolve_stichtag
     from checks.consistency import Bewertung, evaluate_all, findings_of
@@ -135,7 +146,8 @@ def kennzahlen_datenqualitaet(context: dg.AssetExecutionContext, phasenmonitor: 
         skip, eingabe = stand.pruefen(con, settings, "kennzahlen/datenqualitaet")
         if skip:
             reports = stand.files(con, settings, "kennzahlen/datenqualitaet")
-            return result(con, DQ_TABELLEN, None, False, eingabe, **_dq_figures(con, reports, stichtag))
+            checks = stand.checks(con, "kennzahlen/datenqualitaet")
+            return result(con, DQ_TABELLEN, None, False, eingabe, checks, **_dq_figures(con, reports, stichtag))
         build_datenqualitaet(con)
         save_ueberblick_part(con, "datenqualitaet", [("ohne_einwilligung", float(ohne_einwilligung(con)))])
         bewertungen = evaluate_all(con, settings)
@@ -145,8 +157,9 @@ def kennzahlen_datenqualitaet(context: dg.AssetExecutionContext, phasenmonitor: 
         record_pruefungen(con, bewertungen)
         build_befunde(con, findings_of(bewertungen))
         bericht = write_dq_report(con, settings, stichtag)
-        stand.merken(con, settings, "kennzahlen/datenqualitaet", eingabe, [bericht])
-        return result(con, DQ_TABELLEN, None, True, eingabe, **_dq_figures(con, [bericht], stichtag))
+        checks = [check_result(b.pruefung, b.ergebnis) for b in bewertungen if b.pruefung.asset == DATENQUALITAET]
+        stand.merken(con, settings, "kennzahlen/datenqualitaet", eingabe, [bericht], checks)
+        return result(con, DQ_TABELLEN, None, True, eingabe, checks, **_dq_figures(con, [bericht], stichtag))
 
 
 DQ_TABELLEN = kennzahlen_tables(("datenqualitaet", "befunde"))
@@ -154,13 +167,6 @@ DQ_TABELLEN = kennzahlen_tables(("datenqualitaet", "befunde"))
 
 # Findings listed in the metadata (and so in the CLI's summary); all are in kennzahlen.befunde.
 FEHLER_GEZEIGT = 15
-
-
-def _table(rows: list[tuple], columns: list[tuple[str, str]]) -> dg.MetadataValue:
-    return dg.MetadataValue.table(
-        records=[dg.TableRecord(dict(zip([c for c, _ in columns], r))) for r in rows],
-        schema=dg.TableSchema(columns=[dg.TableColumn(c, t) for c, t in columns]),
-    )
 
 
 def _dq_figures(con, reports, stichtag) -> dict:
@@ -171,8 +177,10 @@ def _dq_figures(con, reports, stichtag) -> dict:
         "SELECT datei, status, coalesce(grund, ''), zeilen_gelesen, zeilen_geladen, zeilen_quarantaene, zeilen_ausgeschlossen "
         "FROM kennzahlen.datenqualitaet ORDER BY datei"
     ).fetchall()
+    # rows the triage quarantined (meta.befunde), in the files now in the inbox
     fehler = con.execute(
-        "SELECT datei, zeile, spalte, grund FROM kennzahlen.befunde WHERE schwere = 'FEHLER' AND zeile IS NOT NULL ORDER BY datei, zeile"
+        "SELECT datei, zeile, spalte, grund FROM meta.befunde WHERE schwere = 'FEHLER' AND zeile IS NOT NULL "
+        "AND datei_id IN (SELECT datei_id FROM meta.dateien WHERE im_eingang) ORDER BY datei, zeile"
     ).fetchall()
     by_status = dict(con.execute("SELECT status, count(*) FROM kennzahlen.datenqualitaet GROUP BY status").fetchall())
     by_schwere = dict(con.execute("SELECT schwere, count(*) FROM kennzahlen.befunde GROUP BY 1").fetchall())

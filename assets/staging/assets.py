@@ -5,7 +5,7 @@ import dagster as dg
 
 from assets.staging.load import stage_kind
 from assets.table_metadata import table_metadata
-from checks.asset_checks import DELIVERY_CHECKS, check_result, delivery_check_spec
+from checks.asset_checks import check_result, check_specs_of, pruefungen_of
 from pipelines.resources import WAREHOUSE_POOL, PhasenmonitorResource
 from sources.contract import ExportKind
 from sources.kinds import ALL_KINDS
@@ -32,7 +32,7 @@ def staging_key(name: str) -> dg.AssetKey:
 
 def _staging_asset(kind: ExportKind) -> dg.AssetsDefinition:
     deps = [dg.AssetKey(["raw", "eingang"])] + [staging_key(k) for k in sorted({r.kind for r in kind.references})]
-    check = DELIVERY_CHECKS[kind.name]
+    key = ("staging", kind.name)
 
     @dg.asset(
         key=staging_key(kind.name),
@@ -41,7 +41,7 @@ def _staging_asset(kind: ExportKind) -> dg.AssetsDefinition:
         kinds={"polars", "duckdb"},
         owners=["team:sozialamt-auswertung"],
         pool=WAREHOUSE_POOL,
-        check_specs=[delivery_check_spec(kind.name)],
+        check_specs=check_specs_of(key),
         description=(
             f"{TITEL.get(kind.name, kind.description)} Quelle: {QUELLE.get(kind.quelle, kind.quelle)}. Prüft jede Zeile gegen den Exportvertrag "
             "(Quarantäne mit Datei, Zeile, Spalte, Grund), wendet Einwilligung und Verweise an, "
@@ -55,7 +55,8 @@ def _staging_asset(kind: ExportKind) -> dg.AssetsDefinition:
         pseud = Pseudonymizer(load_key())
         with phasenmonitor.warehouse() as con:
             r = stage_kind(con, settings, pseud, kind)
-            lieferung = check.run(con, settings)
+            results = [(p, p.run(con, settings)) for p in pruefungen_of(key)]
+            lieferung = next(res for p, res in results if p.name == f"vertrag_{kind.name}")
             table = table_metadata(con, [f"aktuell.{kind.name}"], column_descriptions(kind))
             version = snapshot_version(con, kind.name, table["dagster/row_count"])
         return dg.MaterializeResult(
@@ -67,7 +68,7 @@ def _staging_asset(kind: ExportKind) -> dg.AssetsDefinition:
                 "dateien_verarbeitet": r.verarbeitet,
                 "zeilen_bereinigt_einwilligung": r.bereinigt,
             },
-            check_results=[check_result(check, lieferung)],
+            check_results=[check_result(p, res) for p, res in results],
             data_version=version,
         )
 

@@ -42,11 +42,16 @@ def _now() -> datetime:
     return datetime.now()
 
 
-def check_key(con: duckdb.DuckDBPyConnection, pseud: Pseudonymizer) -> None:
-    """A warehouse holds pseudonyms of one key; mixing keys would split every person in two."""
-    row = con.execute("SELECT wert FROM meta.zustand WHERE schluessel = 'schluessel_fingerabdruck'").fetchone()
+def check_key(con: duckdb.DuckDBPyConnection, pseud: Pseudonymizer, register: bool = True) -> None:
+    """A warehouse holds pseudonyms of one key; mixing keys would split every person in two.
+    ``register``: a warehouse without a key yet gets this one (read-only callers pass False)."""
+    has_state = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'meta' AND table_name = 'zustand'"
+    ).fetchone()[0]
+    row = con.execute("SELECT wert FROM meta.zustand WHERE schluessel = 'schluessel_fingerabdruck'").fetchone() if has_state else None
     if row is None:
-        con.execute("INSERT INTO meta.zustand VALUES ('schluessel_fingerabdruck', ?)", [pseud.fingerprint])
+        if register:
+            con.execute("INSERT INTO meta.zustand VALUES ('schluessel_fingerabdruck', ?)", [pseud.fingerprint])
     elif row[0] != pseud.fingerprint:
         raise KeyMismatch(
             "Das Warehouse wurde mit einem anderen Pseudonymisierungsschlüssel aufgebaut; "
