@@ -56,6 +56,14 @@ def code_stand() -> str:
     return h.hexdigest()
 
 
+# Settings of operations that change how a run runs, never what it computes: a hand-started run
+# (which never waits for the writer lock) and the daemon's must find the same Eingabestand.
+BETRIEB = frozenset({
+    "inbox", "out", "schreibsperre_warten_sekunden", "duckdb_speicher_mb", "kommunen",
+    "archiv_aufbewahrung_tage", "dagster_historie_tage", "eingang_ruhezeit_sekunden",
+})
+
+
 def eingabestand(con: duckdb.DuckDBPyConnection, settings: Settings) -> str:
     dateien = con.execute(
         """SELECT datei_id, status, grund, kontext, art, datenstand, zeilen_gelesen, zeilen_geladen, zeilen_quarantaene,
@@ -71,7 +79,7 @@ def eingabestand(con: duckdb.DuckDBPyConnection, settings: Settings) -> str:
         # metrics began, and those are a function of the loaded rows anyway.
         "SELECT datei_id, suite, kontext, erfolgreich, fehlgeschlagen FROM meta.vertragspruefung WHERE ort = 'laden' ORDER BY ALL"
     ).fetchall()
-    einstellungen = settings.model_copy(update={"heute": settings.run_day}).model_dump_json()
+    einstellungen = settings.model_copy(update={"heute": settings.run_day}).model_dump_json(exclude=BETRIEB)
     payload = json.dumps([dateien, befunde, vertrag, einstellungen, code_stand()], default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
 

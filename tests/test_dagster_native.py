@@ -277,3 +277,24 @@ def test_without_a_registry_the_cli_says_only_what_is_true(tmp_path, demo_run):
     assert "Eingang:" in stdout and "asyl/mentorinnen_" in stdout
     assert "Kennzahlen:" not in stdout and "Ausgaben:" not in stdout and "Stichtag:" not in stdout
     assert not (tmp_path / "out" / "reporting.duckdb").exists()
+
+
+def test_operational_settings_do_not_change_the_eingabestand(tmp_path, demo_run):
+    """A hand-started run (never waits for the writer lock) and the daemon's find the same
+    Eingabestand, so neither recomputes the other's work; a setting of the rules does change it."""
+    import shutil
+    from datetime import date
+
+    from assets.stand import eingabestand
+    from pipelines.config import Settings
+
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copy(demo_run.out / "warehouse.duckdb", db)
+    con = duckdb.connect(str(db))
+    try:
+        base = Settings(inbox=demo_run.inbox, out=demo_run.out, heute=date.today())
+        same = base.model_copy(update={"schreibsperre_warten_sekunden": 0, "duckdb_speicher_mb": 512, "out": tmp_path})
+        assert eingabestand(con, same) == eingabestand(con, base)
+        assert eingabestand(con, base.model_copy(update={"stundensatz_eur": 20.0})) != eingabestand(con, base)
+    finally:
+        con.close()
