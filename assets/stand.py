@@ -32,7 +32,7 @@ from typing import Iterable
 import dagster as dg
 import duckdb
 
-from pipelines.config import Settings
+from sources.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 CODE_DIRS = ("pipelines", "assets", "sources", "checks")

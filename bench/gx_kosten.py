@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 RERUN = """
 import sys, time
 from pathlib import Path
-from pipelines.config import Settings
+from sources.settings import Settings
 from pipelines.runner import run_pipeline
 t = time.perf_counter()
 s = run_pipeline(Settings.load(inbox=Path(sys.argv[1]), out=Path(sys.argv[2])))
@@ -53,7 +53,7 @@ def main() -> int:
     import duckdb
 
     from checks import contract_suites
-    from pipelines.config import Settings
+    from sources.settings import Settings
     from pipelines.runner import run_pipeline
 
     settings = Settings.load(inbox=args.inbox, out=args.out)

@@ -25,7 +25,7 @@ import duckdb
 import polars as pl
 
 from checks.contract_suites import contract_status
-from pipelines.config import Settings
+from sources.settings import Settings
 from sources.contract import ExportKind
 from sources.kinds import ALL_KINDS, BY_NAME
 
@@ -315,7 +315,7 @@ def aktualitaet(con, settings) -> Pruefergebnis:
     With the default Stichtag (the oldest Datenstand of the required kinds) no required kind is
     older than the Stichtag, but a stale source drags the Stichtag back: the lag shows it.
     """
-    from assets.metrics.zeitraum import KeinStichtag, resolve_stichtag
+    from sources.zeitraum import KeinStichtag, resolve_stichtag
 
     limit = settings.datenstand_max_alter_tage
     meta: dict[str, Any] = {"grenze_tage": limit}

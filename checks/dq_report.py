@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 
 from checks.consistency import QUELLEN_PARTNER, Bewertung
-from pipelines.config import Settings
+from sources.settings import Settings
 from sources.archive import FILE_MODE, ensure_private_dir, open_private
 
 MAX_ZEILEN_JE_GRUPPE = 100  # line numbers shown per (file, column, rule); all are in kennzahlen.befunde
@@ -59,7 +59,7 @@ FIX_HINTS: dict[str, str] = {
     "pruefung_zuordnung": "Kein Partnerfehler: das Warehouse ist in sich unstimmig. An die Fachadministration melden; sie liest die betroffene Datei aus dem Archiv neu ein.",
     "pruefung_reihenfolge": "Kein Partnerfehler: das Warehouse ist in sich unstimmig. An die Fachadministration melden; sie liest die betroffene Datei aus dem Archiv neu ein.",
     "kontakt_ausserhalb_tandem": "Datum des Kontakts oder Beginn/Ende des Tandems beim Sachgebiet Asyl prüfen lassen; der Kontakt zählt bis zur Klärung mit.",
-    # mentor-side checks (checks/mentoring_checks.py)
+    # mentor-side checks (assets/metrics/mentoring_checks.py)
     "tandem_nach_austritt_mentorin": "Beim Sachgebiet Asyl klären: Ende des Tandems in der Tandemliste nachtragen, das Tandem einer neuen Mentor*in zuordnen oder den Austritt der Mentor*in in der Mentor*innenliste korrigieren. Bis dahin zählen Tandem und Mentor*in als aktiv.",
     "kontakt_ausserhalb_engagement": "Beim Sachgebiet Asyl prüfen lassen, ob das Kontaktdatum oder Eintritt/Austritt der Mentor*in falsch ist; der Kontakt zählt bis zur Klärung mit und wird bei Ehrenamtszuschuss auch bezahlt. Lag er wirklich außerhalb des Engagements, die Zuschusszahlung mit der Koordination klären.",
     "mentorin_ohne_kontakt": "Bei der Mentor*in nachfragen, ob das Tandem noch läuft: fehlende Kontakte in der Kontaktliste nachtragen lassen oder das Ende des Tandems in der Tandemliste eintragen.",

@@ -99,14 +99,14 @@ def _run(args) -> int:
 
     if inbox_may_be_new(args.inbox, args.out):
         gx_helfer.starten()
-    from pipelines.config import Settings
+    from sources.settings import Settings
     from pipelines.report_summary import print_summary
     from pipelines.runner import RunRefused, run_pipeline
     from sources.pseudonym import KeyMissing
 
     t0 = time.perf_counter()
     try:
-        # By hand, a held data folder is refused at once (a Dagster run waits: pipelines/runlock.py).
+        # By hand, a held data folder is refused at once (a Dagster run waits: sources/runlock.py).
         settings = Settings.load(inbox=args.inbox, out=args.out, stichtag=args.stichtag, schreibsperre_warten_sekunden=0)
         # Dagster's console log only for what the summary below cannot say; failures are reported here.
         summary = run_pipeline(settings, log_level="CRITICAL")

@@ -10,11 +10,10 @@ from assets.metrics.assets import METRIC_ASSETS
 from assets.raw.inbox import raw_eingang
 from assets.report.assets import REPORT_ASSETS
 from assets.staging.assets import STAGING_ASSETS
-from checks.registry import ASSET_CHECKS
-from pipelines.config import Settings
+from sources.settings import Settings
 from pipelines.jobs import nightly_job
 from pipelines.partitions import kommunen_job
-from pipelines.resources import PhasenmonitorResource
+from assets.resources import PhasenmonitorResource
 from pipelines.schedules import SCHEDULES
 from pipelines.sensors import build_eingang_sensor
 
@@ -34,7 +33,6 @@ def build_definitions(resource: PhasenmonitorResource | None = None) -> dg.Defin
     return dg.Definitions(
         executor=dg.in_process_executor,
         assets=[raw_eingang, *STAGING_ASSETS, *METRIC_ASSETS, *REPORT_ASSETS],
-        asset_checks=ASSET_CHECKS,
         jobs=[nightly_job, kommunen],
         schedules=SCHEDULES,
         sensors=[build_eingang_sensor(kommunen)],

@@ -6,7 +6,7 @@ import sys
 from typing import TextIO
 
 from assets.metrics.assets import FEHLER_GEZEIGT as MAX_FINDINGS_SHOWN
-from pipelines.config import Settings
+from sources.settings import Settings
 
 UEBERBLICK_SHOWN = (
     "teilnehmende_gesamt", "teilnehmende_aktiv", "phase_1", "phase_2", "phase_3", "vermittlungen",

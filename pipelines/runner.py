@@ -9,8 +9,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
-from pipelines.config import Settings
-from pipelines.runlock import RunLocked, ensure_unlocked
+from sources.settings import Settings
+from sources.runlock import RunLocked, ensure_unlocked
 from sources.pseudonym import KEY_ENV, KEY_FILE_ENV, load_key
 
 if TYPE_CHECKING:  # dagster is imported only when a run starts: refusals answer at once
@@ -113,7 +113,7 @@ def run_pipeline(
         preflight(settings)  # before the heavy imports: a refusal answers at once
         from pipelines.definitions import build_definitions
         from pipelines.jobs import NIGHTLY_JOB_NAME
-        from pipelines.resources import PhasenmonitorResource
+        from assets.resources import PhasenmonitorResource
 
         settings.out.mkdir(parents=True, exist_ok=True)
         resource = PhasenmonitorResource(settings_json=settings.model_dump_json())

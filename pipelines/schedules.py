@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 import dagster as dg
 
 from pipelines.jobs import NIGHTLY_JOB_NAME, nightly_job
-from pipelines.config import Settings
+from sources.settings import Settings
 
 ZEITZONE = "Europe/Berlin"
 NACHTLAUF_CRON = "0 2 * * *"
@@ -74,7 +74,7 @@ def _delete_compute_logs(instance: dg.DagsterInstance, run_id: str) -> None:
 )
 def dagster_historie_bereinigen(context: dg.OpExecutionContext) -> dg.Output:
     # Settings from the configuration file only: this job never opens a warehouse, so it takes
-    # no writer lock and waits for no nightly run (pipelines/resources.py).
+    # no writer lock and waits for no nightly run (assets/resources.py).
     days = Settings.load().dagster_historie_tage
     result = prune_run_history(context.instance, days)
     context.log.info(f"{len(result.geloescht)} Läufe älter als {days} Tage gelöscht.")

@@ -32,7 +32,7 @@ import dagster as dg
 
 from pipelines.jobs import nightly_job
 from pipelines.partitions import KOMMUNEN_JOB_NAME
-from pipelines.resources import PhasenmonitorResource
+from assets.resources import PhasenmonitorResource
 from sources.archive import content_hash
 
 SENSOR_NAME = "eingang_sensor"

@@ -34,7 +34,7 @@ from typing import Any, Iterable
 import duckdb
 import pytest
 
-from pipelines.config import Settings
+from sources.settings import Settings
 from sources.kinds import BY_NAME
 
 KEY = b"test-key-0123456789abcdef"

@@ -40,7 +40,7 @@ class Lauf:
 
 
 def settings_for(inbox: Path, out: Path, **kw):
-    from pipelines.config import Settings
+    from sources.settings import Settings
 
     return Settings(inbox=inbox, out=out, heute=HEUTE, **kw)
 

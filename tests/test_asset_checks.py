@@ -210,8 +210,8 @@ def test_failing_blocking_check_stops_the_metrics_and_keeps_the_published_databa
     evals = dq.check_evaluations(blocked)
     assert not evals["stand_kontakte"].passed and evals["stand_kontakte"].severity == dg.AssetCheckSeverity.ERROR
     assert "bereich:Dauer (1 Zeile)" in evals["stand_kontakte"].metadata["fehlgeschlagen"].value
-    # GX ran once, in the gate step that evaluates every check (the rows changed behind the pipeline)
-    assert evals["stand_kontakte"].metadata["geprueft"].value == "warehouse (neu geprüft)"
+    # GX ran once in the gate step (the rows changed behind the pipeline); the findings pass reused its record
+    assert evals["stand_kontakte"].metadata["geprueft"].value == "warehouse (gespeichert)"
     assert not evals["verweise_asyl"].passed
     assert evals["verweise_asyl"].metadata["tandems.mentor_id_ohne_ziel"].value >= 1
     assert {n for n, e in evals.items() if n in BLOCKING and not e.passed} == {"stand_kontakte", "verweise_asyl"}
@@ -296,7 +296,7 @@ def test_rerun_without_new_files_does_not_import_great_expectations():
         "import sys\n"
         "from pathlib import Path\n"
         "from datetime import date\n"
-        "from pipelines.config import Settings\n"
+        "from sources.settings import Settings\n"
         "from pipelines.runner import run_pipeline\n"
         f"s = run_pipeline(Settings(inbox=Path({str(inbox)!r}), out=Path({str(out)!r}), heute=date(2026, 11, 25)), key={KEY!r})\n"
         "print('ERFOLG', s.success, s.failures)\n"

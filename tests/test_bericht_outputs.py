@@ -27,7 +27,7 @@ import pytest
 from assets.report import bericht_tables, disclosure
 from assets.report.bericht_tables import INSGESAMT, ZAEHL_EINHEITEN, build_bericht_tables, tabellen_specs
 from assets.report.disclosure import GESPERRT, NICHTS, NICHT_SINNVOLL, Art, parse_de
-from pipelines.config import Settings
+from sources.settings import Settings
 
 STICHTAG = date(2025, 9, 30)
 START = date(2024, 1, 1)
@@ -872,7 +872,7 @@ def test_docx_takes_the_generated_klimarelevanz_and_mentoring_text_blocks(tmp_pa
 
     import dq_support as dq
     from assets.metrics.mentoring import mentoring_textbausteine
-    from assets.metrics.zeitraum import resolve_stichtag
+    from sources.zeitraum import resolve_stichtag
 
     lauf = dq.base_run()
     assert lauf.summary.success

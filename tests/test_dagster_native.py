@@ -286,7 +286,7 @@ def test_operational_settings_do_not_change_the_eingabestand(tmp_path, demo_run)
     from datetime import date
 
     from assets.stand import eingabestand
-    from pipelines.config import Settings
+    from sources.settings import Settings
 
     db = tmp_path / "warehouse.duckdb"
     shutil.copy(demo_run.out / "warehouse.duckdb", db)

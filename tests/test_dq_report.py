@@ -133,7 +133,7 @@ def _rule_ids_in_code() -> set[str]:
         src = (PIPELINE_ROOT / rel).read_text(encoding="utf-8")
         for p in patterns:
             ids |= set(re.findall(p, src, flags=re.M))
-    # the mentor-side rules (assets/metrics/mentoring.py, written by checks/mentoring_checks.py)
+    # the mentor-side rules (assets/metrics/mentoring.py, written by assets/metrics/mentoring_checks.py)
     ids |= set(re.findall(r'_befund\(\s*"(\w+)"', (PIPELINE_ROOT / "assets/metrics/mentoring.py").read_text(encoding="utf-8")))
     return ids
 
@@ -142,7 +142,7 @@ def test_every_rule_has_a_fix_hint():
     code_ids = _rule_ids_in_code()
     assert {"pflichtwert", "datum", "code", "bereich", "verweis", "schluessel_doppelt", "zusatzspalte", "datei_abgelehnt",
             "vertrag", "pruefung_verweis", "aktualitaet", "plausibel_dauer",
-            # the mentor-side rules reach kennzahlen.befunde too (checks/mentoring_checks.py)
+            # the mentor-side rules reach kennzahlen.befunde too (assets/metrics/mentoring_checks.py)
             "kontakt_ausserhalb_tandem", "tandem_nach_austritt_mentorin", "kontakt_ausserhalb_engagement",
             "mentorin_ohne_kontakt"} <= code_ids
     seen = set()

@@ -71,7 +71,7 @@ RUN = (
     "from pathlib import Path\n"
     "from datetime import date\n"
     "from checks import gx_helfer\n"
-    "from pipelines.config import Settings\n"
+    "from sources.settings import Settings\n"
     "from pipelines.runner import run_pipeline\n"
     "s = run_pipeline(Settings(inbox=Path(sys.argv[1]), out=Path(sys.argv[2]), heute=date(2026, 11, 25)), key=sys.argv[3].encode())\n"
     "print('ERFOLG', s.success, 'HELFER', gx_helfer.STARTS, 'GX', 'great_expectations' in sys.modules)\n"

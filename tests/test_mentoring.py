@@ -45,7 +45,7 @@ from assets.metrics.mentoring import (
     zahl_de,
 )
 from assets.staging.schema import ensure_schema
-from pipelines.config import Settings
+from sources.settings import Settings
 
 S1 = date(2026, 8, 20)  # August is incomplete
 S2 = date(2026, 10, 31)  # every month complete
@@ -576,7 +576,7 @@ def test_dagster_asset_and_warn_checks(con, tmp_path):
     import dagster as dg
 
     from assets.metrics.assets import kennzahlen_mentoring
-    from pipelines.resources import PhasenmonitorResource
+    from assets.resources import PhasenmonitorResource
 
     con.close()  # one writer per file: the asset opens the warehouse itself
     settings = Settings(out=tmp_path / "out", programmstart=D(2026, 6, 1), stichtag=S2)

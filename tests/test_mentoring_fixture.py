@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from fixtures.mentoring_inbox import HEUTE, write_mentoring_inbox  # noqa: E402
 
-from pipelines.config import Settings  # noqa: E402
+from sources.settings import Settings  # noqa: E402
 from pipelines.runner import run_pipeline  # noqa: E402
 
 pytestmark = pytest.mark.slow  # one whole Dagster run (parsing, checks, council files)

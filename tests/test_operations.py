@@ -20,9 +20,9 @@ import duckdb
 import pytest
 
 from conftest import PIPELINE_ROOT, Inbox, kontakt, person, query, report_modules_ready, run, standard_rows, write_standard
-from pipelines.config import Settings
+from sources.settings import Settings
 from pipelines.jobs import NIGHTLY_JOB_NAME, WAREHOUSE_TAG, WAREHOUSE_TAG_VALUE, nightly_job
-from pipelines.resources import PhasenmonitorResource, RunLocked, acquire_run_lock, release_run_lock
+from assets.resources import PhasenmonitorResource, RunLocked, acquire_run_lock, release_run_lock
 from pipelines.schedules import cleanup_job, nachtlauf_schedule, prune_run_history
 from pipelines.sensors import SENSOR_NAME, parse_cursor, scan_inbox
 
@@ -559,7 +559,7 @@ def test_header_alias_in_config_file_rechecks_the_rejected_file(tmp_path, monkey
 def test_sensor_serves_every_configured_municipality(tmp_path, monkeypatch):
     """An inbox with a folder per municipality: one partition run of nachtlauf_kommunen per
     municipality whose file changed, none for the others."""
-    from pipelines.config import CONFIG_ENV
+    from sources.settings import CONFIG_ENV
     from pipelines.partitions import KOMMUNEN_JOB_NAME
 
     (tmp_path / "config.yaml").write_text("kommunen: [hilden, haan]\n", encoding="utf-8")

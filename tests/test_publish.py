@@ -22,7 +22,7 @@ import pytest
 
 from assets.report.bericht_tables import build_bericht_tables
 from assets.report.publish import KATALOG, publish_reporting
-from pipelines.config import Settings
+from sources.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_bericht_outputs import STICHTAG, kennzahlen_db  # noqa: E402
@@ -296,7 +296,7 @@ CRASHER = textwrap.dedent(
     import sys
     from pathlib import Path
     import duckdb
-    from pipelines.config import Settings
+    from sources.settings import Settings
     from assets.report.publish import publish_reporting
     out = Path(sys.argv[1])
     con = duckdb.connect(str(out / "warehouse.duckdb"))

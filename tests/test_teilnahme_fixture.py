@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from fixtures import teilnahme_inbox  # noqa: E402
 
-from pipelines.config import Settings  # noqa: E402
+from sources.settings import Settings  # noqa: E402
 
 d = date
 HEUTE = d(2025, 4, 1)

@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from fixtures.teilnahme_warehouse import Lager  # noqa: E402
 
 from assets.metrics import teilnahme as T  # noqa: E402
-from assets.metrics.zeitraum import berichtsmonate  # noqa: E402
-from pipelines.config import Settings  # noqa: E402
+from sources.zeitraum import berichtsmonate  # noqa: E402
+from sources.settings import Settings  # noqa: E402
 from sources.jobcenter import INTEGRATIONSARTEN, MASSNAHME_STATUS  # noqa: E402
 from sources.vhs import KURS_STATUS  # noqa: E402
 

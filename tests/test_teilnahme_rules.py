@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from fixtures.teilnahme_warehouse import Lager  # noqa: E402
 
 from assets.metrics import teilnahme as T  # noqa: E402
-from pipelines.config import Settings  # noqa: E402
+from sources.settings import Settings  # noqa: E402
 
 d = date
 HEUTE = d(2025, 12, 31)

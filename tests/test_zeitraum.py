@@ -13,7 +13,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from assets.metrics.zeitraum import STICHTAG_KINDS, KeinStichtag, datenstaende_in_use, default_stichtag, resolve_stichtag
+from sources.zeitraum import STICHTAG_KINDS, KeinStichtag, datenstaende_in_use, default_stichtag, resolve_stichtag
 from conftest import dateien, mentor, report_modules_ready, run, standard_rows, table, warehouse, write_standard
 
 # kennzahlen.md: every kind the published figures read; entscheidungen.md 1: all but `unternehmen`.

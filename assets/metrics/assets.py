@@ -11,13 +11,13 @@ from assets.metrics.datenqualitaet import (
     save_ueberblick_part,
 )
 from assets import stand
-from assets.metrics.zeitraum import resolve_stichtag
+from sources.zeitraum import resolve_stichtag
 from assets.staging.assets import staging_key
 from assets.table_metadata import readable, records_table as _table, table_metadata
-from checks.asset_checks import check_result, check_specs_of
+from checks.asset_checks import check_result, check_results_of, check_specs_of
 from checks.consistency import DATENQUALITAET
-from checks.mentoring_checks import MENTORING_CHECK_SPECS, mentoring_check_results
-from pipelines.resources import WAREHOUSE_POOL, PhasenmonitorResource
+from assets.metrics.mentoring_checks import MENTORING_CHECK_SPECS, mentoring_check_results
+from assets.resources import WAREHOUSE_POOL, PhasenmonitorResource
 from sources.kinds import ALL_KINDS
 
 STAGING_DEPS = [staging_key(k.name) for k in ALL_KINDS]
@@ -132,9 +132,9 @@ def kennzahlen_datenqualitaet(context: dg.AssetExecutionContext, phasenmonitor: 
     materialisation is recorded before a failed blocking check stops the metrics, so the findings
     and the report are complete exactly then.
     """
-    from assets.metrics.zeitraum import KeinStichtag, resolve_stichtag
+    from sources.zeitraum import KeinStichtag, resolve_stichtag
     from checks.consistency import Bewertung, evaluate_all, findings_of
-    from checks.mentoring_checks import MENTORING_PRUEFUNG
+    from assets.metrics.mentoring_checks import MENTORING_PRUEFUNG
     from checks.dq_report import record_pruefungen, write_dq_report
 
     settings = phasenmonitor.settings()
@@ -145,9 +145,15 @@ def kennzahlen_datenqualitaet(context: dg.AssetExecutionContext, phasenmonitor: 
             stichtag = None
         skip, eingabe = stand.pruefen(con, settings, "kennzahlen/datenqualitaet")
         if skip:
-            reports = stand.files(con, settings, "kennzahlen/datenqualitaet")
-            checks = stand.checks(con, "kennzahlen/datenqualitaet")
-            return result(con, DQ_TABELLEN, None, False, eingabe, checks, **_dq_figures(con, reports, stichtag))
+            # The gate judges the rows as they are now, also on an unchanged Eingabestand: rows
+            # changed behind the pipeline's back must still stop the metrics (the contract check
+            # re-validates when the rows' checksum changed, checks/contract_suites.py). Only when
+            # every verdict is the stored one are the findings and the report still true.
+            checks = check_results_of(DATENQUALITAET, con, settings)
+            if _verdicts(checks) == _verdicts(stand.checks(con, "kennzahlen/datenqualitaet")):
+                reports = stand.files(con, settings, "kennzahlen/datenqualitaet")
+                return result(con, DQ_TABELLEN, None, False, eingabe, checks, **_dq_figures(con, reports, stichtag))
+            stand.vergessen(con, "kennzahlen/datenqualitaet")
         build_datenqualitaet(con)
         save_ueberblick_part(con, "datenqualitaet", [("ohne_einwilligung", float(ohne_einwilligung(con)))])
         bewertungen = evaluate_all(con, settings)
@@ -163,6 +169,10 @@ def kennzahlen_datenqualitaet(context: dg.AssetExecutionContext, phasenmonitor: 
 
 
 DQ_TABELLEN = kennzahlen_tables(("datenqualitaet", "befunde"))
+
+
+def _verdicts(checks) -> dict[str, tuple[bool, str]]:
+    return {c.check_name: (c.passed, c.severity.value) for c in checks}
 
 
 # Findings listed in the metadata (and so in the CLI's summary); all are in kennzahlen.befunde.

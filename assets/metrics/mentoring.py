@@ -25,8 +25,8 @@ from pathlib import Path
 
 import duckdb
 
-from assets.metrics.zeitraum import register_berichtsmonate
-from pipelines.config import Settings
+from sources.zeitraum import register_berichtsmonate
+from sources.settings import Settings
 
 SQL_DIR = Path(__file__).parent / "sql"
 
@@ -439,7 +439,7 @@ def mentoring_befunde(con: duckdb.DuckDBPyConnection, settings: Settings, sticht
     (German), ``pseudonyme`` (sorted tandem or mentor pseudonyms, for the warehouse owner only) and
     ``fundstellen``: one :class:`Fundstelle` per finding (the export file, line and column header
     and a German reason; never a value, an ID or a pseudonym), which become rows of
-    ``kennzahlen.befunde`` (checks/mentoring_checks.py). Only tandems that count (participant with
+    ``kennzahlen.befunde`` (assets/metrics/mentoring_checks.py). Only tandems that count (participant with
     consent) are looked at; contacts up to the Stichtag.
     """
     try:

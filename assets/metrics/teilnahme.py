@@ -26,8 +26,8 @@ from datetime import date
 
 import duckdb
 
-from assets.metrics.zeitraum import register_berichtsmonate
-from pipelines.config import Settings
+from sources.zeitraum import register_berichtsmonate
+from sources.settings import Settings
 from sources.jobcenter import INTEGRATIONSARTEN
 from sources.vhs import KURSARTEN
 

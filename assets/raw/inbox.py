@@ -4,11 +4,11 @@
 import dagster as dg
 
 from assets.staging.load import check_key, register_inbox
-from assets.report.files import vorladen
+from assets.preload import vorladen
 from checks import gx_helfer
-from pipelines.config import Settings
+from sources.settings import Settings
 from assets.table_metadata import table_metadata
-from pipelines.resources import WAREHOUSE_POOL, PhasenmonitorResource
+from assets.resources import WAREHOUSE_POOL, PhasenmonitorResource
 from sources.archive import archive_file, archived_path, content_hash, prune_archive
 from sources.discovery import discover
 from sources.pseudonym import Pseudonymizer, load_key

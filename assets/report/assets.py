@@ -5,9 +5,9 @@ import dagster as dg
 
 from assets import stand
 from assets.metrics.assets import kennzahlen_key, result
-from assets.metrics.zeitraum import resolve_stichtag
+from sources.zeitraum import resolve_stichtag
 from assets.table_metadata import tables_in
-from pipelines.resources import WAREHOUSE_POOL, PhasenmonitorResource
+from assets.resources import WAREHOUSE_POOL, PhasenmonitorResource
 
 KENNZAHLEN_DEPS = [kennzahlen_key(n) for n in ("teilnahme", "mentoring", "datenqualitaet", "ueberblick")]
 

@@ -28,7 +28,7 @@ from assets.report.disclosure import (
     Geheimhaltung,
     zahl_de,
 )
-from pipelines.config import Settings
+from sources.settings import Settings
 
 SCHEMA = "bericht"
 

@@ -33,7 +33,6 @@ import os
 import re
 import shutil
 import tempfile
-import threading
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -52,7 +51,7 @@ from assets.report.disclosure import (
     parse_de,
     zahl_de,
 )
-from pipelines.config import Settings
+from sources.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -955,41 +954,6 @@ def write_docx(t: Tabellen, settings: Settings, charts: dict[str, Path], texte: 
     doc.core_properties.title = f"Sachstand 3-Phasen-Modell, Stichtag {stichtag}"
     doc.core_properties.author = "phasenmonitor"
     doc.save(str(path))
-
-
-# --- warming up ------------------------------------------------------------------------------------
-
-
-def vorladen() -> threading.Thread:
-    """Import the libraries of the council files (matplotlib with its font cache, python-docx,
-    xlsxwriter) in a background thread.
-
-    The raw step calls this when there are new files: the run then spends seconds waiting for
-    the GX helper's verdict on the first file, with the interpreter idle; the imports fill that
-    wait instead of adding ~0.6 s to the report step. Imports are thread-safe; if the report step
-    comes first, it simply waits for the module being imported.
-    """
-
-    def laden() -> None:
-        try:
-            import docx  # noqa: F401
-            import matplotlib.dates  # noqa: F401
-            import matplotlib.patches  # noqa: F401
-            import matplotlib.ticker  # noqa: F401
-            import xlsxwriter  # noqa: F401
-            from matplotlib.backends.backend_agg import FigureCanvasAgg
-            from matplotlib.figure import Figure
-
-            fig = Figure(figsize=(1, 1))
-            FigureCanvasAgg(fig)
-            fig.text(0.5, 0.5, "Ä")  # loads the font cache and the glyph renderer
-            fig.canvas.draw()
-        except Exception:  # only a head start: the report step imports (and fails) by itself
-            log.debug("Vorladen der Berichtsbibliotheken fehlgeschlagen", exc_info=True)
-
-    t = threading.Thread(target=laden, name="bericht-vorladen", daemon=True)
-    t.start()
-    return t
 
 
 # --- entry point -------------------------------------------------------------------------------

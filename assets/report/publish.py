@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.config import Settings
+from sources.settings import Settings
 
 PUBLISHED_SCHEMAS = ("kennzahlen", "bericht")
 ALIAS = "phasenmonitor_reporting_neu"  # attach name of the file being built (unlikely to clash)

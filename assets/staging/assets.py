@@ -6,7 +6,7 @@ import dagster as dg
 from assets.staging.load import stage_kind
 from assets.table_metadata import table_metadata
 from checks.asset_checks import check_result, check_specs_of, pruefungen_of
-from pipelines.resources import WAREHOUSE_POOL, PhasenmonitorResource
+from assets.resources import WAREHOUSE_POOL, PhasenmonitorResource
 from sources.contract import ExportKind
 from sources.kinds import ALL_KINDS
 from sources.pseudonym import Pseudonymizer, load_key

@@ -16,7 +16,7 @@ from datetime import date, datetime
 import duckdb
 import polars as pl
 
-from pipelines.config import Settings
+from sources.settings import Settings
 from sources.archive import archive_file, archived_path, content_hash
 from sources.contract import ExportKind
 from sources.discovery import InboxFile

@@ -73,7 +73,7 @@ class Settings(BaseModel):
     dagster_historie_tage: int = Field(30, ge=1, description="Dagster runs older than this are pruned by the cleanup job.")
     schreibsperre_warten_sekunden: int = Field(
         3600, ge=0,
-        description="A Dagster run that finds another process writing the same warehouse waits this long for it (pipelines/runlock.py), then fails with one sentence.",
+        description="A Dagster run that finds another process writing the same warehouse waits this long for it (sources/runlock.py), then fails with one sentence.",
     )
     eingang_ruhezeit_sekunden: int = Field(
         30, ge=0, description="The inbox sensor leaves a file younger than this for its next tick (a copy may still be under way)."

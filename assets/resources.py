@@ -12,8 +12,8 @@ import dagster as dg
 import duckdb
 from pydantic import PrivateAttr
 
-from pipelines.config import Settings
-from pipelines.runlock import RunLocked, acquire_run_lock, release_run_lock  # noqa: F401  (re-exported)
+from sources.settings import Settings
+from sources.runlock import RunLocked, acquire_run_lock, release_run_lock  # noqa: F401  (re-exported)
 from sources.archive import FILE_MODE
 
 

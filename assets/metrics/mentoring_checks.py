@@ -20,6 +20,11 @@ The rules are :func:`assets.metrics.mentoring.mentoring_befunde`; this module on
 from __future__ import annotations
 
 import dagster as dg
+import polars as pl
+
+from assets.metrics.mentoring import mentoring_befunde
+from checks.consistency import BEFUND_COLUMNS, WARNUNG, Pruefergebnis, Pruefung
+from sources.zeitraum import KeinStichtag, resolve_stichtag
 
 
 MENTORING_KEY = dg.AssetKey(["kennzahlen", "mentoring"])
@@ -54,8 +59,6 @@ MENTORING_CHECK_SPECS: list[dg.AssetCheckSpec] = [
 def mentoring_check_results(con, settings, stichtag) -> list[dg.AssetCheckResult]:
     """The mentor-side rules as results of the check specs of ``kennzahlen/mentoring``
     (evaluated by its own step, on the connection that prepared the mentoring tables)."""
-    from assets.metrics.mentoring import mentoring_befunde
-
     befunde = {b["regel"]: b for b in mentoring_befunde(con, settings, stichtag)}
     out = []
     for regel, (name, _) in REGELN.items():
@@ -87,12 +90,6 @@ SCHON_IN_BEFUNDE = frozenset({"kontakt_ausserhalb_tandem"})
 def mentoring_pruefung(con, settings):
     """The mentor-side rules as a :class:`checks.consistency.Pruefergebnis` with one finding row per
     contact, tandem or mentor found (file and line of the row in its export)."""
-    import polars as pl
-
-    from assets.metrics.mentoring import mentoring_befunde
-    from assets.metrics.zeitraum import KeinStichtag, resolve_stichtag
-    from checks.consistency import BEFUND_COLUMNS, WARNUNG, Pruefergebnis
-
     try:
         stichtag = resolve_stichtag(con, settings.stichtag)
     except KeinStichtag:
@@ -111,8 +108,6 @@ def mentoring_pruefung(con, settings):
 
 
 def _mentoring_pruefung_def():
-    from checks.consistency import Pruefung
-
     return Pruefung(
         "mentoring_befunde", tuple(MENTORING_KEY.path), False,
         "Plausibilität der Mentoring-Daten: " + " ".join(d for _, d in REGELN.values()), mentoring_pruefung,
