@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import polars as pl
+from sources.sql import literal
 
 DATENQUALITAET_COMMENTS = {
     "_table": "Eine Zeile je Datei im Eingang: Status, Grund und Zeilenbilanz (gelesen = geladen + Quarantäne + ausgeschlossen).",
@@ -28,7 +29,7 @@ UEBERBLICK_COMMENTS = {
 def apply_comments(con: duckdb.DuckDBPyConnection, table: str, comments: dict[str, str]) -> None:
     """COMMENT ON TABLE/COLUMN; the texts are constants of this code, passed as literals safely quoted."""
     for col, text in comments.items():
-        quoted = "'" + text.replace("'", "''") + "'"
+        quoted = literal(text)
         if col == "_table":
             con.execute(f"COMMENT ON TABLE {table} IS {quoted}")
         else:

@@ -16,7 +16,6 @@ in schema ``kennzahlen``.
 
 from __future__ import annotations
 
-import calendar
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -24,9 +23,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
+from dateutil.relativedelta import relativedelta
 
 from sources.zeitraum import register_berichtsmonate
 from sources.settings import Settings
+from sources.sql import literal
 
 SQL_DIR = Path(__file__).parent / "sql"
 
@@ -121,11 +122,6 @@ def _sql(name: str) -> str:
     return (SQL_DIR / name).read_text(encoding="utf-8")
 
 
-def add_months(d: date, n: int) -> date:
-    """``d`` moved by ``n`` calendar months, the day clamped to the target month's length."""
-    y, m0 = divmod(d.year * 12 + (d.month - 1) + n, 12)
-    m = m0 + 1
-    return date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
 
 
 def _create_commented_table(
@@ -134,14 +130,11 @@ def _create_commented_table(
     # Explicit DDL (not CREATE TABLE AS): the contract fixes names, order and types.
     cols = ", ".join(f"{name} {sqltype}" for name, sqltype, _ in columns)
     con.execute(f"CREATE OR REPLACE TABLE {table} ({cols})")
-    con.execute(f"COMMENT ON TABLE {table} IS {_sql_literal(comment)}")
+    con.execute(f"COMMENT ON TABLE {table} IS {literal(comment)}")
     for name, _, meaning in columns:
-        con.execute(f"COMMENT ON COLUMN {table}.{name} IS {_sql_literal(meaning)}")
+        con.execute(f"COMMENT ON COLUMN {table}.{name} IS {literal(meaning)}")
 
 
-def _sql_literal(text: str) -> str:
-    # COMMENT ON takes no bound parameters; the texts are this module's constants, never data.
-    return "'" + text.replace("'", "''") + "'"
 
 
 # --- preparation: temp tables -------------------------------------------------------------------
@@ -259,7 +252,7 @@ def erschoepfungsmonat(
             return monat, "prognose"
     # k further months spend k x rate; the budget is gone in the first month where that covers rest.
     k = math.ceil(rest / rate_eur_monat - 1e-9)
-    return add_months(monat, max(k, 1)), "prognose"
+    return monat + relativedelta(months=max(k, 1)), "prognose"
 
 
 @dataclass(frozen=True)

@@ -21,15 +21,16 @@ docs/kennzahlen.md.
 
 from __future__ import annotations
 
-import calendar
 from datetime import date
 
 import duckdb
+from dateutil.relativedelta import relativedelta
 
 from sources.zeitraum import register_berichtsmonate
 from sources.settings import Settings
 from sources.jobcenter import INTEGRATIONSARTEN
 from sources.vhs import KURSARTEN
+from sources.sql import literal
 
 # BA integration (§48a SGB II): the four take-up kinds that count; `geringfügig` never does.
 MINIJOB = "geringfügig"
@@ -251,9 +252,7 @@ def pruefdatum(beginn: date, monate: int) -> date:
     """Check day: ``beginn`` + ``monate`` calendar months, clamped to the end of the month
     (31.08. + 6 months = 28.02., or 29.02. in a leap year). The SQL uses DuckDB's ``to_months``,
     which clamps the same way; the tests hold the two together."""
-    m = beginn.month - 1 + monate
-    y, m = beginn.year + m // 12, m % 12 + 1
-    return date(y, m, min(beginn.day, calendar.monthrange(y, m)[1]))
+    return beginn + relativedelta(months=monate)
 
 
 NACHHALTIGKEIT_SQL = """
@@ -493,20 +492,15 @@ UEBERBLICK_KEYS: tuple[str, ...] = (
 )
 
 
-def _sql_text(s: str) -> str:
-    """A constant of this module as an SQL string literal (COMMENT ON takes no parameters)."""
-    return "'" + s.replace("'", "''") + "'"
-
-
 def create_tables(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)create the empty contract tables of schema ``kennzahlen`` with their COMMENTs."""
     con.execute("CREATE SCHEMA IF NOT EXISTS kennzahlen")
     for name, (table_comment, cols) in TABELLEN.items():
         coldefs = ", ".join(f"{c} {t}" for c, t, _ in cols)
         con.execute(f"CREATE OR REPLACE TABLE kennzahlen.{name} ({coldefs})")
-        con.execute(f"COMMENT ON TABLE kennzahlen.{name} IS {_sql_text(table_comment)}")
+        con.execute(f"COMMENT ON TABLE kennzahlen.{name} IS {literal(table_comment)}")
         for c, _, comment in cols:
-            con.execute(f"COMMENT ON COLUMN kennzahlen.{name}.{c} IS {_sql_text(comment)}")
+            con.execute(f"COMMENT ON COLUMN kennzahlen.{name}.{c} IS {literal(comment)}")
 
 
 def fill_tables(con: duckdb.DuckDBPyConnection, stichtag: date) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import duckdb
+from dateutil.relativedelta import relativedelta
 import polars as pl
 
 from assets.report.disclosure import (
@@ -29,6 +30,7 @@ from assets.report.disclosure import (
     zahl_de,
 )
 from sources.settings import Settings
+from sources.sql import literal
 
 SCHEMA = "bericht"
 
@@ -323,11 +325,6 @@ class Prognose:
     quelle: str  # 'kennzahlen.zuschuss_budget' or 'kennzahlen.mentoring'
 
 
-def _add_months(d: date, n: int) -> date:
-    y, m = divmod(d.month - 1 + n, 12)
-    return date(d.year + y, m + 1, 1)
-
-
 def _month_len(d: date) -> int:
     return calendar.monthrange(d.year, d.month)[1]
 
@@ -344,7 +341,7 @@ def _reihe(stichtag: date, ausgezahlt: float, monat_zuschuss: float, vollstaendi
     for _ in range(600):  # at most 50 years: a forecast beyond that says nothing
         if acc >= budget or (bis is not None and monat >= bis):
             break
-        monat = _add_months(monat, 1)
+        monat = monat.replace(day=1) + relativedelta(months=1)
         acc += rate
         out.append((_month_end(monat), min(acc, budget)))
     return tuple(out)
@@ -709,10 +706,6 @@ def fussnoten_fuer(specs: dict[str, TabellenSpec], dq: pl.DataFrame, stichtag: d
     return out
 
 
-def _sql_text(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
-
 def build_bericht_tables(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date) -> dict[str, int]:
     """(Re)create schema ``bericht`` in ``con`` from ``kennzahlen.*``; returns rows per table.
 
@@ -742,10 +735,10 @@ def build_bericht_tables(con: duckdb.DuckDBPyConnection, settings: Settings, sti
                     [list(r) for r in df.iter_rows()],
                 )
             kommentar = f"{spec.titel}. " + " ".join(noten.get(name, []))
-            con.execute(f"COMMENT ON TABLE {SCHEMA}.{name} IS {_sql_text(kommentar)}")
+            con.execute(f"COMMENT ON TABLE {SCHEMA}.{name} IS {literal(kommentar)}")
             for s in spec.spalten:
                 text = f"{s.titel}: {s.kommentar}" if s.kommentar and s.kommentar != s.titel else s.titel
-                con.execute(f'COMMENT ON COLUMN {SCHEMA}.{name}."{s.name}" IS {_sql_text(text)}')
+                con.execute(f'COMMENT ON COLUMN {SCHEMA}.{name}."{s.name}" IS {literal(text)}')
             counts[name] = df.height
         con.execute("COMMIT")
     except BaseException:

@@ -26,14 +26,11 @@ from pathlib import Path
 import duckdb
 
 from sources.settings import Settings
+from sources.sql import literal
 
 PUBLISHED_SCHEMAS = ("kennzahlen", "bericht")
 ALIAS = "phasenmonitor_reporting_neu"  # attach name of the file being built (unlikely to clash)
 KATALOG = "datenkatalog.md"
-
-
-def _quote(text: str | None) -> str:
-    return "NULL" if text is None else "'" + text.replace("'", "''") + "'"
 
 
 def _ident(name: str) -> str:
@@ -60,7 +57,7 @@ def published_objects(con: duckdb.DuckDBPyConnection, database: str | None = Non
     """(schema, name, comment, is_view) of every table and view of the published schemas."""
     db = "current_database()" if database is None else "?"
     params = [] if database is None else [database, database]
-    schemas = ", ".join(_quote(s) for s in PUBLISHED_SCHEMAS)
+    schemas = ", ".join(literal(s) for s in PUBLISHED_SCHEMAS)
     return con.execute(
         f"SELECT schema_name, table_name, comment, false FROM duckdb_tables() WHERE database_name = {db} "
         f"AND schema_name IN ({schemas}) "
@@ -71,7 +68,7 @@ def published_objects(con: duckdb.DuckDBPyConnection, database: str | None = Non
 
 
 def _column_comments(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, str]]:
-    schemas = ", ".join(_quote(s) for s in PUBLISHED_SCHEMAS)
+    schemas = ", ".join(literal(s) for s in PUBLISHED_SCHEMAS)
     return con.execute(
         "SELECT schema_name, table_name, column_name, comment FROM duckdb_columns() WHERE database_name = current_database() "
         f"AND schema_name IN ({schemas}) AND comment IS NOT NULL"
@@ -102,9 +99,9 @@ def publish_reporting(con: duckdb.DuckDBPyConnection, settings: Settings) -> Pat
             src = f"{_ident(schema)}.{_ident(name)}"
             con.execute(f"CREATE TABLE {ALIAS}.{src} AS SELECT * FROM {src}")
             if comment:
-                con.execute(f"COMMENT ON TABLE {ALIAS}.{src} IS {_quote(comment)}")
+                con.execute(f"COMMENT ON TABLE {ALIAS}.{src} IS {literal(comment)}")
         for schema, table, column, comment in columns:
-            con.execute(f"COMMENT ON COLUMN {ALIAS}.{_ident(schema)}.{_ident(table)}.{_ident(column)} IS {_quote(comment)}")
+            con.execute(f"COMMENT ON COLUMN {ALIAS}.{_ident(schema)}.{_ident(table)}.{_ident(column)} IS {literal(comment)}")
         katalog = datenkatalog(con, ALIAS)
         con.execute(f"DETACH {ALIAS}")  # checkpoints and closes the new file
         attached = False
