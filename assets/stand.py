@@ -59,7 +59,7 @@ def code_stand() -> str:
 # Settings of operations that change how a run runs, never what it computes: a hand-started run
 # (which never waits for the writer lock) and the daemon's must find the same Eingabestand.
 BETRIEB = frozenset({
-    "inbox", "out", "schreibsperre_warten_sekunden", "duckdb_speicher_mb", "kommunen",
+    "out", "schreibsperre_warten_sekunden", "duckdb_speicher_mb", "kommunen",
     "archiv_aufbewahrung_tage", "dagster_historie_tage", "eingang_ruhezeit_sekunden",
 })
 

@@ -210,8 +210,8 @@ def test_failing_blocking_check_stops_the_metrics_and_keeps_the_published_databa
     evals = dq.check_evaluations(blocked)
     assert not evals["stand_kontakte"].passed and evals["stand_kontakte"].severity == dg.AssetCheckSeverity.ERROR
     assert "bereich:Dauer (1 Zeile)" in evals["stand_kontakte"].metadata["fehlgeschlagen"].value
-    # GX ran once in the gate step (the rows changed behind the pipeline); the findings pass reused its record
-    assert evals["stand_kontakte"].metadata["geprueft"].value == "warehouse (gespeichert)"
+    # GX ran once, in the gate step (the rows changed behind the pipeline); the findings reuse that result
+    assert evals["stand_kontakte"].metadata["geprueft"].value == "warehouse (neu geprüft)"
     assert not evals["verweise_asyl"].passed
     assert evals["verweise_asyl"].metadata["tandems.mentor_id_ohne_ziel"].value >= 1
     assert {n for n, e in evals.items() if n in BLOCKING and not e.passed} == {"stand_kontakte", "verweise_asyl"}

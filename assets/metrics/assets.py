@@ -1,6 +1,8 @@
 """Metrics layer: the published `kennzahlen` tables, computed in the warehouse."""
 
 
+import json
+
 import dagster as dg
 
 from assets.metrics.datenqualitaet import (
@@ -14,8 +16,8 @@ from assets import stand
 from sources.zeitraum import resolve_stichtag
 from assets.staging.assets import staging_key
 from assets.table_metadata import readable, records_table as _table, table_metadata
-from checks.asset_checks import check_result, check_results_of, check_specs_of
-from checks.consistency import DATENQUALITAET
+from checks.asset_checks import check_result, check_specs_of, pruefungen_of
+from checks.consistency import DATENQUALITAET, PRUEFUNGEN, Bewertung
 from assets.metrics.mentoring_checks import MENTORING_CHECK_SPECS, mentoring_check_results
 from assets.resources import WAREHOUSE_POOL, PhasenmonitorResource
 from sources.kinds import ALL_KINDS
@@ -133,7 +135,7 @@ def kennzahlen_datenqualitaet(context: dg.AssetExecutionContext, phasenmonitor: 
     and the report are complete exactly then.
     """
     from sources.zeitraum import KeinStichtag, resolve_stichtag
-    from checks.consistency import Bewertung, evaluate_all, findings_of
+    from checks.consistency import findings_of
     from assets.metrics.mentoring_checks import MENTORING_PRUEFUNG
     from checks.dq_report import record_pruefungen, write_dq_report
 
@@ -143,27 +145,26 @@ def kennzahlen_datenqualitaet(context: dg.AssetExecutionContext, phasenmonitor: 
             stichtag = resolve_stichtag(con, settings.stichtag)
         except KeinStichtag:
             stichtag = None
+        # The gate judges the rows as they are now, also on an unchanged Eingabestand: rows
+        # changed behind the pipeline's back must still stop the metrics (the contract check
+        # re-validates when the rows' checksum changed, checks/contract_suites.py). Each check
+        # is evaluated once per run; the findings below reuse these results.
+        gate = {p.name: Bewertung(p, p.run(con, settings)) for p in pruefungen_of(DATENQUALITAET)}
+        checks = [check_result(b.pruefung, b.ergebnis) for b in gate.values()]
         skip, eingabe = stand.pruefen(con, settings, "kennzahlen/datenqualitaet")
-        if skip:
-            # The gate judges the rows as they are now, also on an unchanged Eingabestand: rows
-            # changed behind the pipeline's back must still stop the metrics (the contract check
-            # re-validates when the rows' checksum changed, checks/contract_suites.py). Only when
-            # every verdict is the stored one are the findings and the report still true.
-            checks = check_results_of(DATENQUALITAET, con, settings)
-            if _verdicts(checks) == _verdicts(stand.checks(con, "kennzahlen/datenqualitaet")):
-                reports = stand.files(con, settings, "kennzahlen/datenqualitaet")
-                return result(con, DQ_TABELLEN, None, False, eingabe, checks, **_dq_figures(con, reports, stichtag))
-            stand.vergessen(con, "kennzahlen/datenqualitaet")
+        if skip and _verdicts(checks) == _verdicts(stand.checks(con, "kennzahlen/datenqualitaet")):
+            reports = stand.files(con, settings, "kennzahlen/datenqualitaet")
+            return result(con, DQ_TABELLEN, None, False, eingabe, checks, **_dq_figures(con, reports, stichtag))
+        stand.vergessen(con, "kennzahlen/datenqualitaet")  # a verdict or its details changed
         build_datenqualitaet(con)
         save_ueberblick_part(con, "datenqualitaet", [("ohne_einwilligung", float(ohne_einwilligung(con)))])
-        bewertungen = evaluate_all(con, settings)
+        bewertungen = [gate.get(p.name) or Bewertung(p, p.run(con, settings)) for p in PRUEFUNGEN]
         # the mentor-side rules (WARN) are Dagster checks on kennzahlen/mentoring; their findings
         # belong in the same findings table and report as every other check's
         bewertungen.append(Bewertung(MENTORING_PRUEFUNG, MENTORING_PRUEFUNG.run(con, settings)))
         record_pruefungen(con, bewertungen)
         build_befunde(con, findings_of(bewertungen))
         bericht = write_dq_report(con, settings, stichtag)
-        checks = [check_result(b.pruefung, b.ergebnis) for b in bewertungen if b.pruefung.asset == DATENQUALITAET]
         stand.merken(con, settings, "kennzahlen/datenqualitaet", eingabe, [bericht], checks)
         return result(con, DQ_TABELLEN, None, True, eingabe, checks, **_dq_figures(con, [bericht], stichtag))
 
@@ -171,8 +172,19 @@ def kennzahlen_datenqualitaet(context: dg.AssetExecutionContext, phasenmonitor: 
 DQ_TABELLEN = kennzahlen_tables(("datenqualitaet", "befunde"))
 
 
-def _verdicts(checks) -> dict[str, tuple[bool, str]]:
-    return {c.check_name: (c.passed, c.severity.value) for c in checks}
+# Metadata that says how a verdict was reached, not what it is (a stored GX record or a new look).
+HOW_CHECKED = frozenset({"geprueft", "gx_sekunden"})
+
+
+def _verdicts(checks) -> dict[str, str]:
+    """Each check's verdict with its details (counts, lines, rates), comparable across runs."""
+    return {
+        c.check_name: json.dumps(
+            [c.passed, c.severity.value, {k: getattr(v, "value", v) for k, v in sorted((c.metadata or {}).items()) if k not in HOW_CHECKED}],
+            default=str, sort_keys=True,
+        )
+        for c in checks
+    }
 
 
 # Findings listed in the metadata (and so in the CLI's summary); all are in kennzahlen.befunde.

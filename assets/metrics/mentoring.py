@@ -122,8 +122,6 @@ def _sql(name: str) -> str:
     return (SQL_DIR / name).read_text(encoding="utf-8")
 
 
-
-
 def _create_commented_table(
     con: duckdb.DuckDBPyConnection, table: str, columns: tuple[tuple[str, str, str], ...], comment: str
 ) -> None:
@@ -133,8 +131,6 @@ def _create_commented_table(
     con.execute(f"COMMENT ON TABLE {table} IS {literal(comment)}")
     for name, _, meaning in columns:
         con.execute(f"COMMENT ON COLUMN {table}.{name} IS {literal(meaning)}")
-
-
 
 
 # --- preparation: temp tables -------------------------------------------------------------------

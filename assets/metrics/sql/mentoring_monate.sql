@@ -1,4 +1,4 @@
--- One row per Berichtsmonat (temp table berichtsmonate from assets/metrics/zeitraum.py) with every
+-- One row per Berichtsmonat (temp table berichtsmonate from sources/zeitraum.py) with every
 -- figure of kennzahlen.mentoring and kennzahlen.zuschuss_budget except the cumulative values and
 -- the forecast. Stocks on the Zähltag, flows from the 1st of the month to the Zähltag.
 CREATE OR REPLACE TEMP TABLE mentoring_monate AS
