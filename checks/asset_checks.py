@@ -54,7 +54,3 @@ def pruefungen_of(asset: tuple[str, ...]) -> list[Pruefung]:
 def check_specs_of(asset: tuple[str, ...]) -> list[dg.AssetCheckSpec]:
     """The check specs of an asset: its step evaluates them (no step per check)."""
     return [_spec(p) for p in pruefungen_of(asset)]
-
-
-def check_results_of(asset: tuple[str, ...], con, settings) -> list[dg.AssetCheckResult]:
-    return [check_result(p, p.run(con, settings)) for p in pruefungen_of(asset)]

@@ -5,8 +5,8 @@ passed or not, metadata (counts, rule and expectation names, file names and line
 one finding per problem for ``kennzahlen.befunde`` and the coordinator's report. Nothing here
 carries a cell value or a pseudonym: a row is named by its file and line (``staging.*.zeile``).
 
-``checks/asset_checks.py`` wires every entry of :data:`PRUEFUNGEN` as a Dagster asset check;
-the ``kennzahlen/datenqualitaet`` asset evaluates the same list (:func:`evaluate_all`) so that
+``checks/asset_checks.py`` makes every entry of :data:`PRUEFUNGEN` a check spec of the asset it hangs on;
+the ``kennzahlen/datenqualitaet`` asset evaluates the same list, each check once per run, so that
 the findings table and the report are complete even when a blocking check stops the metrics.
 
 Blocking (ERROR): the contract suite on each snapshot in use, references between the Asyl
