@@ -27,7 +27,7 @@ import polars as pl
 from checks.contract_suites import contract_status
 from sources.settings import Settings
 from sources.contract import ExportKind
-from sources.kinds import ALL_KINDS, BY_NAME
+from sources.kinds import ALL_KINDS, BY_NAME, PARTNER_NAMEN
 
 FEHLER, WARNUNG = "FEHLER", "WARNUNG"
 
@@ -36,7 +36,7 @@ BEFUND_COLUMNS = {"quelle": pl.String, "datei": pl.String, "zeile": pl.Int64, "s
 MAX_ZEILEN_META = 20  # line numbers listed in Dagster metadata per check (all are in kennzahlen.befunde)
 
 DATENQUALITAET = ("kennzahlen", "datenqualitaet")
-QUELLEN_PARTNER = {"asyl": "Sachgebiet Asyl", "jobcenter": "Jobcenter", "vhs": "VHS Hilden-Haan"}
+QUELLEN_PARTNER = PARTNER_NAMEN
 
 
 @dataclass

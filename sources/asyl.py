@@ -17,6 +17,9 @@ from sources.contract import (
     RequiredIf,
 )
 
+QUELLE = "asyl"
+PARTNER = "Sachgebiet Asyl"  # as the partner is named in every text that leaves the office
+
 AUFENTHALTSSTATUS = ("Gestattung", "Duldung", "AE §25", "AE §24", "AE sonstige", "NE", "Eingebürgert")
 AUSTRITTSGRUENDE = ("Arbeitsaufnahme", "Ausbildung", "Umzug", "Abbruch", "Sonstiges")
 KONTAKTARTEN = ("persönlich", "telefonisch", "digital")
@@ -24,7 +27,7 @@ VERKEHRSMITTEL = ("Pkw", "ÖPNV", "Fahrrad", "zu Fuß", "keins")
 
 TEILNEHMENDE = ExportKind(
     name="teilnehmende",
-    quelle="asyl",
+    quelle=QUELLE,
     description="Participant registry: one row per participant (primary key TN-Nr).",
     key="tn_id",
     columns=(
@@ -51,7 +54,7 @@ TEILNEHMENDE = ExportKind(
 
 MENTORINNEN = ExportKind(
     name="mentorinnen",
-    quelle="asyl",
+    quelle=QUELLE,
     description="Volunteer mentors: one row per mentor (primary key Mentor-Nr).",
     key="mentor_id",
     columns=(
@@ -68,7 +71,7 @@ MENTORINNEN = ExportKind(
 
 TANDEMS = ExportKind(
     name="tandems",
-    quelle="asyl",
+    quelle=QUELLE,
     description="Mentor-mentee pairs: one row per tandem (primary key Tandem-Nr).",
     key="tandem_id",
     columns=(
@@ -84,7 +87,7 @@ TANDEMS = ExportKind(
 
 KONTAKTE = ExportKind(
     name="kontakte",
-    quelle="asyl",
+    quelle=QUELLE,
     description="Mentoring contact log: one row per contact (no key).",
     columns=(
         Col("Tandem-Nr", "tandem_id", "id", required=True, pattern=TANDEM_PATTERN, domain="tandem"),
@@ -100,7 +103,7 @@ KONTAKTE = ExportKind(
 
 UNTERNEHMEN = ExportKind(
     name="unternehmen",
-    quelle="asyl",
+    quelle=QUELLE,
     description="Employer network (optional): one row per company (primary key Unternehmen).",
     key="unternehmen_id",
     required_kind=False,

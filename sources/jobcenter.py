@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from sources.contract import KUNDENNUMMER_PATTERN, Col, ExportKind, NotBefore, Reference
 
+QUELLE = "jobcenter"
+PARTNER = "Jobcenter"  # as the partner is named in every text that leaves the office
+
 MASSNAHMEARTEN = ("MAT", "MAG", "FbW", "AGH", "BSK")
 MASSNAHME_STATUS = ("geplant", "laufend", "beendet", "abgebrochen")
 INTEGRATIONSARTEN = ("SVB Vollzeit", "SVB Teilzeit", "Ausbildung", "Selbständigkeit", "geringfügig")
@@ -17,7 +20,7 @@ _LINKED = (("tn_id", "VARCHAR", "keyed pseudonym of the participant's TN-Nr (lin
 
 MASSNAHMEN = ExportKind(
     name="massnahmen",
-    quelle="jobcenter",
+    quelle=QUELLE,
     description="Support measures: one row per measure.",
     columns=(
         Col("Kundennummer", "jc_id", "id", required=True, pattern=KUNDENNUMMER_PATTERN, domain="jc", aliases=("Kunden-Nr", "Kundennr")),
@@ -33,7 +36,7 @@ MASSNAHMEN = ExportKind(
 
 INTEGRATIONEN = ExportKind(
     name="integrationen",
-    quelle="jobcenter",
+    quelle=QUELLE,
     description="Take-ups of work or training: one row per take-up.",
     columns=(
         Col("Kundennummer", "jc_id", "id", required=True, pattern=KUNDENNUMMER_PATTERN, domain="jc", aliases=("Kunden-Nr", "Kundennr")),

@@ -11,3 +11,7 @@ BY_NAME: dict[str, ExportKind] = {k.name: k for k in ALL_KINDS}
 
 def kind(name: str) -> ExportKind:
     return BY_NAME[name]
+
+
+# The partner of each source (kind.quelle -> the name every text that leaves the office uses).
+PARTNER_NAMEN: dict[str, str] = {m.QUELLE: m.PARTNER for m in (asyl, jobcenter, vhs)}

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from sources.contract import Col, ExportKind, NotBefore, Reference, RequiredIf
 
+QUELLE = "vhs"
+PARTNER = "VHS Hilden-Haan"  # as the partner is named in every text that leaves the office
+
 KURSARTEN = ("Integrationskurs", "Alphabetisierungskurs", "Berufssprachkurs", "Jugendintegrationskurs", "Sonstiger Kurs")
 NIVEAUS = ("A1", "A2", "B1", "B2", "C1")
 PRUEFUNGEN = ("DTZ", "telc B1", "telc B2", "DTB B2", "keine")
@@ -16,7 +19,7 @@ KURS_STATUS = ("angemeldet", "laufend", "abgeschlossen", "abgebrochen", "stornie
 
 KURSTEILNAHMEN = ExportKind(
     name="kursteilnahmen",
-    quelle="vhs",
+    quelle=QUELLE,
     description="Course enrolments and exams: one row per enrolment.",
     extensions=("xlsx", "csv"),
     columns=(

@@ -8,7 +8,7 @@ from assets.table_metadata import table_metadata
 from checks.asset_checks import check_result, check_specs_of, pruefungen_of
 from assets.resources import WAREHOUSE_POOL, PhasenmonitorResource
 from sources.contract import ExportKind
-from sources.kinds import ALL_KINDS
+from sources.kinds import ALL_KINDS, PARTNER_NAMEN
 from sources.pseudonym import Pseudonymizer, load_key
 
 
@@ -23,7 +23,6 @@ TITEL = {
     "integrationen": "Aufnahmen von Arbeit oder Ausbildung: eine Zeile je Aufnahme.",
     "kursteilnahmen": "Kursteilnahmen und Prüfungen der VHS: eine Zeile je Anmeldung.",
 }
-QUELLE = {"asyl": "Sachgebiet Asyl", "jobcenter": "Jobcenter", "vhs": "VHS Hilden-Haan"}
 
 
 def staging_key(name: str) -> dg.AssetKey:
@@ -43,7 +42,7 @@ def _staging_asset(kind: ExportKind) -> dg.AssetsDefinition:
         pool=WAREHOUSE_POOL,
         check_specs=check_specs_of(key),
         description=(
-            f"{TITEL.get(kind.name, kind.description)} Quelle: {QUELLE.get(kind.quelle, kind.quelle)}. Prüft jede Zeile gegen den Exportvertrag "
+            f"{TITEL.get(kind.name, kind.description)} Quelle: {PARTNER_NAMEN.get(kind.quelle, kind.quelle)}. Prüft jede Zeile gegen den Exportvertrag "
             "(Quarantäne mit Datei, Zeile, Spalte, Grund), wendet Einwilligung und Verweise an, "
             "pseudonymisiert alle Kennungen und lädt gültige Stände nach staging."
             f"{kind.name}; der neueste gültige Stand ist 'verwendet' (aktuell.{kind.name})."
