@@ -12,9 +12,12 @@ import dagster as dg
 import duckdb
 from pydantic import PrivateAttr
 
-from sources.settings import Settings
-from sources.runlock import RunLocked, acquire_run_lock, release_run_lock  # noqa: F401  (re-exported)
+from assets.staging.load import check_key
+from assets.staging.schema import ensure_schema
 from sources.archive import FILE_MODE
+from sources.pseudonym import KeyMissing, Pseudonymizer, load_key
+from sources.runlock import acquire_run_lock, release_run_lock
+from sources.settings import Settings
 
 
 def remove_leftovers(settings: Settings) -> list[str]:
@@ -75,6 +78,7 @@ class PhasenmonitorResource(dg.ConfigurableResource):
     _con: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
     _old_umask: int | None = PrivateAttr(default=None)
     _tiefe: int = PrivateAttr(default=0)  # nesting of warehouse() blocks on the shared connection
+    _settings: Settings | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         # Every run that uses this resource writes the warehouse (also a UI "Materialize all",
@@ -103,9 +107,6 @@ class PhasenmonitorResource(dg.ConfigurableResource):
     def _refuse_another_key(self, settings: Settings) -> None:
         """A warehouse built with another key is refused before any step opens it for writing
         (read-only, so nothing changes; raw/eingang registers the key of a new warehouse)."""
-        from assets.staging.load import check_key
-        from sources.pseudonym import KeyMissing, Pseudonymizer, load_key
-
         try:
             key = load_key()
         except KeyMissing:  # a run of metric assets only needs none; raw/eingang says so itself
@@ -125,9 +126,14 @@ class PhasenmonitorResource(dg.ConfigurableResource):
             self._lock_fd = None
 
     def settings(self) -> Settings:
-        if self.settings_json:
-            return Settings.model_validate_json(self.settings_json)
-        return Settings.load(inbox=Path(self.inbox), out=Path(self.out), stichtag=self.stichtag)
+        """The run's settings, read once: Dagster builds one resource instance per run, and every
+        step of the run asks it (the YAML file of PHASENMONITOR_CONFIG is not re-read per step)."""
+        if self._settings is None:
+            if self.settings_json:
+                self._settings = Settings.model_validate_json(self.settings_json)
+            else:
+                self._settings = Settings.load(inbox=Path(self.inbox), out=Path(self.out), stichtag=self.stichtag)
+        return self._settings
 
     @contextmanager
     def warehouse(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -168,8 +174,6 @@ class PhasenmonitorResource(dg.ConfigurableResource):
             self._old_umask = None
 
     def _open(self) -> tuple[duckdb.DuckDBPyConnection, int]:
-        from assets.staging.schema import ensure_schema
-
         settings = self.settings()
         settings.out.mkdir(parents=True, exist_ok=True)
         path = settings.warehouse_path

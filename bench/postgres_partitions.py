@@ -11,7 +11,7 @@
    storage is ``dagster_postgres`` on that server;
 4. generates two demo inboxes, ``INBOX/hilden`` and ``INBOX/haan`` (different seeds), and
    runs the partitions ``hilden`` and ``haan`` of the job ``nachtlauf_kommunen``
-   (pipelines/partitions.py) **at the same time** in two processes, as two workers of a
+   (pipelines/partitions.py, run by pipelines/runner.py) **at the same time** in two processes, as two workers of a
    Celery/Kubernetes deployment would;
 5. verifies that both ``OUT/<kommune>/reporting.duckdb`` exist and that PostgreSQL holds both
    runs (status SUCCESS, tag ``dagster/partition``), prints a JSON summary, stops the server and
@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
                        check=True, cwd=ROOT, env=env)
         # Both partitions at once, as two workers would: different warehouses, one run storage.
         t1 = time.perf_counter()
-        procs = {k: subprocess.Popen([sys.executable, "-m", "pipelines.partitions", k], cwd=ROOT, env=env,
+        procs = {k: subprocess.Popen([sys.executable, "-m", "pipelines.runner", k], cwd=ROOT, env=env,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for k in KOMMUNEN}
         for k, proc in procs.items():
             stdout, stderr = proc.communicate()

@@ -40,4 +40,9 @@ def build_definitions(resource: PhasenmonitorResource | None = None) -> dg.Defin
     )
 
 
-defs = build_definitions()
+@dg.definitions
+def defs() -> dg.Definitions:
+    """What `dagster dev`, the daemon and `dagster asset materialize` load. A function, so that
+    importing this module reads no configuration: the municipalities of ``nachtlauf_kommunen``
+    come from ``Settings.load()`` when the code location loads, not when a test imports it."""
+    return build_definitions()

@@ -65,20 +65,3 @@ def kommunen_job(kommunen: list[str], inbox_root: str | None = None, out_root: s
         tags={WAREHOUSE_TAG: "schreiben"},
         description="Nachtlauf je Kommune (Partition = Kommune): Eingang EINGANG/<kommune>, Daten DATEN/<kommune>.",
     )
-
-
-def run_kommune(kommune: str, instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
-    """Run partition ``kommune`` of ``nachtlauf_kommunen`` in this process on the instance of
-    ``DAGSTER_HOME`` (e.g. PostgreSQL storage, bench/postgres_partitions.py)."""
-    from pipelines.definitions import build_definitions
-
-    job = build_definitions().resolve_job_def(KOMMUNEN_JOB_NAME)
-    return job.execute_in_process(partition_key=kommune, instance=instance or dg.DagsterInstance.get(), raise_on_error=False)
-
-
-if __name__ == "__main__":  # python -m pipelines.partitions KOMMUNE
-    import sys
-
-    result = run_kommune(sys.argv[1])
-    print(f"{sys.argv[1]} {result.run_id} {'ok' if result.success else 'fehlgeschlagen'}")
-    sys.exit(0 if result.success else 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from assets.metrics.assets import FEHLER_GEZEIGT as MAX_FINDINGS_SHOWN
+from sources.formats import zahl
 from sources.settings import Settings
 
 UEBERBLICK_SHOWN = (
@@ -17,9 +17,7 @@ UEBERBLICK_SHOWN = (
 def _fmt(v) -> str:
     if v is None:
         return "–"
-    if float(v).is_integer():
-        return f"{int(v):,}".replace(",", ".")
-    return f"{v:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
+    return zahl(v, 0 if float(v).is_integer() else 2)
 
 
 def _records(value) -> list[dict]:
@@ -52,10 +50,11 @@ def print_summary(settings: Settings, summary, elapsed: float, stream: TextIO = 
     n = dq.get("zeilen_in_quarantaene", 0)
     if n:
         w(f"Datenqualität: {n} Befunde (Zeile in Quarantäne):")
-        for f in _records(dq.get("quarantaene_erste")):
+        shown = _records(dq.get("quarantaene_erste"))  # the first ones, as the asset's metadata lists them
+        for f in shown:
             w(f"  {f['datei']}, Zeile {f['zeile']}, Spalte '{f['spalte']}': {f['grund']}")
-        if n > MAX_FINDINGS_SHOWN:
-            w(f"  … und {n - MAX_FINDINGS_SHOWN} weitere (kennzahlen.befunde / intern/datenqualitaet_*.html)")
+        if n > len(shown):
+            w(f"  … und {n - len(shown)} weitere (kennzahlen.befunde / intern/datenqualitaet_*.html)")
     if summary.published:
         w(f"Ausgaben: {settings.reporting_path}, {settings.bericht_dir}/ (Ratsunterlagen, öffentlich)")
     if "bericht" in dq:

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
+from sources.archive import open_private
 from sources.settings import Settings
 from sources.runlock import RunLocked, ensure_unlocked
 from sources.pseudonym import KEY_ENV, KEY_FILE_ENV, load_key
@@ -92,7 +93,7 @@ def preflight(settings: Settings) -> None:
 
 
 def _instance() -> dg.DagsterInstance:
-    import dagster as dg
+    import dagster as dg  # heavy (see run_pipeline); only once a run starts
 
     if os.environ.get("DAGSTER_HOME"):
         return dg.DagsterInstance.get()
@@ -110,7 +111,9 @@ def run_pipeline(
     ``log_level`` is the console log level of the run; the CLI lowers Dagster's console output
     and reports from the returned summary (the full errors are in the instance's event log)."""
     with _key_in_env(key):
-        preflight(settings)  # before the heavy imports: a refusal answers at once
+        preflight(settings)
+        # Dagster and the asset graph cost ~0.8 s to import: only after the preflight, so that a
+        # refusal answers at once.
         from pipelines.definitions import build_definitions
         from pipelines.jobs import NIGHTLY_JOB_NAME
         from assets.resources import PhasenmonitorResource
@@ -134,8 +137,6 @@ def _write_details(settings: Settings, summary: RunSummary) -> Path | None:
     """The full errors of a failed run, for whoever maintains the installation, in the private
     folder intern/ (0700/0600); the user sees one sentence per step. A temporary Dagster
     instance keeps no event log, so this file is where they can be read afterwards."""
-    from sources.archive import open_private
-
     try:
         settings.intern_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = settings.intern_dir / f"lauf_{summary.run_id}.txt"
@@ -180,3 +181,23 @@ def summarize(result, instance) -> RunSummary:
 
 def reporting_path(out: Path) -> Path:
     return out / "reporting.duckdb"
+
+
+def run_kommune(kommune: str, instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
+    """Run partition ``kommune`` of ``nachtlauf_kommunen`` in this process on the instance of
+    ``DAGSTER_HOME`` (e.g. PostgreSQL storage, bench/postgres_partitions.py)."""
+    import dagster as dg  # heavy (see run_pipeline)
+
+    from pipelines.definitions import build_definitions
+    from pipelines.partitions import KOMMUNEN_JOB_NAME
+
+    job = build_definitions().resolve_job_def(KOMMUNEN_JOB_NAME)
+    return job.execute_in_process(partition_key=kommune, instance=instance or dg.DagsterInstance.get(), raise_on_error=False)
+
+
+if __name__ == "__main__":  # python -m pipelines.runner KOMMUNE: one partition, as a worker would
+    import sys
+
+    result = run_kommune(sys.argv[1])
+    print(f"{sys.argv[1]} {result.run_id} {'ok' if result.success else 'fehlgeschlagen'}")
+    sys.exit(0 if result.success else 1)

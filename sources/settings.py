@@ -111,7 +111,7 @@ class Settings(BaseModel):
         values: dict = {}
         cfg = os.environ.get(CONFIG_ENV)
         if cfg:
-            import yaml
+            import yaml  # only an installation with a configuration file needs the YAML parser
 
             with open(cfg, encoding="utf-8") as fh:
                 values.update(yaml.safe_load(fh) or {})

@@ -50,3 +50,107 @@ def test_the_rule_is_not_vacuous():
     assert "sources.settings" in _imports(ROOT / "assets" / "resources.py")
     assert "assets.resources" in _imports(ROOT / "assets" / "staging" / "assets.py")
     assert len(MODULES) > 40
+
+
+# --- sizes, cycles, local imports (issue 13; docs/architektur.md "Rules of the tree") -----------
+
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 80
+# Imported inside a function only because they cost start-up time a run does not always need
+# (seconds for GX, ~1 s for matplotlib and Dagster); each such import carries a comment saying so.
+# A module of the project may be imported inside a function only if it imports one of them.
+HEAVY = {"great_expectations", "pandas", "matplotlib", "docx", "xlsxwriter", "fastexcel", "dagster", "yaml", "numpy"}
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_module_and_function_sizes(path):
+    text = path.read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= MAX_MODULE_LINES, f"{path.relative_to(ROOT)}: {len(text.splitlines())} lines"
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            n = node.end_lineno - node.lineno + 1
+            assert n <= MAX_FUNCTION_LINES, f"{path.relative_to(ROOT)}:{node.lineno} {node.name}: {n} lines"
+
+
+def _local_imports(tree: ast.AST):
+    for fn in ast.walk(tree):
+        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for node in ast.walk(fn):
+                if isinstance(node, (ast.Import, ast.ImportFrom)):
+                    yield node
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_function_local_imports_are_heavy_and_say_why(path):
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for node in _local_imports(ast.parse("\n".join(lines))):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+        where = f"{path.relative_to(ROOT)}:{node.lineno}"
+        light = [n for n in names if n.split(".")[0] not in HEAVY and not _pulls_in_heavy(n)]
+        assert not light, f"{where}: local import of a light module {light}"
+        # a comment on the line or on one of the lines right above it (the import block's comment)
+        assert any("#" in l for l in lines[max(0, node.lineno - 6): node.lineno]), f"{where}: local import without a comment why"
+
+
+def _top_level_imports(path: Path) -> set[str]:
+    out: set[str] = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+    return out
+
+
+def _pulls_in_heavy(module: str, seen: set[str] | None = None) -> bool:
+    """Does importing this project module import a heavy library (at any depth)?"""
+    seen = set() if seen is None else seen
+    path = next((p for p in (ROOT / (module.replace(".", "/") + ".py"), ROOT / module.replace(".", "/") / "__init__.py") if p.exists()), None)
+    if path is None or module in seen:
+        return False
+    seen.add(module)
+    deps = _top_level_imports(path)
+    return any(d.split(".")[0] in HEAVY for d in deps) or any(
+        d.split(".")[0] in LAYERS and _pulls_in_heavy(d, seen) for d in deps)
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(ROOT).with_suffix("")
+    parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
+    return ".".join(parts)
+
+
+def _graph() -> dict[str, set[str]]:
+    names = {_module_name(p): p for p in MODULES}
+    graph: dict[str, set[str]] = {}
+    for name, path in names.items():
+        deps = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                deps |= {a.name for a in node.names if a.name in names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                deps |= {f"{node.module}.{a.name}" for a in node.names if f"{node.module}.{a.name}" in names}
+                if node.module in names:
+                    deps.add(node.module)
+        graph[name] = deps - {name}
+    return graph
+
+
+def test_no_import_cycle_between_modules():
+    graph, state, path = _graph(), {}, []
+
+    def visit(m: str) -> None:
+        state[m] = "open"
+        path.append(m)
+        for d in sorted(graph[m]):
+            # a package's __init__ importing its own modules is how a package names its API
+            if m != d.rsplit(".", 1)[0] and state.get(d) == "open":
+                raise AssertionError("import cycle: " + " -> ".join(path[path.index(d):] + [d]))
+            if d not in state:
+                visit(d)
+        path.pop()
+        state[m] = "done"
+
+    for m in sorted(graph):
+        if m not in state:
+            visit(m)

@@ -22,7 +22,8 @@ import pytest
 from conftest import PIPELINE_ROOT, Inbox, kontakt, person, query, report_modules_ready, run, standard_rows, write_standard
 from sources.settings import Settings
 from pipelines.jobs import NIGHTLY_JOB_NAME, WAREHOUSE_TAG, WAREHOUSE_TAG_VALUE, nightly_job
-from assets.resources import PhasenmonitorResource, RunLocked, acquire_run_lock, release_run_lock
+from assets.resources import PhasenmonitorResource
+from sources.runlock import RunLocked, acquire_run_lock, release_run_lock
 from pipelines.schedules import cleanup_job, nachtlauf_schedule, prune_run_history
 from pipelines.sensors import SENSOR_NAME, parse_cursor, scan_inbox
 
