@@ -51,7 +51,7 @@ def test_nightly_schedule_runs_nachtlauf_at_two_in_berlin():
 def test_definitions_contain_schedules_sensor_and_cleanup_job():
     from pipelines.definitions import defs
 
-    repo = defs.get_repository_def()
+    repo = defs().get_repository_def()
     assert {s.name for s in repo.schedule_defs} == {"nachtlauf_0200", "historie_bereinigen_0430"}
     assert {s.name for s in repo.sensor_defs} == {"eingang_sensor"}
     assert {"nachtlauf", "historie_bereinigen"} <= {j.name for j in repo.get_all_jobs()}

@@ -222,7 +222,7 @@ def test_checks_are_attached_and_described_in_german(ui):
         for n in data["assetNodes"] if n["assetChecksOrError"]["__typename"] == "AssetChecks"
         for c in n["assetChecksOrError"]["checks"]
     }
-    defined = {(k.asset_key.to_user_string(), k.name) for k in defs.resolve_asset_graph().asset_check_keys}
+    defined = {(k.asset_key.to_user_string(), k.name) for k in defs().resolve_asset_graph().asset_check_keys}
     assert set(shown) == defined
     for key, check in shown.items():
         assert check["description"] and _german_throughout(check["description"]), (key, check["description"])
