@@ -457,3 +457,18 @@ def dagster_instance(home: Path):
         return dg.DagsterInstance.get()
     finally:
         mp.undo()
+
+
+# --- test levels ---------------------------------------------------------------------------------
+# Pure rule tests take no fixture but their parameters (no files, no Dagster); everything else is
+# an integration test: a temporary folder, a warehouse, a Dagster run or a subprocess.
+# `make test-fast` runs the pure level alone (docs/architektur.md, "Tests by level"). A test that
+# builds its files without a fixture says so with @pytest.mark.integration.
+PURE_FIXTURES = {"request", "monkeypatch", "capsys", "recwarn"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        params = set(getattr(getattr(item, "callspec", None), "params", {}))
+        if set(getattr(item, "fixturenames", ())) - PURE_FIXTURES - params:
+            item.add_marker(pytest.mark.integration)
