@@ -1,7 +1,8 @@
 """A head start for the council files: their libraries load while the run waits for GX.
 
-Kept apart from assets/report/files.py so that the raw layer, which starts it, does not import
-the report layer.
+Kept apart from the format modules that import these libraries at their top
+(assets/report/charts.py, docx_draft.py, xlsx_file.py) so that the raw layer, which starts it,
+does not import the report layer.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def vorladen() -> threading.Thread:
     """
 
     def laden() -> None:
-        try:
+        try:  # imported here, in the thread: that is the head start
             import docx  # noqa: F401
             import matplotlib.dates  # noqa: F401
             import matplotlib.patches  # noqa: F401

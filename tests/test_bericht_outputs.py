@@ -658,14 +658,15 @@ def test_every_csv_carries_its_footnotes(bericht_dateien):
 
 
 def test_csv_without_footnotes_is_never_written(bericht_dateien, tmp_path):
-    """The guard in files.write_csv: a table whose footnotes are missing is not published."""
-    from assets.report import files
+    """The guard in csv_files.write_csv: a table whose footnotes are missing is not published."""
+    from assets.report.csv_files import write_csv
+    from assets.report.published_tables import lesen
 
     con, settings, _ = bericht_dateien
-    t = files.lesen(con, settings, STICHTAG)
+    t = lesen(con, settings, STICHTAG)
     t.fussnoten["sprache"] = [x for x in t.fussnoten["sprache"] if x != disclosure.BA_FUSSNOTE]
     with pytest.raises(RuntimeError, match="BA-Fußnote"):
-        files.write_csv(t, "sprache", tmp_path / "sprache.csv")
+        write_csv(t, "sprache", tmp_path / "sprache.csv")
 
 
 def test_xlsx_sheets_numbers_and_footnotes(bericht_dateien):
@@ -716,7 +717,7 @@ def _docx_text(doc) -> str:
 def test_docx_headings_tables_image_footnotes(bericht_dateien):
     import docx
 
-    from assets.report.files import DOCX_TABELLEN
+    from assets.report.docx_draft import DOCX_TABELLEN
 
     con, settings, paths = bericht_dateien
     doc = docx.Document(str(next(p for p in paths if p.suffix == ".docx")))
@@ -743,7 +744,7 @@ def test_docx_headings_tables_image_footnotes(bericht_dateien):
 def test_docx_count_cells_never_small(bericht_dateien):
     import docx
 
-    from assets.report.files import DOCX_TABELLEN
+    from assets.report.docx_draft import DOCX_TABELLEN
 
     con, settings, paths = bericht_dateien
     doc = docx.Document(str(next(p for p in paths if p.suffix == ".docx")))
@@ -774,11 +775,11 @@ def test_docx_converts_to_pdf_with_libreoffice(bericht_dateien, tmp_path):
 def test_charts_never_draw_suppressed_values():
     from matplotlib.patches import Rectangle
 
-    from assets.report import files
+    from assets.report import charts
 
-    fig = files._figure()
+    fig = charts._figure()
     ax = fig.add_subplot(1, 1, 1)
-    files._gruppen_balken(ax, ["a", "b", "c"], [("x", ["7", GESPERRT, NICHTS]), ("y", [GESPERRT, "12", "1.234"])])
+    charts._gruppen_balken(ax, ["a", "b", "c"], [("x", ["7", GESPERRT, NICHTS]), ("y", [GESPERRT, "12", "1.234"])])
     heights = sorted(p.get_height() for p in ax.patches if isinstance(p, Rectangle))
     assert heights == [7.0, 12.0, 1234.0]  # three published values, no bar for '*' or '–'
     texts = [t.get_text() for t in ax.texts]
@@ -786,27 +787,28 @@ def test_charts_never_draw_suppressed_values():
 
 
 def test_text_blocks_from_elsewhere_only_with_published_figures(bericht_dateien):
-    from assets.report import files
+    from assets.report.published_tables import lesen
+    from assets.report.text_blocks import textbaustein_zulaessig
 
     con, settings, _ = bericht_dateien
-    t = files.lesen(con, settings, STICHTAG)
+    t = lesen(con, settings, STICHTAG)
     ue = dict(con.execute("SELECT kennzahl, wert FROM bericht.ueberblick").fetchall())
     reg = ue["Mentor*innen registriert"]
     tandems = ue["Tandems aktiv"]
     ok = f"Zum Stichtag 30.09.2025 sind {reg} Mentor*innen registriert. Es laufen {tandems} Tandems."
-    assert files.textbaustein_zulaessig(ok, t, settings)
-    assert not files.textbaustein_zulaessig("Es laufen weniger als drei Tandems.", t, settings)
-    assert not files.textbaustein_zulaessig(f"Es sind {reg} Mentor*innen, davon alle bis auf weniger als drei aktiv.", t, settings)
-    assert not files.textbaustein_zulaessig("Es laufen 4711 Tandems.", t, settings)
+    assert textbaustein_zulaessig(ok, t, settings)
+    assert not textbaustein_zulaessig("Es laufen weniger als drei Tandems.", t, settings)
+    assert not textbaustein_zulaessig(f"Es sind {reg} Mentor*innen, davon alle bis auf weniger als drei aktiv.", t, settings)
+    assert not textbaustein_zulaessig("Es laufen 4711 Tandems.", t, settings)
     paid = ue["ausgezahlt seit Projektbeginn"]
-    assert files.textbaustein_zulaessig(f"Ausgezahlt wurden {paid} EUR; das Budget in Höhe von 10.000 EUR ...", t, settings)
+    assert textbaustein_zulaessig(f"Ausgezahlt wurden {paid} EUR; das Budget in Höhe von 10.000 EUR ...", t, settings)
     # the published precision, not more: the table prints whole euros and hours
-    assert not files.textbaustein_zulaessig(f"Ausgezahlt wurden {paid},40 € von 10.000 EUR.", t, settings)
+    assert not textbaustein_zulaessig(f"Ausgezahlt wurden {paid},40 € von 10.000 EUR.", t, settings)
     stunden = ue["Kontaktstunden seit Projektbeginn"]
-    assert files.textbaustein_zulaessig(f"Es fanden Kontakte im Umfang von {stunden} Stunden statt.", t, settings)
-    assert not files.textbaustein_zulaessig(f"Es fanden Kontakte im Umfang von {stunden},3 Stunden statt.", t, settings)
+    assert textbaustein_zulaessig(f"Es fanden Kontakte im Umfang von {stunden} Stunden statt.", t, settings)
+    assert not textbaustein_zulaessig(f"Es fanden Kontakte im Umfang von {stunden},3 Stunden statt.", t, settings)
     # configuration values only inside their own wording
-    assert files.textbaustein_zulaessig("Ehrenamtszuschuss: 15,00 EUR je Kontaktstunde.", t, settings)
+    assert textbaustein_zulaessig("Ehrenamtszuschuss: 15,00 EUR je Kontaktstunde.", t, settings)
 
 
 @pytest.mark.parametrize("feld", ["prognose_monate", "nachhaltigkeit_monate", "emissionsfaktoren_kg_km", "stundensatz_eur"])
@@ -815,17 +817,18 @@ def test_configuration_value_of_one_or_two_never_passes_as_a_count(bericht_datei
     """A setting that is 1 or 2 (a forecast over 2 months, a rate of 2 EUR, a factor of 1 kg/km)
     must not let a '1' or '2' through as a count: configuration numbers pass only inside the
     wording that marks them as configuration."""
-    from assets.report import files
+    from assets.report.published_tables import lesen
+    from assets.report.text_blocks import textbaustein_zulaessig
 
     con, settings_tabellen, _ = bericht_dateien
-    t = files.lesen(con, settings_tabellen, STICHTAG)
+    t = lesen(con, settings_tabellen, STICHTAG)
     published = {w for (w,) in con.execute("SELECT wert FROM bericht.ueberblick").fetchall()}
     assert not {"1", "2"} & published  # so only the configuration could let them pass
     wert = {"emissionsfaktoren_kg_km": {"Pkw": float(klein), "ÖPNV": 0.065}, "stundensatz_eur": float(klein)}.get(feld, klein)
     settings = Settings(**{feld: wert})
     for satz in (f"Es laufen {klein} Tandems.", f"Davon sind {klein} Mentor*innen geschult.",
                  f"Im Quartal kamen {klein} Minijobs hinzu.", f"{klein} Personen sind ausgeschieden."):
-        assert not files.textbaustein_zulaessig(satz, t, settings), (feld, satz)
+        assert not textbaustein_zulaessig(satz, t, settings), (feld, satz)
     # ... while the same value inside its wording is accepted as what it is
     marked = {
         "prognose_monate": f"Bleibt es beim Durchschnitt der letzten {klein} vollständigen Monate, reicht das Budget.",
@@ -833,7 +836,7 @@ def test_configuration_value_of_one_or_two_never_passes_as_a_count(bericht_datei
         "emissionsfaktoren_kg_km": f"Emissionsfaktor: Pkw {disclosure.zahl_de(klein, 3)} kg je Personenkilometer.",
         "stundensatz_eur": f"Der Zuschuss beträgt {disclosure.zahl_de(klein, 2)} EUR je Kontaktstunde.",
     }[feld]
-    assert files.textbaustein_zulaessig(marked, t, settings), marked
+    assert textbaustein_zulaessig(marked, t, settings), marked
 
 
 def test_docx_text_states_the_amounts_of_table_1():
@@ -867,7 +870,7 @@ def test_docx_takes_the_generated_klimarelevanz_and_mentoring_text_blocks(tmp_pa
     """End to end on the demo (a real nightly run): the council DOCX holds exactly the text blocks
     that assets/metrics/mentoring.py generates for the run's Stichtag (the Klimarelevanz sentence
     with the council template's lead sentence, and the mentoring paragraph), not the report's own
-    fallback sentences (files._satz_klima, files._satz_mentoring)."""
+    fallback sentences (draft_sentences.satz_klima, draft_sentences.satz_mentoring)."""
     import docx
 
     import dq_support as dq

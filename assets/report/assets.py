@@ -1,13 +1,15 @@
 """Report layer: disclosure-controlled council tables, the council files, the published database."""
 
-
 import dagster as dg
 
 from assets import stand
 from assets.metrics.assets import kennzahlen_key, result
-from sources.zeitraum import resolve_stichtag
-from assets.table_metadata import tables_in
+from assets.report.bericht_tables import build_bericht_tables
+from assets.report.files import write_bericht_files
+from assets.report.publish import KATALOG, publish_reporting
 from assets.resources import WAREHOUSE_POOL, PhasenmonitorResource
+from assets.table_metadata import tables_in
+from sources.zeitraum import resolve_stichtag
 
 KENNZAHLEN_DEPS = [kennzahlen_key(n) for n in ("teilnahme", "mentoring", "datenqualitaet", "ueberblick")]
 
@@ -27,8 +29,6 @@ def bericht_key(name: str) -> dg.AssetKey:
 )
 def bericht_tabellen(context: dg.AssetExecutionContext, phasenmonitor: PhasenmonitorResource) -> dg.MaterializeResult:
     """Council tables with primary and secondary suppression."""
-    from assets.report.bericht_tables import build_bericht_tables
-
     settings = phasenmonitor.settings()
     with phasenmonitor.warehouse() as con:
         stichtag = resolve_stichtag(con, settings.stichtag)
@@ -50,8 +50,6 @@ def bericht_tabellen(context: dg.AssetExecutionContext, phasenmonitor: Phasenmon
 )
 def reporting_db(context: dg.AssetExecutionContext, phasenmonitor: PhasenmonitorResource) -> dg.MaterializeResult:
     """Build reporting.duckdb beside the old one and swap it in."""
-    from assets.report.publish import KATALOG, publish_reporting
-
     settings = phasenmonitor.settings()
     with phasenmonitor.warehouse() as con:
         skip, eingabe = stand.pruefen(con, settings, "bericht/reporting_db")
@@ -78,8 +76,6 @@ def reporting_db(context: dg.AssetExecutionContext, phasenmonitor: Phasenmonitor
 )
 def bericht_dateien(context: dg.AssetExecutionContext, phasenmonitor: PhasenmonitorResource) -> dg.MaterializeResult:
     """Council files generated from the suppressed tables only."""
-    from assets.report.files import write_bericht_files
-
     settings = phasenmonitor.settings()
     with phasenmonitor.warehouse() as con:
         stichtag = resolve_stichtag(con, settings.stichtag)

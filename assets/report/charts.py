@@ -1,0 +1,279 @@
+"""``diagramm_*_<Stichtag>.png``: phases over time, placements per year, allowance budget.
+
+Readable in black and white (grey levels, hatching, markers, line styles); a suppressed value is
+never drawn as a number, only marked with ``*``; Stichtag in the title, and at the bottom the
+Stichtag, the sources with their Datenstand and the sign legend. The one number not read from a
+bericht table is the forecast line of the budget chart (a projection from the published total),
+drawn only if the forecast month in ``bericht.ueberblick`` is published.
+
+matplotlib is imported at the top: this module itself is imported only when the files are
+written (assets/report/files.py); assets/preload.py loads matplotlib ahead in the background.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import matplotlib as mpl
+import matplotlib.dates as mdates
+import polars as pl
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from assets.report import bericht_tables as bt
+from assets.report.disclosure import GESPERRT, NICHT_SINNVOLL, NICHTS, parse_de
+from assets.report.draft_sentences import anzahl, offen
+from assets.report.published_tables import Tabellen
+from sources import formats
+from sources.money import CENT_TOLERANZ
+from sources.zeitraum import month_end
+
+# Grey levels and hatches: distinguishable on a black-and-white printout.
+GRAU = ("#ffffff", "#bdbdbd", "#525252", "#f0f0f0")
+SCHRAFFUR = ("", "////", "xxx", "...")
+
+
+def _figure(breite_cm: float = 16.0, hoehe_cm: float = 10.0):
+    fig = Figure(figsize=(breite_cm / 2.54, hoehe_cm / 2.54), dpi=200)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _de_achse(ax, dezimalen: int = 0) -> None:
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: formats.zahl(v, dezimalen)))
+
+
+def _stil(ax) -> None:
+    ax.spines["top"].set_visible(False)
+    ax.spines["right"].set_visible(False)
+    ax.grid(axis="y", color="#d9d9d9", linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.tick_params(labelsize=7)
+
+
+# The sign legend of a chart (docs/bericht.md: every public file carries the BA footnote in substance).
+DIAGRAMM_ZEICHEN = "* = aus Gründen der statistischen Geheimhaltung nicht ausgewiesen (BA); – = null (nichts vorhanden)"
+FUSSZEILE_PT = 5.5
+
+
+def diagramm_quelle(t: Tabellen, tabelle: str) -> str:
+    """'Stichtag TT.MM.JJJJ. Quelle und Datenstand: <Export> TT.MM.JJJJ; ...' from the table's
+    Datenstand footnote in ``bericht.fussnoten`` (the same sources and dates the table names)."""
+    text = next((n for n in t.fussnoten.get(tabelle, []) if n.startswith(bt.DATENSTAND_PREFIX)), "")
+    quelle = text.removeprefix(bt.DATENSTAND_PREFIX).rstrip(".") or "Exporte der Partner"
+    return f"Stichtag {formats.datum(t.stichtag)}. Quelle und Datenstand: {quelle}."
+
+
+def _umbrechen(fig, text: str, breite_px: float, groesse: float) -> list[str]:
+    """Greedy line breaks at word boundaries, measured with the figure's renderer (no guessing
+    of character widths: a short last line of one word looks like an error in print)."""
+    renderer = fig.canvas.get_renderer()
+    font = FontProperties(size=groesse)
+
+    def breite(s: str) -> float:
+        return renderer.get_text_width_height_descent(s, font, ismath=False)[0]
+
+    zeilen: list[str] = []
+    for wort in text.split():
+        if zeilen and breite(zeilen[-1] + " " + wort) <= breite_px:
+            zeilen[-1] += " " + wort
+        else:
+            zeilen.append(wort)
+    return zeilen
+
+
+def _fusszeile(fig, t: Tabellen, tabelle: str, hinweis: str = "") -> float:
+    """Stichtag, source with its Datenstand and the sign legend at the bottom of a chart; returns
+    the figure fraction they take (for ``tight_layout(rect=...)``)."""
+    breite_px = fig.get_figwidth() * fig.dpi * 0.975
+    zeilen = []
+    for absatz in (diagramm_quelle(t, tabelle), DIAGRAMM_ZEICHEN + ".", hinweis + "." if hinweis else ""):
+        zeilen.extend(_umbrechen(fig, absatz, breite_px, FUSSZEILE_PT))
+    fig.text(0.012, 0.012, "\n".join(zeilen), fontsize=FUSSZEILE_PT, va="bottom", ha="left", linespacing=1.35)
+    hoehe_pt = fig.get_figheight() * 72
+    return (len(zeilen) * FUSSZEILE_PT * 1.35 + 8) / hoehe_pt
+
+
+def _gruppen_balken(ax, gruppen: list[str], reihen: list[tuple[str, list[str]]], stile: list[dict] | None = None,
+                    legende: dict | None = None) -> None:
+    """Grouped bars with grey levels and hatching; '*' (suppressed) is written, never drawn as a
+    bar; 0 ('–') is written as '–'. Legend handles are drawn explicitly so that a series whose
+    values are all suppressed still shows its black-and-white style, not a default colour."""
+    n = len(reihen)
+    breite = 0.8 / n
+    hoechster = max([parse_de(v) or 0 for _, werte in reihen for v in werte] + [4])
+    handles = []
+    with mpl.rc_context({"hatch.linewidth": 0.7}):
+        for j, (label, werte) in enumerate(reihen):
+            stil = stile[j] if stile else {"facecolor": GRAU[j % 4], "edgecolor": "black", "linewidth": 0.7, "hatch": SCHRAFFUR[j % 4]}
+            xs = [i - 0.4 + breite * (j + 0.5) for i in range(len(gruppen))]
+            hs = [parse_de(v) if v not in (GESPERRT, NICHT_SINNVOLL) else None for v in werte]
+            for x, v, h in zip(xs, werte, hs):
+                if v == GESPERRT:
+                    ax.text(x, hoechster * 0.015, "*", ha="center", va="bottom", fontsize=11, fontweight="bold")
+                elif v == NICHTS:
+                    ax.text(x, hoechster * 0.015, "–", ha="center", va="bottom", fontsize=10)
+                elif h is not None:
+                    ax.bar([x], [h], breite * 0.92, **stil)
+                    ax.text(x, h + hoechster * 0.012, v, ha="center", va="bottom", fontsize=6.5)
+            handles.append(Patch(label=label, **stil))
+    ax.set_xticks(range(len(gruppen)))
+    ax.set_xticklabels(gruppen)
+    ax.set_xlim(-0.6, len(gruppen) - 0.4)
+    ax.set_ylim(0, hoechster * 1.22)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(handles=handles, **(legende or {"fontsize": 7, "frameon": False, "ncols": n if n <= 3 else 2, "loc": "upper left"}))
+
+
+def _kurz_quartal(label: str, stand_am: str | None = None) -> str:
+    """'4. Quartal 2026' -> '4. Qu.\n2026'; a quarter counted only to the Stichtag (its Zähltag is
+    not the quarter end) says so: '4. Qu.\n2026\n(Stand 27.11.)'."""
+    m = re.match(r"(\d)\. Quartal (\d{4})", label)
+    if not m:
+        return label
+    kurz = f"{m.group(1)}. Qu.\n{m.group(2)}"
+    ende = _quartalsende(label)
+    if stand_am and ende and stand_am != formats.datum(ende) and re.match(r"^\d{2}\.\d{2}\.\d{4}$", stand_am):
+        kurz += f"\n(Stand {stand_am[:6]})"
+    return kurz
+
+
+def chart_phasen(t: Tabellen, path: Path) -> None:
+    df = t.frames["phasen_quartale"]
+    fig = _figure()
+    ax = fig.add_subplot(1, 1, 1)
+    _stil(ax)
+    reihen = [(f"Phase {i} ({p})", df[f"phase_{i}"].to_list()) for i, p in ((1, "Erkennen"), (2, "Fördern"), (3, "Integrieren"))]
+    _gruppen_balken(ax, [_kurz_quartal(q, s) for q, s in zip(df["quartal"], df["stand_am"])], reihen)
+    _de_achse(ax)
+    ax.set_ylabel("aktive Teilnehmende", fontsize=8)
+    ax.set_title(f"Aktive Teilnehmende nach Phase am Quartalsende (Stichtag {formats.datum(t.stichtag)})", fontsize=9)
+    unten = _fusszeile(fig, t, "phasen_quartale", "Im laufenden Quartal: Stand am Stichtag")
+    fig.tight_layout(rect=(0, unten, 1, 1))
+    fig.savefig(path)
+
+
+VERMITTLUNGEN_STILE = [
+    # solid dark grey against white with dense diagonal hatching: apart on any black-and-white print
+    {"facecolor": "#404040", "edgecolor": "black", "linewidth": 0.7, "hatch": ""},
+    {"facecolor": "white", "edgecolor": "black", "linewidth": 0.7, "hatch": "////"},
+]
+
+
+def chart_vermittlungen(t: Tabellen, path: Path) -> None:
+    """Placements (all kinds together, BA counting) per calendar year, mini-jobs beside them.
+
+    Only the year rows of ``bericht.vermittlungen`` (no cumulative group; the total since the
+    programme start is named in the note), and only its published text: a '*' stays a '*'.
+    """
+    df = t.frames["vermittlungen"].filter(pl.col("zeitraum") != bt.INSGESAMT)
+    ins = t.zeile("vermittlungen", bt.INSGESAMT)
+    fig = _figure()
+    ax = fig.add_subplot(1, 1, 1)
+    _stil(ax)
+    gruppen = [z.replace(" (bis ", "\n(bis ") for z in df["zeitraum"]]
+    reihen = [
+        ("Vermittlungen (SV-pflichtige Beschäftigung, Ausbildung, Selbständigkeit)", df["insgesamt"].to_list()),
+        ("nachrichtlich: Minijobs (zählen nicht als Vermittlung)", df["minijobs"].to_list()),
+    ]
+    # the legend below the years: two long entries would sit on the grid lines inside the plot
+    _gruppen_balken(ax, gruppen, reihen, VERMITTLUNGEN_STILE,
+                    {"fontsize": 7, "frameon": False, "ncols": 1, "loc": "upper center", "bbox_to_anchor": (0.5, -0.17)})
+    _de_achse(ax)
+    ax.set_ylabel("Anzahl", fontsize=8)
+    ax.set_title(f"Vermittlungen (Zählweise der BA) und Minijobs je Kalenderjahr (Stichtag {formats.datum(t.stichtag)})", fontsize=9)
+    hinweis = ""
+    if ins:
+        hinweis = (f"Seit Projektbeginn insgesamt: {anzahl(ins.get('insgesamt'), 'Vermittlungen')}, nachrichtlich "
+                   f"{anzahl(ins.get('minijobs'), 'Minijobs')} (nach Art: Tabelle Vermittlungen)")
+    unten = _fusszeile(fig, t, "vermittlungen", hinweis)
+    fig.tight_layout(rect=(0, unten, 1, 1))
+    fig.savefig(path)
+
+
+def _quartalsende(label: str) -> date | None:
+    m = re.match(r"(\d)\. Quartal (\d{4})", label)
+    if not m:
+        return None
+    q, y = int(m.group(1)), int(m.group(2))
+    return month_end(date(y, 3 * q, 1))
+
+
+def chart_zuschuss(t: Tabellen, prognose: bt.Prognose | None, budget: float, path: Path) -> None:
+    """Allowance paid (cumulative, at quarter ends), the budget, and the forecast if published."""
+    df = t.frames["mentoring_quartale"].filter(pl.col("quartal") != bt.INSGESAMT)
+    fig = _figure()
+    ax = fig.add_subplot(1, 1, 1)
+    _stil(ax)
+    xs, ys = [], []
+    acc = 0.0
+    for q, stand, v in zip(df["quartal"], df["stand_am"], df["zuschuss_eur"]):
+        w = parse_de(v)
+        if w is None:  # a suppressed quarter: the running total is unknown from here on
+            break
+        acc += w
+        ende = _quartalsende(q)
+        xs.append(min(ende, t.stichtag) if ende else t.stichtag)
+        ys.append(acc)
+    gesamt = parse_de(t.ue("ausgezahlt seit Projektbeginn"))
+    if gesamt is not None:
+        # end on the published total (the sum of rounded quarters may differ by a few euros)
+        if xs and xs[-1] == t.stichtag:
+            ys[-1] = gesamt
+        else:
+            xs.append(t.stichtag)
+            ys.append(gesamt)
+            ax.plot(xs[-1:], ys[-1:], marker="D", color="black", linestyle="none")
+    ax.plot(xs, ys, marker="o", color="black", linewidth=1.4, markersize=4, label="ausgezahlt (kumuliert, Quartalsende)")
+    prognose_text = t.ue(bt.PROGNOSE)
+    rate = next((w for k, w in zip(t.frames["ueberblick"]["kennzahl"], t.frames["ueberblick"]["wert"])
+                 if k.startswith("Zuschuss je Monat")), None)
+    if prognose is not None and prognose.reihe and prognose_text != GESPERRT and gesamt is not None and offen(rate):
+        px = [t.stichtag] + [d for d, _ in prognose.reihe]
+        py = [gesamt] + [v for _, v in prognose.reihe]
+        ax.plot(px, py, linestyle=(0, (1.5, 1.5)), color="#525252", linewidth=1.6,
+                label=f"Prognose: {rate} EUR je Monat wie zuletzt")
+        if py[-1] >= budget - CENT_TOLERANZ:
+            ax.plot([px[-1], px[-1]], [0, budget], color="#525252", linestyle=(0, (1, 2)), linewidth=0.8)
+            # above the budget line, left of the dotted one: the only place no curve can pass
+            ax.annotate(f"voraussichtlich aufgebraucht: {prognose_text}", xy=(px[-1], budget), xytext=(-4, 3),
+                        textcoords="offset points", ha="right", va="bottom", fontsize=7)
+    ax.axhline(budget, color="black", linestyle=(0, (6, 2)), linewidth=1.0, label=f"Budget {formats.zahl(budget)} EUR")
+    oben = max([budget] + ys)
+    ax.set_ylim(0, oben * 1.14)  # room above the budget line for its label
+    rest = parse_de(t.ue("Restbudget"))
+    if ys and rest is not None and rest < 0:
+        # above and left of the last point: the cumulative curve only rises, so nothing is up there
+        ax.annotate(f"Budget um {formats.zahl(-rest)} EUR überschritten", xy=(xs[-1], ys[-1]), xytext=(-4, 5),
+                    textcoords="offset points", ha="right", va="bottom", fontsize=7)
+    _de_achse(ax)
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%m/%Y"))
+    ax.tick_params(axis="x", labelsize=6.5)
+    ax.set_ylabel("EUR", fontsize=8)
+    ax.set_title(f"Ehrenamtszuschuss: Auszahlungen und Budget (Stichtag {formats.datum(t.stichtag)})", fontsize=9)
+    # below the plot, not in it: inside, a legend box hides parts of the lines wherever it sits
+    ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=3, handlelength=2.5,
+              columnspacing=1.2)
+    unterbrochen = any(v == GESPERRT for v in df["zuschuss_eur"])
+    hinweis = "Beträge gerundet" + ("; Quartale mit * sind nicht dargestellt" if unterbrochen else "")
+    unten = _fusszeile(fig, t, "mentoring_quartale", hinweis)
+    fig.tight_layout(rect=(0, unten, 1, 1))
+    fig.savefig(path)
+
+
+def write_charts(t: Tabellen, prognose: bt.Prognose | None, budget: float, ordner: Path, tag: str) -> dict[str, Path]:
+    """The three charts into ``ordner``; returns their paths by chart name."""
+    charts = {
+        "phasen": ordner / f"diagramm_phasen_{tag}.png",
+        "vermittlungen": ordner / f"diagramm_vermittlungen_{tag}.png",
+        "zuschuss": ordner / f"diagramm_zuschuss_{tag}.png",
+    }
+    chart_phasen(t, charts["phasen"])
+    chart_vermittlungen(t, charts["vermittlungen"])
+    chart_zuschuss(t, prognose, budget, charts["zuschuss"])
+    return charts

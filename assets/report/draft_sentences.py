@@ -1,0 +1,162 @@
+"""The report's own sentences for the DOCX draft, built from the published figures only: a clause
+whose figure is suppressed is left out, never written with a '*' in the middle of a sentence."""
+
+from __future__ import annotations
+
+import re
+
+from assets.report import bericht_tables as bt
+from assets.report.disclosure import GESPERRT, NICHT_SINNVOLL, NICHTS, parse_de
+from assets.report.published_tables import Tabellen
+from sources import formats
+from sources.settings import Settings
+
+GEHEIM_HINWEIS = "Einzelne Werte werden aus Gründen der statistischen Geheimhaltung nicht genannt (siehe Tabellen, *)."
+
+
+def offen(text: str | None) -> bool:
+    """A published figure that can go into a sentence (not '*', not 'x')."""
+    return text not in (GESPERRT, NICHT_SINNVOLL, None, "")
+
+
+def anzahl(text: str, nomen: str) -> str:
+    """'33 Personen' or 'keine Personen'. Callers leave out clauses whose figure is '*'."""
+    if text == NICHTS:
+        return f"keine {nomen}"
+    return f"{text} {nomen}"
+
+
+class Absatz:
+    """Sentences of one paragraph; a clause whose figure is suppressed is left out, and the
+    paragraph then ends with one note instead of a '*' in the middle of a sentence."""
+
+    def __init__(self) -> None:
+        self.saetze: list[str] = []
+        self.ausgelassen = False
+
+    def satz(self, text: str, *werte: str | None) -> None:
+        if all(offen(w) for w in werte):
+            self.saetze.append(text)
+        elif any(w == GESPERRT for w in werte):
+            self.ausgelassen = True
+
+    def aufzaehlung(self, einleitung: str, teile: list[tuple[str, str | None]], schluss: str = ".") -> None:
+        da = [t for t, w in teile if offen(w)]
+        if len(da) < len(teile):
+            self.ausgelassen = self.ausgelassen or any(w == GESPERRT for _, w in teile)
+        if da:
+            self.saetze.append(einleitung + (", ".join(da[:-1]) + " und " + da[-1] if len(da) > 1 else da[0]) + schluss)
+
+    def text(self) -> str:
+        return " ".join(self.saetze + ([GEHEIM_HINWEIS] if self.ausgelassen else []))
+
+
+def satz_teilnehmende(t: Tabellen) -> str:
+    u = t.ue
+    a = Absatz()
+    g, akt, aus = u("Teilnehmende seit Projektbeginn"), u("davon am Stichtag aktiv"), u("davon ausgeschieden")
+    a.satz(f"Seit Projektbeginn sind {anzahl(g, 'Personen')} in das Projekt eingetreten.", g)
+    a.satz(f"Am Stichtag nehmen {anzahl(akt, 'Personen')} aktiv teil.", akt)
+    a.satz(f"Ausgeschieden sind {anzahl(aus, 'Personen')}.", aus)
+    a.aufzaehlung("Von den aktiven Teilnehmenden befinden sich ",
+                  [(f"{anzahl(u(f'aktiv in Phase {i} ({p})'), 'Personen')} in Phase {i} ({p})", u(f"aktiv in Phase {i} ({p})"))
+                   for i, p in ((1, "Erkennen"), (2, "Fördern"), (3, "Integrieren"))])
+    d2 = t.zeile("phasen_dauer", "Eintritt bis Phase 2").get("median_tage")
+    d3 = t.zeile("phasen_dauer", "Eintritt bis Phase 3").get("median_tage")
+    a.satz(f"Vom Eintritt bis zum Beginn der Phase 2 vergingen im Median {d2} Tage.", d2)
+    a.satz(f"Bis zum Beginn der Phase 3 dauerte es im Median {d3} Tage.", d3)
+    return a.text()
+
+
+def satz_vermittlungen(t: Tabellen, settings: Settings) -> str:
+    u = t.ue
+    n = settings.nachhaltigkeit_monate
+    a = Absatz()
+    v, pers, mini = u("Vermittlungen (Zählweise der BA)"), u("Personen mit Vermittlung"), u("nachrichtlich: Minijobs")
+    a.satz(f"Seit Projektbeginn wurden nach der Zählweise der Bundesagentur für Arbeit {anzahl(v, 'Vermittlungen')} in "
+           "sozialversicherungspflichtige Beschäftigung, Ausbildung oder Selbständigkeit erreicht.", v)
+    a.satz(f"Mindestens eine Vermittlung hatten {anzahl(pers, 'Personen')}.", pers)
+    a.satz(f"Zusätzlich wurden {anzahl(mini, 'Minijobs')} aufgenommen, die nicht als Vermittlung zählen.", mini)
+    bew = u(f"Vermittlungen mit Prüftag nach {n} Monaten (bewertbar)")
+    nh = u(f"davon nach {n} Monaten beschäftigt (nachhaltig)")
+    quote = u("Anteil nachhaltiger Vermittlungen")
+    if bew != NICHTS:
+        # the table counts placements, not persons: 'in 10 Fällen', never '10 Personen'
+        faelle = "in keinem Fall" if nh == NICHTS else f"in {nh} Fällen"
+        a.satz(f"Von {anzahl(bew, 'Vermittlungen')}, deren Beginn mindestens {n} Monate zurückliegt, war {faelle} die Person "
+               f"{n} Monate nach Beginn noch beschäftigt ({quote}).", bew, nh, quote)
+    return a.text()
+
+
+def satz_sprache(t: Tabellen) -> str:
+    z = t.zeile("sprache", "Insgesamt")
+    if not z:
+        return ""
+    a = Absatz()
+    a.satz(f"In den Sprachkursen der VHS wurden bis zum Stichtag {anzahl(z['begonnen'], 'Kursteilnahmen')} begonnen.", z["begonnen"])
+    a.satz(f"Abgeschlossen wurden {anzahl(z['abgeschlossen'], 'Kursteilnahmen')}.", z["abgeschlossen"])
+    if z["pruefungen"] != NICHTS:
+        b1 = z["b1_oder_hoeher"]
+        bestanden = "wurde keine mit B1 oder höher bestanden" if b1 == NICHTS else f"wurden {b1} Prüfungen mit B1 oder höher bestanden"
+        a.satz(f"Von {anzahl(z['pruefungen'], 'abgelegten Prüfungen')} {bestanden} ({z['quote_b1']}).",
+               z["pruefungen"], b1, z["quote_b1"])
+    return a.text()
+
+
+def satz_mentoring(t: Tabellen) -> str:
+    u = t.ue
+    ins = t.zeile("mentoring_quartale", bt.INSGESAMT)
+    a = Absatz()
+    reg = u("Mentor*innen registriert")
+    a.satz(f"Zum Stichtag sind {anzahl(reg, 'Mentor*innen')} registriert.", reg)
+    a.aufzaehlung("Davon sind ", [
+        (f"{anzahl(u('aktiv (mit laufendem Tandem)'), 'Mentor*innen')} in einem laufenden Tandem aktiv", u("aktiv (mit laufendem Tandem)")),
+        (f"{anzahl(u('davon mit Ehrenamtszuschuss'), 'Mentor*innen')} mit Ehrenamtszuschuss tätig", u("davon mit Ehrenamtszuschuss")),
+        (f"{anzahl(u('davon geschult'), 'Mentor*innen')} geschult", u("davon geschult")),
+    ])
+    a.satz(f"Es laufen {anzahl(u('Tandems aktiv'), 'Tandems')}.", u("Tandems aktiv"))
+    if ins:
+        a.satz(f"Seit Projektbeginn fanden {anzahl(ins['kontakte'], 'Kontakte')} mit insgesamt "
+               f"{u('Kontaktstunden seit Projektbeginn')} Stunden statt.", ins["kontakte"], u("Kontaktstunden seit Projektbeginn"))
+    return a.text()
+
+
+def satz_budget(t: Tabellen) -> str:
+    u = t.ue
+    a = Absatz()
+    b, paid, rest = u("Budget (Unternehmensspende)"), u("ausgezahlt seit Projektbeginn"), u("Restbudget")
+    a.satz(f"Aus der Spende in Höhe von {b} EUR wurden bis zum Stichtag {'kein' if paid == NICHTS else paid + ' EUR'} "
+           "Ehrenamtszuschuss ausgezahlt.", b, paid)
+    rest_wert = parse_de(rest)
+    if rest_wert is not None and rest_wert < 0:
+        a.satz(f"Das Budget ist damit aufgebraucht und um {formats.zahl(-rest_wert)} EUR überschritten.", rest)
+    else:
+        a.satz(f"Es verbleiben {'keine Mittel' if rest == NICHTS else rest + ' EUR'}.", rest)
+    p = u(bt.PROGNOSE)
+    if p == "bereits aufgebraucht":
+        return a.text()
+    if re.match(r"^[A-ZÄÖÜ][a-zäöü]+ \d{4}$", p or ""):
+        a.satz(f"Bleibt die Inanspruchnahme wie in den letzten Monaten, ist das Budget voraussichtlich im {p} aufgebraucht.", p)
+    elif p == GESPERRT:
+        a.ausgelassen = True
+    elif p:
+        a.satz(f"Prognose zum Budget: {p}.", p)
+    return a.text()
+
+
+def satz_klima(t: Tabellen) -> str:
+    u = t.ue
+    ins = t.zeile("mentoring_quartale", bt.INSGESAMT)
+    co2 = u("CO2-Emissionen der Fahrten seit Projektbeginn")
+    km = ins.get("kilometer") if ins else None
+    a = Absatz()
+    a.saetze.append("Kohlendioxidemissionen werden durch den mobilen Einsatz der ehrenamtlichen Mentor*innen verursacht.")
+    if co2 == NICHTS:
+        a.saetze.append("Seit Projektbeginn sind durch ihre Fahrten zu den Tandemtreffen keine CO2-Emissionen entstanden.")
+    elif offen(km) and km != NICHTS:
+        a.satz(f"Seit Projektbeginn entstanden durch ihre Fahrten zu den Tandemtreffen ({km} km) rund {co2} kg "
+               "CO2-Äquivalente (Emissionsfaktoren des Umweltbundesamts, TREMOD).", co2)
+    else:
+        a.satz(f"Seit Projektbeginn entstanden durch ihre Fahrten zu den Tandemtreffen rund {co2} kg CO2-Äquivalente "
+               "(Emissionsfaktoren des Umweltbundesamts, TREMOD).", co2)
+    return a.text()
