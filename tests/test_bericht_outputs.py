@@ -874,7 +874,7 @@ def test_docx_takes_the_generated_klimarelevanz_and_mentoring_text_blocks(tmp_pa
     import docx
 
     import dq_support as dq
-    from assets.metrics.mentoring import mentoring_textbausteine
+    from assets.metrics.mentoring_text import mentoring_textbausteine
     from sources.zeitraum import resolve_stichtag
 
     lauf = dq.base_run()

@@ -1,4 +1,4 @@
-"""Mentoring metrics (assets/metrics/mentoring.py) on a real DuckDB warehouse with a hand-computed fixture.
+"""Mentoring metrics (assets/metrics/mentoring*.py, budget.py) on a real DuckDB warehouse with a hand-computed fixture.
 
 The fixture (programme start 01.06.2026, rate 15 EUR/h, budget 10.000 EUR, default factors
 Pkw 0.166, ÖPNV 0.065, Fahrrad / zu Fuß / keins 0):
@@ -29,21 +29,13 @@ from datetime import date
 import duckdb
 import pytest
 
-from assets.metrics.mentoring import (
-    BUDGET_COLUMNS,
-    MENTORING_COLUMNS,
-    BudgetMonat,
-    FehlenderEmissionsfaktor,
-    anzahl_de,
-    budget_prognose,
-    build_mentoring_kennzahlen,
-    erschoepfungsmonat,
-    mentoring_befunde,
-    mentoring_textbausteine,
-    teilanzahl_de,
-    zahl_de,
-)
+from assets.metrics.budget import BUDGET_COLUMNS, BudgetMonat, budget_prognose, erschoepfungsmonat
+from assets.metrics.mentoring import MENTORING_COLUMNS, build_mentoring_kennzahlen
+from assets.metrics.mentoring_figures import FehlenderEmissionsfaktor
+from assets.metrics.mentoring_findings import mentoring_befunde
+from assets.metrics.mentoring_text import anzahl_de, mentoring_textbausteine, teilanzahl_de
 from assets.staging.schema import ensure_schema
+from sources.formats import zahl
 from sources.settings import Settings
 
 S1 = date(2026, 8, 20)  # August is incomplete
@@ -468,10 +460,10 @@ def test_befunde_inaktiv_tage_and_first_stichtag(con):
 
 
 def test_number_formatting():
-    assert zahl_de(1234.5, 1) == "1.234,5"
-    assert zahl_de(8.25, 1) == "8,3"  # half up, as a reader rounds
-    assert zahl_de(1234567.891, 2) == "1.234.567,89"
-    assert zahl_de(0.0001, 1) == "0,0"
+    assert zahl(1234.5, 1) == "1.234,5"
+    assert zahl(8.25, 1) == "8,3"  # half up, as a reader rounds
+    assert zahl(1234567.891, 2) == "1.234.567,89"
+    assert zahl(0.0001, 1) == "0,0"
     assert [anzahl_de(n) for n in (0, 1, 2, 3, 1234)] == ["keine", "weniger als drei", "weniger als drei", "3", "1.234"]
     assert teilanzahl_de(3, 4) == "alle bis auf weniger als drei"  # 4 - 3 = 1 could be worked out
     assert teilanzahl_de(3, 6) == "3"
@@ -601,7 +593,7 @@ def test_dagster_asset_and_warn_checks(con, tmp_path):
 
 
 def test_tandem_of_a_participant_whose_widerruf_took_effect_does_not_count(con):
-    """mentoring_tandems repeats the consent rule of assets/metrics/teilnahme.py (Einwilligung given,
+    """mentoring_tandems repeats the consent rule of assets/metrics/teilnahme_rules.py (Einwilligung given,
     no Widerruf effective on the run day), so a Widerruf after the import still excludes the tandem."""
     con.execute("UPDATE staging.teilnehmende SET widerruf = DATE '2026-10-01' WHERE tn_id = 'tn4'")
     # Widerruf not yet effective on the run day: everything as in test_mentoring_stichtag_2

@@ -167,7 +167,7 @@ def test_prepared_tables_are_reused_only_for_the_same_rows_and_settings(out, tmp
     row or setting rebuilds them."""
     import shutil
 
-    from assets.metrics.mentoring import prepare_mentoring
+    from assets.metrics.mentoring_figures import prepare_mentoring
 
     db = tmp_path / "warehouse.duckdb"
     shutil.copy(out / "warehouse.duckdb", db)

@@ -1,4 +1,4 @@
-"""Property tests of the participant rules (assets/metrics/teilnahme.py).
+"""Property tests of the participant rules (assets/metrics/teilnahme_rules.py, teilnahme.py).
 
 Hypothesis generates small programmes (participants with consent or not, assessments, courses,
 measures, take-ups, Austritte) and a Stichtag; each property must hold for all of them. One test
@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from fixtures.teilnahme_warehouse import Lager  # noqa: E402
 
 from assets.metrics import teilnahme as T  # noqa: E402
+from assets.metrics import teilnahme_rules as R  # noqa: E402
 from sources.zeitraum import berichtsmonate  # noqa: E402
 from sources.settings import Settings  # noqa: E402
 from sources.jobcenter import INTEGRATIONSARTEN, MASSNAHME_STATUS  # noqa: E402
@@ -102,7 +103,7 @@ def placements(p: dict, stichtag: date) -> list[date]:
     """BA placements: one per calendar month, earliest Beginn."""
     ok = sorted(
         b for b, _, art, f in p["jobs"]
-        if art in T.INTEGRATIONSARTEN_BA and f != "§16i"
+        if art in R.INTEGRATIONSARTEN_BA and f != "§16i"
         and p["eintritt"] <= b <= stichtag and (p["austritt"] is None or b <= p["austritt"])
     )
     first: dict[tuple[int, int], date] = {}
@@ -146,7 +147,7 @@ def phases_add_up_to_active_every_month(con, people, stichtag, werte, extra_days
     bestand = rows(con, "SELECT zaehltag, phase_1, phase_2, phase_3, aktiv FROM kennzahlen.phasen_bestand ORDER BY monat")
     assert [b[0] for b in bestand] == [m.zaehltag for m in berichtsmonate(START, stichtag)]
     for zaehltag, p1, p2, p3, n in bestand:
-        assert p1 + p2 + p3 == n == len(T.aktiv_am(con, zaehltag))
+        assert p1 + p2 + p3 == n == len(R.aktiv_am(con, zaehltag))
     last = bestand[-1]
     assert (werte["phase_1"], werte["phase_2"], werte["phase_3"], werte["teilnehmende_aktiv"]) == last[1:]
 
@@ -155,7 +156,7 @@ def phases_never_go_back(con, people, stichtag, werte, extra_days):
     days = sorted({m.zaehltag for m in berichtsmonate(START, stichtag)} | {min(tag(x), stichtag) for x in extra_days})
     seen: dict[str, int] = {}
     for d in days:
-        for tn, phase in T.phase_am(con, d).items():
+        for tn, phase in R.phase_am(con, d).items():
             assert phase >= seen.get(tn, 1), (tn, d)
             seen[tn] = phase
 
@@ -171,10 +172,10 @@ def placements_active_one_per_month_and_table_sums(con, people, stichtag, werte,
     assert len(table) == 5 * len(berichtsmonate(START, stichtag))
     placements_per_month = Counter(m for _, m in per_month)
     for m in {r[0] for r in table}:
-        ba = sum(n for mm, art, n in table if mm == m and art != T.MINIJOB)
+        ba = sum(n for mm, art, n in table if mm == m and art != R.MINIJOB)
         assert ba == placements_per_month.get(m, 0)
-    assert sum(n for _, art, n in table if art != T.MINIJOB) == werte["vermittlungen"]
-    assert sum(n for _, art, n in table if art == T.MINIJOB) == werte["minijobs"]
+    assert sum(n for _, art, n in table if art != R.MINIJOB) == werte["vermittlungen"]
+    assert sum(n for _, art, n in table if art == R.MINIJOB) == werte["minijobs"]
     assert werte["personen_mit_vermittlung"] <= werte["vermittlungen"]
 
 
@@ -203,7 +204,7 @@ def sustainability_and_language_bounds(con, people, stichtag, werte, extra_days)
     assert (quote is None) == (bewertbar == 0)
     assert quote is None or 0.0 <= quote <= 1.0
     for beginn, pruef, bew in rows(con, "SELECT beginn, pruefdatum, bewertbar FROM tn_nachhaltigkeit"):
-        assert pruef == T.pruefdatum(beginn, SETTINGS.nachhaltigkeit_monate)
+        assert pruef == R.pruefdatum(beginn, SETTINGS.nachhaltigkeit_monate)
         assert bew == (pruef <= stichtag)
     for _, begonnen, abgeschlossen, abgebrochen, pruefungen, b1 in rows(con, "SELECT * FROM kennzahlen.sprache"):
         assert abgeschlossen + abgebrochen <= begonnen

@@ -1,4 +1,4 @@
-"""Unit tests of the participant rules (assets/metrics/teilnahme.py) on a real DuckDB warehouse.
+"""Unit tests of the participant rules (assets/metrics/teilnahme_rules.py, teilnahme.py) on a real DuckDB warehouse.
 
 Rows go into ``staging.*`` with a 'verwendet' file in ``meta.dateien``, so the real ``aktuell.*``
 views of the warehouse DDL feed the rules. Every test holds a case that fails if its rule breaks.
@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from fixtures.teilnahme_warehouse import Lager  # noqa: E402
 
 from assets.metrics import teilnahme as T  # noqa: E402
+from assets.metrics import teilnahme_rules as R  # noqa: E402
 from sources.settings import Settings  # noqa: E402
 
 d = date
@@ -42,7 +43,7 @@ def settings(**kw) -> Settings:
 
 
 def regeln(con, stichtag=STICHTAG, **kw) -> None:
-    T.register_regeln(con, settings(**kw), stichtag)
+    R.register_regeln(con, settings(**kw), stichtag)
 
 
 def phasen(con) -> dict[str, tuple[date | None, date | None]]:
@@ -83,10 +84,10 @@ def test_aktiv_am_includes_eintritt_and_austritt_day(con, lager):
     lager.teilnehmer("a", d(2024, 3, 10), austritt=d(2024, 5, 31))
     lager.teilnehmer("b", d(2024, 4, 1))
     regeln(con)
-    assert T.aktiv_am(con, d(2024, 3, 9)) == []
-    assert T.aktiv_am(con, d(2024, 3, 10)) == ["a"]
-    assert T.aktiv_am(con, d(2024, 5, 31)) == ["a", "b"]
-    assert T.aktiv_am(con, d(2024, 6, 1)) == ["b"]
+    assert R.aktiv_am(con, d(2024, 3, 9)) == []
+    assert R.aktiv_am(con, d(2024, 3, 10)) == ["a"]
+    assert R.aktiv_am(con, d(2024, 5, 31)) == ["a", "b"]
+    assert R.aktiv_am(con, d(2024, 6, 1)) == ["b"]
 
 
 # --- qualification events and phase 2 ----------------------------------------------------------
@@ -177,16 +178,16 @@ def test_phase_2_on_or_after_phase_3_does_not_count(con, lager):
     p = phasen(con)
     assert p["direkt"] == (None, d(2024, 5, 1))
     assert p["normal"] == (d(2024, 4, 30), d(2024, 5, 1))
-    assert T.phase_am(con, d(2024, 4, 30)) == {"direkt": 1, "normal": 2}
-    assert T.phase_am(con, d(2024, 5, 1)) == {"direkt": 3, "normal": 3}
+    assert R.phase_am(con, d(2024, 4, 30)) == {"direkt": 1, "normal": 2}
+    assert R.phase_am(con, d(2024, 5, 1)) == {"direkt": 3, "normal": 3}
 
 
 def test_phase_am_counts_active_participants_only(con, lager):
     lager.teilnehmer("weg", d(2024, 3, 1), kompetenzfeststellung=d(2024, 3, 2), austritt=d(2024, 4, 30))
     lager.teilnehmer("da", d(2024, 3, 1))
     regeln(con)
-    assert T.phase_am(con, d(2024, 4, 30)) == {"da": 1, "weg": 2}
-    assert T.phase_am(con, d(2024, 5, 1)) == {"da": 1}
+    assert R.phase_am(con, d(2024, 4, 30)) == {"da": 1, "weg": 2}
+    assert R.phase_am(con, d(2024, 5, 1)) == {"da": 1}
 
 
 # --- placements --------------------------------------------------------------------------------
@@ -255,14 +256,14 @@ def test_vermittlungen_table_all_combinations_and_minijobs(con, lager):
     ],
 )
 def test_pruefdatum_calendar_months_clamped(beginn, monate, erwartet):
-    assert T.pruefdatum(beginn, monate) == erwartet
+    assert R.pruefdatum(beginn, monate) == erwartet
 
 
 def test_pruefdatum_python_and_sql_agree(con):
     rows = con.execute(
         "SELECT tag, CAST(tag + to_months(6) AS DATE) FROM range(DATE '2023-01-01', DATE '2025-01-01', INTERVAL 1 DAY) t(tag)"
     ).fetchall()
-    assert all(T.pruefdatum(tag.date(), 6) == sql for tag, sql in rows)
+    assert all(R.pruefdatum(tag.date(), 6) == sql for tag, sql in rows)
 
 
 def test_nachhaltigkeit_person_level(con, lager):

@@ -1,10 +1,10 @@
 """Metrics layer: the published `kennzahlen` tables, computed in the warehouse."""
 
-
 import json
 
 import dagster as dg
 
+from assets import stand
 from assets.metrics.datenqualitaet import (
     build_befunde,
     build_datenqualitaet,
@@ -12,15 +12,17 @@ from assets.metrics.datenqualitaet import (
     ohne_einwilligung,
     save_ueberblick_part,
 )
-from assets import stand
-from sources.zeitraum import resolve_stichtag
+from assets.metrics.mentoring import build_mentoring_kennzahlen
+from assets.metrics.mentoring_checks import MENTORING_CHECK_SPECS, MENTORING_PRUEFUNG, mentoring_check_results
+from assets.metrics.teilnahme import build_teilnahme_kennzahlen
+from assets.resources import WAREHOUSE_POOL, PhasenmonitorResource
 from assets.staging.assets import staging_key
 from assets.table_metadata import readable, records_table as _table, table_metadata
 from checks.asset_checks import check_result, check_specs_of, pruefungen_of
-from checks.consistency import DATENQUALITAET, PRUEFUNGEN, Bewertung
-from assets.metrics.mentoring_checks import MENTORING_CHECK_SPECS, mentoring_check_results
-from assets.resources import WAREHOUSE_POOL, PhasenmonitorResource
+from checks.consistency import DATENQUALITAET, PRUEFUNGEN, Bewertung, findings_of
+from checks.dq_report import record_pruefungen, write_dq_report
 from sources.kinds import ALL_KINDS
+from sources.zeitraum import KeinStichtag, resolve_stichtag
 
 STAGING_DEPS = [staging_key(k.name) for k in ALL_KINDS]
 # The exports each metric asset reads (aktuell.* in its SQL).
@@ -73,8 +75,6 @@ GATE = kennzahlen_key("datenqualitaet")
 )
 def kennzahlen_teilnahme(context: dg.AssetExecutionContext, phasenmonitor: PhasenmonitorResource) -> dg.MaterializeResult:
     """Phase, placement and language tables of the contract."""
-    from assets.metrics.teilnahme import build_teilnahme_kennzahlen
-
     settings = phasenmonitor.settings()
     with phasenmonitor.warehouse() as con:
         stichtag = resolve_stichtag(con, settings.stichtag)
@@ -97,8 +97,6 @@ def kennzahlen_teilnahme(context: dg.AssetExecutionContext, phasenmonitor: Phase
 )
 def kennzahlen_mentoring(context: dg.AssetExecutionContext, phasenmonitor: PhasenmonitorResource) -> dg.MaterializeResult:
     """Mentoring tables of the contract and the allowance budget forecast."""
-    from assets.metrics.mentoring import build_mentoring_kennzahlen
-
     settings = phasenmonitor.settings()
     with phasenmonitor.warehouse() as con:
         stichtag = resolve_stichtag(con, settings.stichtag)
@@ -134,11 +132,6 @@ def kennzahlen_datenqualitaet(context: dg.AssetExecutionContext, phasenmonitor: 
     materialisation is recorded before a failed blocking check stops the metrics, so the findings
     and the report are complete exactly then.
     """
-    from sources.zeitraum import KeinStichtag, resolve_stichtag
-    from checks.consistency import findings_of
-    from assets.metrics.mentoring_checks import MENTORING_PRUEFUNG
-    from checks.dq_report import record_pruefungen, write_dq_report
-
     settings = phasenmonitor.settings()
     with phasenmonitor.warehouse() as con:
         try:

@@ -36,15 +36,18 @@ def apply_comments(con: duckdb.DuckDBPyConnection, table: str, comments: dict[st
             con.execute(f"COMMENT ON COLUMN {table}.{col} IS {quoted}")
 
 
+DATENQUALITAET_SQL = """
+CREATE OR REPLACE TABLE kennzahlen.datenqualitaet AS
+SELECT quelle::VARCHAR AS quelle, datei::VARCHAR AS datei, datenstand::DATE AS datenstand,
+       status::VARCHAR AS status, grund::VARCHAR AS grund,
+       zeilen_gelesen::BIGINT AS zeilen_gelesen, zeilen_geladen::BIGINT AS zeilen_geladen,
+       zeilen_quarantaene::BIGINT AS zeilen_quarantaene, zeilen_ausgeschlossen::BIGINT AS zeilen_ausgeschlossen
+FROM meta.dateien WHERE im_eingang ORDER BY quelle, datei
+"""
+
+
 def build_datenqualitaet(con: duckdb.DuckDBPyConnection) -> int:
-    con.execute(
-        """CREATE OR REPLACE TABLE kennzahlen.datenqualitaet AS
-           SELECT quelle::VARCHAR AS quelle, datei::VARCHAR AS datei, datenstand::DATE AS datenstand,
-                  status::VARCHAR AS status, grund::VARCHAR AS grund,
-                  zeilen_gelesen::BIGINT AS zeilen_gelesen, zeilen_geladen::BIGINT AS zeilen_geladen,
-                  zeilen_quarantaene::BIGINT AS zeilen_quarantaene, zeilen_ausgeschlossen::BIGINT AS zeilen_ausgeschlossen
-           FROM meta.dateien WHERE im_eingang ORDER BY quelle, datei"""
-    )
+    con.execute(DATENQUALITAET_SQL)
     apply_comments(con, "kennzahlen.datenqualitaet", DATENQUALITAET_COMMENTS)
     return con.execute("SELECT count(*) FROM kennzahlen.datenqualitaet").fetchone()[0]
 
@@ -63,33 +66,40 @@ BEFUNDE_COMMENTS = {
 }
 
 
+# _pruef_befunde: the checks' findings, a data frame registered for the statement.
+BEFUNDE_SQL = """
+CREATE OR REPLACE TABLE kennzahlen.befunde AS
+SELECT quelle::VARCHAR AS quelle, datei::VARCHAR AS datei, zeile::BIGINT AS zeile, spalte::VARCHAR AS spalte,
+       regel::VARCHAR AS regel, schwere::VARCHAR AS schwere, grund::VARCHAR AS grund
+FROM (
+    SELECT b.quelle, b.datei, b.zeile, b.spalte, b.regel, b.schwere, b.grund
+    FROM meta.befunde b JOIN meta.dateien d USING (datei_id) WHERE d.im_eingang
+    UNION ALL
+    SELECT quelle, datei, zeile, spalte, regel, schwere, grund FROM _pruef_befunde
+)
+ORDER BY quelle, datei NULLS FIRST, zeile NULLS FIRST, spalte, regel
+"""
+
+
 def build_befunde(con: duckdb.DuckDBPyConnection, pruef_befunde: pl.DataFrame) -> int:
     """kennzahlen.befunde: the load findings of the files in the inbox plus the checks' findings."""
     con.register("_pruef_befunde", pruef_befunde)
     try:
-        con.execute(
-            """CREATE OR REPLACE TABLE kennzahlen.befunde AS
-               SELECT quelle::VARCHAR AS quelle, datei::VARCHAR AS datei, zeile::BIGINT AS zeile, spalte::VARCHAR AS spalte,
-                      regel::VARCHAR AS regel, schwere::VARCHAR AS schwere, grund::VARCHAR AS grund
-               FROM (
-                   SELECT b.quelle, b.datei, b.zeile, b.spalte, b.regel, b.schwere, b.grund
-                   FROM meta.befunde b JOIN meta.dateien d USING (datei_id) WHERE d.im_eingang
-                   UNION ALL
-                   SELECT quelle, datei, zeile, spalte, regel, schwere, grund FROM _pruef_befunde
-               )
-               ORDER BY quelle, datei NULLS FIRST, zeile NULLS FIRST, spalte, regel"""
-        )
+        con.execute(BEFUNDE_SQL)
     finally:
         con.unregister("_pruef_befunde")
     apply_comments(con, "kennzahlen.befunde", BEFUNDE_COMMENTS)
     return con.execute("SELECT count(*) FROM kennzahlen.befunde").fetchone()[0]
 
 
+OHNE_EINWILLIGUNG_SQL = (
+    "SELECT coalesce(sum(ohne_einwilligung), 0) FROM meta.dateien WHERE art = 'teilnehmende' AND status = 'verwendet'"
+)
+
+
 def ohne_einwilligung(con: duckdb.DuckDBPyConnection) -> int:
-    row = con.execute(
-        "SELECT coalesce(sum(ohne_einwilligung), 0) FROM meta.dateien WHERE art = 'teilnehmende' AND status = 'verwendet'"
-    ).fetchone()
-    return int(row[0])
+    """Registry rows of the snapshot in use left out for want of consent (counted at parse time)."""
+    return int(con.execute(OHNE_EINWILLIGUNG_SQL).fetchone()[0])
 
 
 def save_ueberblick_part(con: duckdb.DuckDBPyConnection, teil: str, rows: list[tuple[str, float]]) -> None:
@@ -105,11 +115,15 @@ def save_ueberblick_part(con: duckdb.DuckDBPyConnection, teil: str, rows: list[t
 UEBERBLICK_ORDER = ("teilnahme", "mentoring", "datenqualitaet")
 
 
+# The parts in UEBERBLICK_ORDER, each in its own order.
+UEBERBLICK_SQL = """
+CREATE OR REPLACE TABLE kennzahlen.ueberblick AS
+SELECT kennzahl::VARCHAR AS kennzahl, wert::DOUBLE AS wert FROM intern.ueberblick_teile
+ORDER BY CASE teil WHEN 'teilnahme' THEN 1 WHEN 'mentoring' THEN 2 ELSE 3 END, pos
+"""
+
+
 def build_ueberblick(con: duckdb.DuckDBPyConnection) -> int:
-    con.execute(
-        """CREATE OR REPLACE TABLE kennzahlen.ueberblick AS
-           SELECT kennzahl::VARCHAR AS kennzahl, wert::DOUBLE AS wert FROM intern.ueberblick_teile
-           ORDER BY CASE teil WHEN 'teilnahme' THEN 1 WHEN 'mentoring' THEN 2 ELSE 3 END, pos"""
-    )
+    con.execute(UEBERBLICK_SQL)
     apply_comments(con, "kennzahlen.ueberblick", UEBERBLICK_COMMENTS)
     return con.execute("SELECT count(*) FROM kennzahlen.ueberblick").fetchone()[0]

@@ -1,7 +1,7 @@
 """Mentor-side plausibility checks (severity WARN): Dagster asset checks on ``kennzahlen/mentoring``
 and the findings for ``kennzahlen.befunde`` and the data-quality report.
 
-The rules are :func:`assets.metrics.mentoring.mentoring_befunde`; this module only wires them:
+The rules are :func:`assets.metrics.mentoring_findings.mentoring_befunde`; this module only wires them:
 
 - :data:`MENTORING_CHECK_SPECS` / :func:`mentoring_check_results`: check specs of
   ``kennzahlen/mentoring``, evaluated by that asset's step in one pass over the warehouse, one
@@ -14,7 +14,6 @@ The rules are :func:`assets.metrics.mentoring.mentoring_befunde`; this module on
   findings land in ``kennzahlen.befunde`` and in ``intern/datenqualitaet_<Stichtag>.html``. It is
   not in ``PRUEFUNGEN`` itself: that list is wired as a second set of Dagster checks.
   Positions and rules only: no ID, no pseudonym, no value.
-
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from __future__ import annotations
 import dagster as dg
 import polars as pl
 
-from assets.metrics.mentoring import mentoring_befunde
+from assets.metrics.mentoring_findings import mentoring_befunde
 from checks.consistency import BEFUND_COLUMNS, WARNUNG, Pruefergebnis, Pruefung
 from sources.zeitraum import KeinStichtag, resolve_stichtag
 
@@ -77,9 +76,6 @@ def mentoring_check_results(con, settings, stichtag) -> list[dg.AssetCheckResult
             },
         ))
     return out
-
-
-
 
 
 # Rules whose rows another check already writes to kennzahlen.befunde with the same rule id, file,

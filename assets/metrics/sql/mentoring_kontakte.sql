@@ -1,5 +1,5 @@
 -- Contacts that count: contacts of counted tandems, dated on or before the Stichtag (parameter 1).
--- zuschussfaehig: the mentor receives the Ehrenamtszuschuss (kennzahlen.md: "hours of contacts of
+-- zuschussfaehig: the mentor receives the Ehrenamtszuschuss (the spec: "hours of contacts of
 -- mentors with Ehrenamtszuschuss = ja"); the contract does not look at the mentor's Eintritt and
 -- Austritt, so a contact outside them is paid too and the check kontakt_ausserhalb_engagement
 -- shows it to the coordinator (docs/mentoring.md, decision 1).

@@ -17,7 +17,7 @@ WITH registriert AS (
       ON t.beginn <= b.zaehltag AND (t.ende IS NULL OR b.zaehltag <= t.ende)
     GROUP BY b.monat
 ), aktiv AS (
-    -- Active on the Zähltag (kennzahlen.md): at least one of the mentor's tandems runs on it. The
+    -- Active on the Zähltag (as the spec defines it): at least one of the mentor's tandems runs on it. The
     -- contract does not ask for the registration, so a mentor whose tandem runs on after the
     -- Austritt is active (not a subset of the registered ones in such cases); the check
     -- tandem_nach_austritt_mentorin shows the tandem to the coordinator (docs/mentoring.md, decision 4).

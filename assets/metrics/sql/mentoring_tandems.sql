@@ -1,6 +1,6 @@
--- Tandems that count (kennzahlen.md, Mentoring): the tandems of the snapshot in use whose
+-- Tandems that count (docs/mentoring.md, Inputs): the tandems of the snapshot in use whose
 -- participant is a participant with consent in the registry in use: Einwilligung given and no
--- Widerruf effective on the day of the run (parameter 1), the rule of assets/metrics/teilnahme.py.
+-- Widerruf effective on the day of the run (parameter 1), the rule of assets/metrics/teilnahme_rules.py.
 -- Consent is applied at parse time already (a tandem of a person without consent never enters the
 -- warehouse); repeating it here keeps the mentoring figures consistent with every other figure
 -- even if the two snapshots drift apart or a Widerruf takes effect after the import.
