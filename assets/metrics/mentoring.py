@@ -25,7 +25,6 @@ from assets.metrics.mentoring_figures import (
     stichtag_werte,
     summen_seit_programmstart,
 )
-from assets.metrics.mentoring_text import mentoring_textbausteine  # re-exported for assets/report/files.py until merged
 from sources.settings import Settings
 from sources.transaction import in_transaction
 

@@ -10,7 +10,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from assets.metrics.mentoring import mentoring_textbausteine
+from assets.metrics.mentoring_text import mentoring_textbausteine
 from assets.report import bericht_tables as bt
 from assets.report.disclosure import GESPERRT, NICHTS, parse_de
 from assets.report.published_tables import Tabellen
