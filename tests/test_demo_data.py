@@ -1,24 +1,27 @@
-"""The demo inbox generator (sources/demo.py) against the input contract exports.md."""
+"""The demo inbox generator (sources/demo/) against the input contract (exports.md in the shared spec)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
+import polars as pl
 import pytest
 
-from sources import demo
+from sources.demo import inbox as demo_inbox
 from sources.demo import write_demo_inbox
+from sources.demo.mistakes import Spec, inject
 
 D = date(2025, 11, 20)
 D_JC = date(2025, 11, 18)
 D_VHS = date(2025, 11, 19)
 D_OLD = date(2025, 10, 20)
 
-# Headers copied from exports.md (deliberately not from sources/demo.py).
+# Headers copied from exports.md (deliberately not from sources/demo/).
 HEADERS = {
     "teilnehmende": "TN-Nr;Nachname;Vorname;Geburtsdatum;Geschlecht;Staatsangehörigkeit;Aufenthaltsstatus;"
     "Arbeitsmarktzugang;Eintritt;Kompetenzfeststellung;Austritt;Austrittsgrund;Einwilligung;Widerruf;"
@@ -298,7 +301,7 @@ def test_realistic_shapes_at_a_few_thousand(tmp_path):
 
 
 def test_vhs_csv_above_threshold_and_ids_unique_across_chunks(tmp_path, monkeypatch):
-    monkeypatch.setattr(demo, "CHUNK", 25)  # many chunks, small and fast
+    monkeypatch.setattr(demo_inbox, "CHUNK", 25)  # many chunks, small and fast
     summary = write_demo_inbox(tmp_path, teilnehmende=200, seed=3, datenstand=D, vhs_xlsx_max_rows=80)
     assert summary["vhs_format"] == "csv"
     assert not (tmp_path / f"vhs/kursteilnahmen_{D_VHS}.xlsx").exists()
@@ -327,8 +330,6 @@ def test_vhs_csv_above_threshold_and_ids_unique_across_chunks(tmp_path, monkeypa
 
 
 def test_default_datenstand_is_yesterday_and_bad_arguments(tmp_path):
-    from datetime import timedelta
-
     summary = write_demo_inbox(tmp_path / "x", teilnehmende=3, seed=1)
     assert summary["datenstand"]["asyl"] == str(date.today() - timedelta(days=1))
     with pytest.raises(ValueError):
@@ -436,22 +437,19 @@ def test_mistakes_hit_rows_with_few_dependants(inbox):
 def test_mistakes_hit_rows_with_few_dependants_at_a_few_thousand_and_in_chunks(tmp_path, monkeypatch):
     summary = write_demo_inbox(tmp_path / "a", teilnehmende=3000, seed=11, datenstand=D)
     _assert_small_cascade(tmp_path / "a", summary)
-    monkeypatch.setattr(demo, "CHUNK", 40)
+    monkeypatch.setattr(demo_inbox, "CHUNK", 40)
     summary = write_demo_inbox(tmp_path / "b", teilnehmende=400, seed=5, datenstand=D)
     _assert_small_cascade(tmp_path / "b", summary)
 
 
 def test_inject_prefers_rows_with_the_lowest_cost():
-    import numpy as np
-    import polars as pl
-
     df = pl.DataFrame({"k": [f"K-{i}" for i in range(40)], "v": ["a"] * 40})
     cost = np.arange(40)[::-1].copy()  # the last rows are the cheapest
     counts: dict[str, int] = {}
-    out = demo._inject(df, np.random.default_rng(1), [
-        demo._Spec("duplicate_key", "dupkey", ["k"]),
-        demo._Spec("missing_required", "null", ["v"], on_added=True),
-        demo._Spec("unknown_code", "set", ["v"], ["x"]),
+    out = inject(df, np.random.default_rng(1), [
+        Spec("duplicate_key", "dupkey", ["k"]),
+        Spec("missing_required", "null", ["v"], on_added=True),
+        Spec("unknown_code", "set", ["v"], ["x"]),
     ], counts, True, cost=cost)
     assert counts == {"duplicate_key": 1, "missing_required": 1, "unknown_code": 1}
     assert out.height == 41
@@ -479,8 +477,6 @@ def _planted_mentor_cases(root: Path, stand: date) -> dict[str, int]:
     """Counted from the files alone, on the consenting participants' tandems and the rows without
     a mistake of their own (as the mentoring checks see them, the Stichtag being the Jobcenter's
     Datenstand two days before ``stand``)."""
-    from datetime import timedelta
-
     stichtag = stand - timedelta(days=2)
     reg = _valid_by_key(_rows(root, f"asyl/teilnehmende_{stand}.csv"), "TN-Nr")
     consent = {k for k, r in reg.items() if r["Einwilligung"] and not r["Widerruf"] and not _own_mistake("teilnehmende", r)}
