@@ -8,7 +8,7 @@ DATA ?= data
 # PHASENMONITOR_PSEUDONYM_KEY or PHASENMONITOR_PSEUDONYM_KEY_FILE themselves (docs/betrieb.md).
 DEMO_KEY := DEMO-KEY-nur-fuer-synthetische-Testdaten
 
-.PHONY: install run test bench lock clean demo-data
+.PHONY: install run test test-fast check bench lock clean demo-data
 
 install: $(BIN)/.installed
 
@@ -32,8 +32,18 @@ run: install demo-data
 	PHASENMONITOR_PSEUDONYM_KEY=$(DEMO_KEY) DAGSTER_HOME= \
 		$(BIN)/phasenmonitor run --inbox $(DATA)/inbox --out $(DATA)/out
 
+# Every test, on every core: a test file runs on one worker, so its module fixtures (one
+# pipeline run shared by its tests) are built once (tests/conftest.py, docs/architektur.md).
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
+
+# The pure rule tests alone (no Dagster, no files): seconds, for the edit-test loop.
+test-fast: install
+	$(BIN)/python -m pytest -m "not integration"
+
+# The rules of the tree: layers import one way, no cycle, modules <= 400 and functions <= 80 lines.
+check: install
+	$(BIN)/python -m pytest -q tests/test_architecture.py
 
 bench: install
 	$(BIN)/python bench/run_bench.py

@@ -183,6 +183,7 @@ def test_checks_are_registered_and_every_metric_asset_sits_behind_the_gate():
             assert key in below, f"{key.to_user_string()} does not depend on kennzahlen/datenqualitaet: blocking checks would not stop it"
 
 
+@pytest.mark.integration
 def test_demo_run_passes_every_blocking_check_and_publishes():
     base = dq.base_run()
     assert base.summary.success, base.summary.failures
@@ -200,6 +201,7 @@ def test_demo_run_passes_every_blocking_check_and_publishes():
     assert evals["stand_kontakte"].metadata["erwartungen"].value == len(expectation_specs(BY_NAME["kontakte"]))
 
 
+@pytest.mark.integration
 def test_failing_blocking_check_stops_the_metrics_and_keeps_the_published_database():
     base = dq.base_run()
     published = base.out / "reporting.duckdb"
@@ -276,6 +278,7 @@ def test_broken_newer_snapshot_of_each_kind_changes_no_kennzahl():
     assert not [r for r in datenbasis if f"{dq.BROKEN_DATENSTAND:%d.%m.%Y}" in r[1] or dq.BROKEN_DATENSTAND.isoformat() in r[0]]
 
 
+@pytest.mark.integration
 def test_warehouse_checks_agree_with_the_dagster_checks():
     """The gate asset evaluates the same functions as the checks (for the findings table)."""
     blocked = dq.blocked_run()
@@ -288,6 +291,7 @@ def test_warehouse_checks_agree_with_the_dagster_checks():
     assert results == {n: evals[n].passed for n in results}
 
 
+@pytest.mark.integration
 def test_rerun_without_new_files_does_not_import_great_expectations():
     """A second nightly run on the same inbox: no parsing, no GX import (checked in a fresh process)."""
     base = dq.base_run()

@@ -43,6 +43,7 @@ def test_run_bench_at_the_smallest_size(tmp_path):
     assert "Demo-Eingang" not in (results / "n100.log").read_text(encoding="utf-8")
 
 
+@pytest.mark.integration
 @pytest.mark.slow
 def test_two_municipality_partitions_on_postgres_storage():
     """PostgreSQL from the Debian package (installed by the script when missing and run as root)."""

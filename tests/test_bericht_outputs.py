@@ -839,6 +839,7 @@ def test_configuration_value_of_one_or_two_never_passes_as_a_count(bericht_datei
     assert textbaustein_zulaessig(marked, t, settings), marked
 
 
+@pytest.mark.integration
 def test_docx_text_states_the_amounts_of_table_1():
     """End to end on the demo (a real nightly run): the mentoring text block in the DOCX is used
     and states hours and euros exactly as Table 1 prints them, in 'EUR', with 'Projektbeginn'."""

@@ -115,6 +115,7 @@ def test_no_valid_registry_is_one_sentence(tmp_path):
     assert dateien(out)["asyl/teilnehmende_2026-01-10.csv"]["status"] == "abgelehnt"
 
 
+@pytest.mark.integration
 def test_dagster_definitions_validate():
     proc = subprocess.run(
         [str(BIN / "dagster"), "definitions", "validate", "-w", "workspace.yaml"],
@@ -159,6 +160,7 @@ def test_invalid_stichtag_is_one_sentence(tmp_path):
     assert "2026-02-30" in lines[0] and "error" not in lines[0] and "usage" not in lines[0]
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("args, wort", [(["run", "--inbox", "x"], "--out"), (["bericht"], "bericht"), (["run", "--inbox", "x", "--out", "y", "--bla"], "--bla")])
 def test_wrong_command_line_is_one_german_sentence(args, wort):
     proc = _cli(*args, timeout=120)

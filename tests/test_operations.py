@@ -34,6 +34,7 @@ D2 = date(2026, 11, 20)
 
 # --- schedule ------------------------------------------------------------------------------------
 
+@pytest.mark.integration
 def test_nightly_schedule_runs_nachtlauf_at_two_in_berlin():
     assert nachtlauf_schedule.cron_schedule == "0 2 * * *"
     assert nachtlauf_schedule.execution_timezone == "Europe/Berlin"
