@@ -28,18 +28,18 @@ from assets.report.disclosure import (
     format_quote,
     parse_de,
     sperren,
-    zahl_de,
 )
+from sources.formats import zahl
 
 # --- formatting --------------------------------------------------------------------------------
 
 
 def test_german_numbers():
-    assert zahl_de(1234.5, 1) == "1.234,5"
-    assert zahl_de(1234567) == "1.234.567"
-    assert zahl_de(2.5) == "3"  # kaufmännisch gerundet, not banker's rounding
-    assert zahl_de(0.125, 2) == "0,13"
-    assert zahl_de(-1234.25, 1) == "-1.234,3"
+    assert zahl(1234.5, 1) == "1.234,5"
+    assert zahl(1234567) == "1.234.567"
+    assert zahl(2.5) == "3"  # kaufmännisch gerundet, not banker's rounding
+    assert zahl(0.125, 2) == "0,13"
+    assert zahl(-1234.25, 1) == "-1.234,3"
     assert format_anzahl(0) == NICHTS == "–"
     assert format_anzahl(1234) == "1.234"
     assert format_betrag(0.0) == "–"
@@ -51,7 +51,7 @@ def test_german_numbers():
 
 @given(st.floats(min_value=0, max_value=1e7, allow_nan=False), st.integers(min_value=0, max_value=2))
 def test_parse_is_inverse_of_format(v, d):
-    text = zahl_de(v, d)
+    text = zahl(v, d)
     assert abs(parse_de(text) - v) <= 0.5 * 10**-d + 1e-9 * v
 
 

@@ -1,0 +1,54 @@
+"""Council tables: schema ``bericht``, built from ``kennzahlen.*`` through the disclosure package.
+
+Everything the public sees (these tables and every file built from them) is aggregated to
+quarters or years, so that at Hilden's scale (tens of people) most cells stay publishable, and
+passes through ``assets.report.disclosure`` in one go: the same figure in two tables is
+suppressed in both, totals and breakdowns are protected across tables. Values are text in the
+notation of official statistics (``*``, ``–``, ``x``). docs/bericht.md explains the choices.
+
+Entry point: ``build_bericht_tables(con, settings, stichtag) -> {tabelle: zeilen}``.
+
+Modules: ``specs`` (what each table shows), ``reading`` (kennzahlen to quarters and years),
+``detail_tables`` and ``overview`` (registration with the disclosure control),
+``budget_forecast``, ``footnotes`` (Datenbasis and footnotes), ``builder`` (the whole run).
+This namespace is the public API.
+"""
+
+from __future__ import annotations
+
+from assets.report.bericht_tables.budget_forecast import PROGNOSE, Prognose, budget_prognose
+from assets.report.bericht_tables.builder import berechnen, build_bericht_tables
+from assets.report.bericht_tables.footnotes import DATENSTAND_PREFIX
+from assets.report.bericht_tables.specs import (
+    EINHEITEN,
+    INSGESAMT,
+    SCHEMA,
+    ZAEHL_EINHEITEN,
+    Spalte,
+    TabellenSpec,
+    tabellen_specs,
+)
+
+# re-exported for assets/report/files.py until merged
+from sources.formats import MONATSNAMEN as MONATE
+from sources.formats import datum as de_datum
+from sources.zeitraum import month_end as _month_end
+
+__all__ = [
+    "DATENSTAND_PREFIX",
+    "EINHEITEN",
+    "INSGESAMT",
+    "MONATE",
+    "PROGNOSE",
+    "SCHEMA",
+    "ZAEHL_EINHEITEN",
+    "Prognose",
+    "Spalte",
+    "TabellenSpec",
+    "_month_end",
+    "berechnen",
+    "budget_prognose",
+    "build_bericht_tables",
+    "de_datum",
+    "tabellen_specs",
+]

@@ -1,0 +1,103 @@
+"""Building schema ``bericht``: read ``kennzahlen.*``, register every table with one disclosure
+control, suppress, and write the text tables with their comments in one transaction."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import polars as pl
+
+from assets.report.bericht_tables.budget_forecast import budget_prognose
+from assets.report.bericht_tables.detail_tables import (
+    mentoring_quartale,
+    phasen_bewegungen,
+    phasen_dauer,
+    phasen_quartale,
+    sprachkurse,
+    vermittlungen,
+)
+from assets.report.bericht_tables.footnotes import datenbasis, fussnoten_fuer
+from assets.report.bericht_tables.overview import prognose_zurueckhalten, ueberblick
+from assets.report.bericht_tables.reading import bis_stichtag, lesen
+from assets.report.bericht_tables.specs import SCHEMA, TabellenSpec, tabellen_specs
+from assets.report.disclosure import Bericht, Geheimhaltung
+from sources.settings import Settings
+from sources.sql import literal
+
+
+def berechnen(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date) -> tuple[Bericht, dict[str, TabellenSpec], list[tuple[str, int, str]]]:
+    """Read ``kennzahlen.*``, aggregate, suppress. Returns the text tables, their specs and the
+    footnotes (tabelle, nr, text). Writes nothing."""
+    specs = tabellen_specs(settings)
+    g = Geheimhaltung()
+
+    ue = {r["kennzahl"]: r["wert"] for r in lesen(con, "ueberblick").iter_rows(named=True)}
+    bestand = bis_stichtag(lesen(con, "phasen_bestand"), stichtag)
+    bewegungen = bis_stichtag(lesen(con, "phasen_bewegungen"), stichtag)
+    dauer = lesen(con, "phasen_dauer")
+    verm = bis_stichtag(lesen(con, "vermittlungen"), stichtag)
+    nachh = lesen(con, "nachhaltigkeit")
+    ment = bis_stichtag(lesen(con, "mentoring"), stichtag)
+    sprache = lesen(con, "sprache")
+    dq = lesen(con, "datenqualitaet")
+
+    # Registration order breaks ties when secondary suppression picks a cell: keep it.
+    pq_rows = phasen_quartale(g, bestand)
+    letztes_q = pq_rows[-1]["quartal"] if pq_rows else None
+    phasen_bewegungen(g, bewegungen, pq_rows, stichtag)
+    phasen_dauer(g, dauer)
+    vermittlungen(g, verm, bestand, stichtag)
+    letztes_mq = mentoring_quartale(g, ment, specs["mentoring_quartale"])
+    sprachkurse(g, sprache)
+    prognose = budget_prognose(con, settings, stichtag)
+    ueberblick(g, ue, nachh, prognose, settings, letztes_q, letztes_mq)
+
+    bericht = g.anwenden()
+    bericht.pruefen()
+    bericht.tabellen["datenbasis"] = datenbasis(dq)
+    prognose_zurueckhalten(bericht, prognose)
+
+    fussnoten = fussnoten_fuer(specs, dq, stichtag)
+    return bericht, specs, fussnoten
+
+
+def build_bericht_tables(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date) -> dict[str, int]:
+    """(Re)create schema ``bericht`` in ``con`` from ``kennzahlen.*``; returns rows per table.
+
+    All tables are replaced in one transaction, so a failed run leaves the previous report.
+    """
+    bericht, specs, fussnoten = berechnen(con, settings, stichtag)
+    tabellen = dict(bericht.tabellen)
+    tabellen["fussnoten"] = pl.DataFrame(
+        {"tabelle": [t for t, _, _ in fussnoten], "nr": [str(n) for _, n, _ in fussnoten], "text": [x for _, _, x in fussnoten]},
+        schema={"tabelle": pl.String, "nr": pl.String, "text": pl.String},
+    )
+    noten: dict[str, list[str]] = {}
+    for t, _, x in fussnoten:
+        noten.setdefault(t, []).append(x)
+    counts: dict[str, int] = {}
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+        con.execute(f"CREATE SCHEMA {SCHEMA}")
+        for name, spec in specs.items():
+            df = tabellen[name].select([s.name for s in spec.spalten])
+            cols = ", ".join(f'"{s.name}" VARCHAR' for s in spec.spalten)
+            con.execute(f"CREATE TABLE {SCHEMA}.{name} ({cols})")
+            if df.height:
+                con.executemany(
+                    f"INSERT INTO {SCHEMA}.{name} VALUES ({', '.join('?' for _ in spec.spalten)})",
+                    [list(r) for r in df.iter_rows()],
+                )
+            kommentar = f"{spec.titel}. " + " ".join(noten.get(name, []))
+            con.execute(f"COMMENT ON TABLE {SCHEMA}.{name} IS {literal(kommentar)}")
+            for s in spec.spalten:
+                text = f"{s.titel}: {s.kommentar}" if s.kommentar and s.kommentar != s.titel else s.titel
+                con.execute(f'COMMENT ON COLUMN {SCHEMA}.{name}."{s.name}" IS {literal(text)}')
+            counts[name] = df.height
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return counts

@@ -1,0 +1,126 @@
+"""The overview table (``ueberblick``): the headline figures as of the Stichtag, tied to the same
+figures in the detail tables so that a figure suppressed in one is suppressed in all; and the
+budget forecast, withheld with the allowance it rests on."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from assets.report.bericht_tables.budget_forecast import PROGNOSE, Prognose, prognose_rate_label, prognose_text
+from assets.report.bericht_tables.reading import frame, quartal, quartal_text
+from assets.report.bericht_tables.specs import EINHEITEN, INSGESAMT
+from assets.report.disclosure import GESPERRT, Art, Bericht, Geheimhaltung, Ref
+from sources.settings import Settings
+
+
+def _u(k: str) -> Ref:
+    return ("ueberblick", k, "wert")
+
+
+def _zeilen(ue: dict, nh: dict | None, prognose: Prognose, settings: Settings) -> list[dict]:
+    """The overview rows in print order; a row whose figure is missing is left out."""
+    n = settings.nachhaltigkeit_monate
+    ue_rows: list[dict] = []
+
+    def zeile(bereich: str, kennzahl: str, wert, einheit: str) -> None:
+        if wert is None and einheit != "%":
+            return
+        ue_rows.append({"bereich": bereich, "kennzahl": kennzahl, "wert": None if wert is None else float(wert), "einheit": einheit, "_art": EINHEITEN[einheit].value})
+
+    gesamt, aktiv = ue.get("teilnehmende_gesamt"), ue.get("teilnehmende_aktiv")
+    T, V, M, B, K = "Teilnehmende", "Vermittlungen", "Mentoring", "Ehrenamtszuschuss", "Klimarelevanz"
+    zeile(T, "Teilnehmende seit Projektbeginn", gesamt, "Personen")
+    zeile(T, "davon am Stichtag aktiv", aktiv, "Personen")
+    zeile(T, "davon ausgeschieden", None if gesamt is None or aktiv is None else gesamt - aktiv, "Personen")
+    zeile(T, "aktiv in Phase 1 (Erkennen)", ue.get("phase_1"), "Personen")
+    zeile(T, "aktiv in Phase 2 (Fördern)", ue.get("phase_2"), "Personen")
+    zeile(T, "aktiv in Phase 3 (Integrieren)", ue.get("phase_3"), "Personen")
+    zeile(V, "Personen mit Vermittlung", ue.get("personen_mit_vermittlung"), "Personen")
+    zeile(V, "Vermittlungen (Zählweise der BA)", ue.get("vermittlungen"), "Vermittlungen")
+    zeile(V, "nachrichtlich: Minijobs", ue.get("minijobs"), "Minijobs")
+    if nh is not None:
+        zeile(V, f"Vermittlungen mit Prüftag nach {n} Monaten (bewertbar)", nh["bewertbar"], "Vermittlungen")
+        zeile(V, f"davon nach {n} Monaten beschäftigt (nachhaltig)", nh["nachhaltig"], "Vermittlungen")
+        zeile(V, "Anteil nachhaltiger Vermittlungen", (nh["nachhaltig"] / nh["bewertbar"]) if nh["bewertbar"] else None, "%")
+    zeile(M, "Mentor*innen registriert", ue.get("mentorinnen_registriert"), "Mentor*innen")
+    zeile(M, "davon mit Ehrenamtszuschuss", ue.get("mentorinnen_mit_zuschuss"), "Mentor*innen")
+    zeile(M, "davon geschult", ue.get("mentorinnen_geschult"), "Mentor*innen")
+    # Not a "davon" of the registered: by docs/kennzahlen.md a mentor is active while a tandem runs,
+    # also after their own Austritt (flagged to the coordinator as tandem_nach_austritt_mentorin).
+    zeile(M, "aktiv (mit laufendem Tandem)", ue.get("mentorinnen_aktiv"), "Mentor*innen")
+    zeile(M, "Tandems aktiv", ue.get("tandems_aktiv"), "Tandems")
+    zeile(M, "Kontaktstunden seit Projektbeginn", ue.get("kontaktstunden"), "Stunden")
+    zeile(B, "Budget (Unternehmensspende)", settings.budget_eur, "EUR")
+    zeile(B, "ausgezahlt seit Projektbeginn", ue.get("zuschuss_ausgezahlt_eur"), "EUR")
+    zeile(B, "Restbudget", ue.get("zuschuss_rest_eur"), "EUR")
+    if prognose.monatlich is not None and prognose.basis_monate:
+        zeile(B, prognose_rate_label(len(prognose.basis_monate)), prognose.monatlich, "EUR")
+    ue_rows.append({"bereich": B, "kennzahl": PROGNOSE, "wert": None, "einheit": "Monat", "_art": Art.BETRAG.value})
+    zeile(K, "CO2-Emissionen der Fahrten seit Projektbeginn", ue.get("co2_kg"), "kg CO2e")
+    return ue_rows
+
+
+def _gleiche_zahlen(g: Geheimhaltung, letztes_q: str | None, letztes_mq: str | None) -> None:
+    """The same figures in the detail tables (kept only where they are equal in the data)."""
+    if letztes_q:
+        for i, p in ((1, "Erkennen"), (2, "Fördern"), (3, "Integrieren")):
+            g.gleich(_u(f"aktiv in Phase {i} ({p})"), ("phasen_quartale", letztes_q, f"phase_{i}"))
+        g.gleich(_u("davon am Stichtag aktiv"), ("phasen_quartale", letztes_q, "aktiv"))
+    g.gleich(_u("Teilnehmende seit Projektbeginn"), ("phasen_bewegungen", INSGESAMT, "eintritte"))
+    g.gleich(_u("davon ausgeschieden"), ("phasen_bewegungen", INSGESAMT, "austritte"))
+    g.gleich(_u("Personen mit Vermittlung"), ("phasen_dauer", "Eintritt bis Phase 3", "personen"))
+    g.gleich(_u("Personen mit Vermittlung"), ("phasen_bewegungen", INSGESAMT, "beginn_phase_3"))
+    g.gleich(_u("Vermittlungen (Zählweise der BA)"), ("vermittlungen", INSGESAMT, "insgesamt"))
+    g.gleich(_u("nachrichtlich: Minijobs"), ("vermittlungen", INSGESAMT, "minijobs"))
+    if letztes_mq:
+        g.gleich(_u("Mentor*innen registriert"), ("mentoring_quartale", letztes_mq, "mentorinnen_registriert"))
+        g.gleich(_u("aktiv (mit laufendem Tandem)"), ("mentoring_quartale", letztes_mq, "mentorinnen_aktiv"))
+        g.gleich(_u("Tandems aktiv"), ("mentoring_quartale", letztes_mq, "tandems_aktiv"))
+    g.gleich(_u("Kontaktstunden seit Projektbeginn"), ("mentoring_quartale", INSGESAMT, "stunden"))
+    g.gleich(_u("ausgezahlt seit Projektbeginn"), ("mentoring_quartale", INSGESAMT, "zuschuss_eur"))
+    g.gleich(_u("CO2-Emissionen der Fahrten seit Projektbeginn"), ("mentoring_quartale", INSGESAMT, "co2_kg"))
+
+
+def _prognose_basis(prognose: Prognose) -> tuple[Ref, list[str]]:
+    """The forecast rate's cell and the quarters of its basis months."""
+    basis_q = sorted({quartal_text(*quartal(m)) for m in prognose.basis_monate})
+    return _u(prognose_rate_label(len(prognose.basis_monate))), basis_q
+
+
+def ueberblick(g: Geheimhaltung, ue: dict, nachh: pl.DataFrame, prognose: Prognose, settings: Settings,
+               letztes_q: str | None, letztes_mq: str | None) -> None:
+    """Register the overview with its breakdowns, its links to the detail tables and the forecast."""
+    nh = next(nachh.iter_rows(named=True), None) if nachh.height else None
+    n = settings.nachhaltigkeit_monate
+    ue_rows = _zeilen(ue, nh, prognose, settings)
+    g.tabelle("ueberblick", frame(ue_rows, ["bereich", "kennzahl", "wert", "einheit", "_art"]), "kennzahl", {"wert": "_art"},
+              {"wert": 0}, fest=[("Budget (Unternehmensspende)", "wert")])
+
+    g.summe(_u("Teilnehmende seit Projektbeginn"), [_u("davon am Stichtag aktiv"), _u("davon ausgeschieden")])
+    g.summe(_u("davon am Stichtag aktiv"), [_u(f"aktiv in Phase {i} ({p})") for i, p in ((1, "Erkennen"), (2, "Fördern"), (3, "Integrieren"))])
+    g.davon(_u("Teilnehmende seit Projektbeginn"), [_u("Personen mit Vermittlung")], "ohne Vermittlung")
+    g.davon(_u(f"Vermittlungen mit Prüftag nach {n} Monaten (bewertbar)"), [_u(f"davon nach {n} Monaten beschäftigt (nachhaltig)")], "nicht nachhaltig")
+    g.abhaengig(_u("Anteil nachhaltiger Vermittlungen"), [_u(f"Vermittlungen mit Prüftag nach {n} Monaten (bewertbar)"), _u(f"davon nach {n} Monaten beschäftigt (nachhaltig)")])
+    # Active mentors are protected like a breakdown of the registered wherever the data allow it
+    # (davon() skips the relation when there are more active than registered mentors).
+    for k in ("aktiv (mit laufendem Tandem)", "davon mit Ehrenamtszuschuss", "davon geschult"):
+        g.davon(_u("Mentor*innen registriert"), [_u(k)], "ohne " + k.removeprefix("davon "))
+    # Budget - paid = rest (the budget is public): protects 'paid' and 'rest' together.
+    g.beziehung([(_u("ausgezahlt seit Projektbeginn"), 1), (_u("Restbudget"), 1)], settings.budget_eur, "Budget")
+    _gleiche_zahlen(g, letztes_q, letztes_mq)
+
+    # The forecast rests on the allowance of its basis months: it is withheld with them.
+    rate_ref, basis_q = _prognose_basis(prognose)
+    g.abhaengig(rate_ref, [("mentoring_quartale", q, "zuschuss_eur") for q in basis_q] + [_u("ausgezahlt seit Projektbeginn")])
+    g.fester_text(_u(PROGNOSE), prognose_text(prognose))
+
+
+def prognose_zurueckhalten(bericht: Bericht, prognose: Prognose) -> None:
+    """The forecast month goes with the rate it is computed from (and the allowance behind it)."""
+    rate_ref, basis_q = _prognose_basis(prognose)
+    zuschuss_refs = [rate_ref, _u("ausgezahlt seit Projektbeginn")] + [("mentoring_quartale", q, "zuschuss_eur") for q in basis_q]
+    if any(r in bericht.gesperrt for r in zuschuss_refs) and prognose.status == "prognose":
+        ue_df = bericht.tabellen["ueberblick"]
+        bericht.tabellen["ueberblick"] = ue_df.with_columns(
+            pl.when(pl.col("kennzahl") == PROGNOSE).then(pl.lit(GESPERRT)).otherwise(pl.col("wert")).alias("wert")
+        )

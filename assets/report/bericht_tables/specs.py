@@ -1,0 +1,231 @@
+"""What each council table shows: its columns with German headers and comments, the export
+kinds its figures come from, and its notes; plus the labels and groupings the tables share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from assets.report.disclosure import Art
+from sources.formats import zahl
+from sources.settings import Settings
+
+SCHEMA = "bericht"
+INSGESAMT = "Insgesamt seit Projektbeginn"
+
+
+@dataclass(frozen=True)
+class Spalte:
+    name: str
+    titel: str  # column header in the files (German)
+    art: Art | None = None  # None: a label column (text)
+    dezimalen: int = 0
+    kommentar: str = ""
+
+
+@dataclass(frozen=True)
+class TabellenSpec:
+    name: str
+    titel: str
+    spalten: tuple[Spalte, ...]
+    quellen: tuple[str, ...]  # export kinds the figures come from (for the Datenstand footnote)
+    hinweise: tuple[str, ...] = field(default=())
+
+    def spalte(self, name: str) -> Spalte:
+        return next(s for s in self.spalten if s.name == name)
+
+
+ALLE_QUELLEN = ("teilnehmende", "massnahmen", "integrationen", "kursteilnahmen", "mentorinnen", "tandems", "kontakte")
+PHASEN_QUELLEN = ("teilnehmende", "massnahmen", "integrationen", "kursteilnahmen")
+
+QUELLEN_TITEL = {
+    "teilnehmende": "Teilnehmendenliste (Stadt Hilden, Sachgebiet Asyl)",
+    "mentorinnen": "Mentor*innenliste (Stadt Hilden, Sachgebiet Asyl)",
+    "tandems": "Tandemliste (Stadt Hilden, Sachgebiet Asyl)",
+    "kontakte": "Kontaktprotokoll der Tandems (Stadt Hilden, Sachgebiet Asyl)",
+    "unternehmen": "Unternehmensnetzwerk (Stadt Hilden)",
+    "massnahmen": "Maßnahmen (Jobcenter)",
+    "integrationen": "Arbeitsaufnahmen (Jobcenter)",
+    "kursteilnahmen": "Kursteilnahmen (VHS Hilden-Haan)",
+}
+PARTNER = {"asyl": ("teilnehmende", "mentorinnen", "tandems", "kontakte", "unternehmen"),
+           "jobcenter": ("massnahmen", "integrationen"), "vhs": ("kursteilnahmen",)}
+
+# Units of the overview rows; rows in these units are counts (primary suppression of 1 and 2).
+ZAEHL_EINHEITEN = {"Personen": Art.ANZAHL, "Vermittlungen": Art.ANZAHL, "Minijobs": Art.ANZAHL,
+                   "Mentor*innen": Art.ANZAHL, "Tandems": Art.ANZAHL}
+EINHEITEN = {**ZAEHL_EINHEITEN, "Stunden": Art.BETRAG, "EUR": Art.BETRAG, "kg CO2e": Art.BETRAG, "%": Art.QUOTE}
+
+SV = "SV-pflichtige Beschäftigung (Voll- und Teilzeit)"
+INTEGRATIONSGRUPPEN = {  # Integrationsart -> column of bericht.vermittlungen
+    "SVB Vollzeit": "svb",
+    "SVB Teilzeit": "svb",
+    "Ausbildung": "ausbildung_selbstaendigkeit",
+    "Selbständigkeit": "ausbildung_selbstaendigkeit",
+    "geringfügig": "minijobs",
+}
+KURSART_REIHENFOLGE = ("Integrationskurs", "Alphabetisierungskurs", "Jugendintegrationskurs", "Berufssprachkurs", "Sonstiger Kurs")
+
+# Printed under the overview and under the placements table.
+VERMITTLUNG_HINWEIS = (
+    "Vermittlungen nach der Zählweise der Bundesagentur für Arbeit (§ 48a SGB II): Aufnahme einer "
+    "sozialversicherungspflichtigen Beschäftigung, einer Ausbildung oder einer Selbständigkeit "
+    "(auch mit Eingliederungszuschuss, nicht nach § 16i SGB II); höchstens eine Vermittlung je Person "
+    "und Kalendermonat. Minijobs (geringfügige Beschäftigung) werden nachrichtlich ausgewiesen und "
+    "nicht als Vermittlung gezählt."
+)
+
+
+def _ueberblick(settings: Settings) -> dict[str, TabellenSpec]:
+    n = settings.nachhaltigkeit_monate
+    faktoren = "; ".join(f"{k} {zahl(v, 3)}" for k, v in settings.emissionsfaktoren_kg_km.items())
+    return {
+        "ueberblick": TabellenSpec(
+            "ueberblick",
+            "Das 3-Phasen-Modell auf einen Blick",
+            (
+                Spalte("bereich", "Bereich", kommentar="Themenbereich der Kennzahl"),
+                Spalte("kennzahl", "Kennzahl", kommentar="Bezeichnung der Kennzahl"),
+                Spalte("wert", "Wert", Art.ANZAHL, kommentar="Wert am Stichtag bzw. seit Projektbeginn, geheimgehalten (Text)"),
+                Spalte("einheit", "Einheit", kommentar="Einheit des Werts; Personen, Vermittlungen, Minijobs, Mentor*innen und Tandems sind Fallzahlen"),
+            ),
+            ALLE_QUELLEN,
+            (
+                VERMITTLUNG_HINWEIS,
+                f"Nachhaltig: Die Person ist {n} Monate nach Beginn der Beschäftigung (Prüftag) beschäftigt; "
+                "bewertbar sind Vermittlungen, deren Prüftag spätestens am Stichtag liegt.",
+                f"Ehrenamtszuschuss: {zahl(settings.stundensatz_eur, 2)} EUR je Kontaktstunde für Mentor*innen mit "
+                f"Zuschuss; Budget aus der Unternehmensspende ({zahl(settings.budget_eur, 0)} EUR). Prognose: "
+                f"durchschnittlicher Zuschuss der letzten {settings.prognose_monate} abgeschlossenen Monate.",
+                f"CO2-Äquivalente der Fahrten zu Tandemtreffen; Emissionsfaktoren in kg CO2e je Personenkilometer "
+                f"(UBA/TREMOD): {faktoren}.",
+            ),
+        ),
+    }
+
+
+def _phasen() -> dict[str, TabellenSpec]:
+    return {
+        "phasen_quartale": TabellenSpec(
+            "phasen_quartale",
+            "Aktive Teilnehmende nach Phase am Quartalsende",
+            (
+                Spalte("quartal", "Quartal", kommentar="Kalenderquartal"),
+                Spalte("stand_am", "Stand am", kommentar="Zähltag: letzter Tag des Quartals, im laufenden Quartal der Stichtag"),
+                Spalte("phase_1", "Phase 1 (Erkennen)", Art.ANZAHL, kommentar="aktive Teilnehmende in Phase 1 am Zähltag"),
+                Spalte("phase_2", "Phase 2 (Fördern)", Art.ANZAHL, kommentar="aktive Teilnehmende in Phase 2 am Zähltag"),
+                Spalte("phase_3", "Phase 3 (Integrieren)", Art.ANZAHL, kommentar="aktive Teilnehmende in Phase 3 am Zähltag"),
+                Spalte("aktiv", "Aktive insgesamt", Art.ANZAHL, kommentar="aktive Teilnehmende am Zähltag"),
+            ),
+            PHASEN_QUELLEN,
+            ("Phase 1 = Fähigkeiten erkennen, Phase 2 = fördern (Kompetenzfeststellung, Sprachkurs oder Maßnahme), "
+             "Phase 3 = in Arbeit oder Ausbildung integriert.",),
+        ),
+        "phasen_bewegungen": TabellenSpec(
+            "phasen_bewegungen",
+            "Eintritte, Übergänge und Austritte je Kalenderjahr",
+            (
+                Spalte("zeitraum", "Zeitraum", kommentar="Kalenderjahr (im laufenden Jahr bis zum Stichtag) oder Summe seit Projektbeginn"),
+                Spalte("eintritte", "Eintritte", Art.ANZAHL, kommentar="Teilnehmende mit Eintritt im Zeitraum"),
+                Spalte("beginn_phase_2", "Übergänge in Phase 2", Art.ANZAHL, kommentar="Teilnehmende, deren Phase 2 im Zeitraum begann"),
+                Spalte("beginn_phase_3", "Übergänge in Phase 3", Art.ANZAHL, kommentar="Teilnehmende, deren Phase 3 im Zeitraum begann"),
+                Spalte("austritte", "Austritte", Art.ANZAHL, kommentar="Teilnehmende mit Austritt im Zeitraum"),
+            ),
+            PHASEN_QUELLEN,
+        ),
+        "phasen_dauer": TabellenSpec(
+            "phasen_dauer",
+            "Dauer bis zum Erreichen der Phasen",
+            (
+                Spalte("uebergang", "Übergang", kommentar="Eintritt bis Phase 2 oder bis Phase 3"),
+                Spalte("personen", "Personen", Art.ANZAHL, kommentar="Teilnehmende, die die Phase bis zum Stichtag erreicht haben"),
+                Spalte("median_tage", "Median (Tage)", Art.MEDIAN, kommentar="Median der Tage vom Eintritt bis zum Beginn der Phase"),
+            ),
+            PHASEN_QUELLEN,
+            ("Median: mittlerer Wert der Dauer über alle Personen, die die Phase erreicht haben; "
+             "er wird mit der Zahl der Personen geheim gehalten.",),
+        ),
+    }
+
+
+def _vermittlungen_und_mentoring() -> dict[str, TabellenSpec]:
+    return {
+        "vermittlungen": TabellenSpec(
+            "vermittlungen",
+            "Vermittlungen nach Art und Kalenderjahr",
+            (
+                Spalte("zeitraum", "Zeitraum", kommentar="Kalenderjahr (im laufenden Jahr bis zum Stichtag) oder Summe seit Projektbeginn"),
+                Spalte("svb", SV, Art.ANZAHL, kommentar="Vermittlungen in SV-pflichtige Beschäftigung (Vollzeit und Teilzeit)"),
+                Spalte("ausbildung_selbstaendigkeit", "Ausbildung oder Selbständigkeit", Art.ANZAHL, kommentar="Vermittlungen in Ausbildung oder Selbständigkeit"),
+                Spalte("insgesamt", "Vermittlungen insgesamt", Art.ANZAHL, kommentar="Vermittlungen nach Zählweise der BA"),
+                Spalte("minijobs", "nachrichtlich: Minijobs", Art.ANZAHL, kommentar="geringfügige Beschäftigungen (keine Vermittlung)"),
+            ),
+            ("teilnehmende", "integrationen"),
+            (VERMITTLUNG_HINWEIS,
+             "Ausbildung und Selbständigkeit sind zusammengefasst, damit möglichst wenige Werte geheim gehalten werden müssen."),
+        ),
+        "mentoring_quartale": TabellenSpec(
+            "mentoring_quartale",
+            "Mentoring je Quartal",
+            (
+                Spalte("quartal", "Quartal", kommentar="Kalenderquartal oder Summe seit Projektbeginn"),
+                Spalte("stand_am", "Stand am", kommentar="Zähltag der Bestände: letzter Tag des Quartals, im laufenden Quartal der Stichtag"),
+                Spalte("mentorinnen_registriert", "Mentor*innen registriert", Art.ANZAHL, kommentar="registrierte Mentor*innen am Zähltag"),
+                Spalte("mentorinnen_aktiv", "aktiv (laufendes Tandem)", Art.ANZAHL, kommentar="Mentor*innen mit mindestens einem laufenden Tandem am Zähltag"),
+                Spalte("tandems_aktiv", "Tandems aktiv", Art.ANZAHL, kommentar="laufende Tandems am Zähltag"),
+                Spalte("kontakte", "Kontakte", Art.ANZAHL, kommentar="Kontakte der Tandems im Quartal"),
+                Spalte("stunden", "Kontaktstunden", Art.BETRAG, 0, "Summe der Kontaktdauer im Quartal in Stunden (gerundet)"),
+                Spalte("kilometer", "Kilometer", Art.BETRAG, 0, "gefahrene Kilometer im Quartal (gerundet)"),
+                Spalte("co2_kg", "CO2 (kg CO2e)", Art.BETRAG, 0, "CO2-Äquivalente der Fahrten im Quartal in kg (gerundet)"),
+                Spalte("zuschuss_eur", "Ehrenamtszuschuss (EUR)", Art.BETRAG, 0, "ausgezahlter Ehrenamtszuschuss im Quartal in EUR (gerundet)"),
+            ),
+            ("mentorinnen", "tandems", "kontakte", "teilnehmende"),
+            ("Mentor*innen und Tandems: Bestand am Zähltag; Kontakte, Stunden, Kilometer, CO2 und Zuschuss: Summe im Quartal. "
+             "Stunden, Kilometer, CO2 und Zuschuss werden zusammen mit der Zahl der Kontakte geheim gehalten.",),
+        ),
+    }
+
+
+def _sprache_und_datenbasis() -> dict[str, TabellenSpec]:
+    return {
+        "sprache": TabellenSpec(
+            "sprache",
+            "Sprachkurse nach Kursart",
+            (
+                Spalte("kursart", "Kursart", kommentar="Kursart der VHS"),
+                Spalte("begonnen", "begonnen", Art.ANZAHL, kommentar="Kursteilnahmen (nicht storniert) mit Kursbeginn bis zum Stichtag"),
+                Spalte("abgeschlossen", "abgeschlossen", Art.ANZAHL, kommentar="davon abgeschlossen"),
+                Spalte("abgebrochen", "abgebrochen", Art.ANZAHL, kommentar="davon abgebrochen"),
+                Spalte("pruefungen", "Prüfungen", Art.ANZAHL, kommentar="abgelegte Prüfungen mit Ergebnis"),
+                Spalte("b1_oder_hoeher", "darunter B1 oder höher", Art.ANZAHL, kommentar="Prüfungen mit Ergebnis B1, B2 oder C1"),
+                Spalte("quote_b1", "Anteil B1 oder höher", Art.QUOTE, 1, "Anteil der Prüfungen mit B1 oder höher (Prozent)"),
+            ),
+            ("kursteilnahmen", "teilnehmende"),
+            ("Gezählt werden Kursteilnahmen, nicht Personen: eine Person kann mehrere Kurse besuchen.",),
+        ),
+        "datenbasis": TabellenSpec(
+            "datenbasis",
+            "Datenbasis: verwendete Exporte der Partner",
+            (
+                Spalte("quelle", "Quelle", kommentar="Export eines Partners (Stadt Hilden, Jobcenter, VHS)"),
+                Spalte("datei", "Datei", kommentar="Name der verwendeten Exportdatei"),
+                Spalte("datenstand", "Datenstand", kommentar="Datenstand des Exports (TT.MM.JJJJ)"),
+            ),
+            ALLE_QUELLEN,
+            ("Je Quelle wird der jüngste gültige Export verwendet.",),
+        ),
+        "fussnoten": TabellenSpec(
+            "fussnoten",
+            "Fußnoten der Tabellen",
+            (
+                Spalte("tabelle", "Tabelle", kommentar="Name der Tabelle im Schema bericht"),
+                Spalte("nr", "Nr.", kommentar="laufende Nummer der Fußnote"),
+                Spalte("text", "Text", kommentar="Wortlaut der Fußnote"),
+            ),
+            ALLE_QUELLEN,
+        ),
+    }
+
+
+def tabellen_specs(settings: Settings) -> dict[str, TabellenSpec]:
+    """The published tables, in the order of the report."""
+    return {**_ueberblick(settings), **_phasen(), **_vermittlungen_und_mentoring(), **_sprache_und_datenbasis()}

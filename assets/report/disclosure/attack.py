@@ -1,0 +1,248 @@
+"""The fast attacker: what a reader can work out about the unknown cells from the printed ones.
+
+Exact Gaussian elimination over the rationals (a cell is determined if it is a linear
+combination of the relations' right-hand sides), then interval propagation that uses what a
+reader knows about a ``*``: a whole number of at least 1 (0 would be printed as ``–``).
+``integer_audit`` completes it for the counts this leaves open.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Iterable, Mapping
+
+from assets.report.disclosure.cells import Art, Beziehung, Ref, Zelle
+
+# One relation over the unknowns, by index: ({index: coefficient}, right-hand side).
+Gleichung = tuple[dict[int, Fraction], Fraction]
+
+
+@dataclass
+class Angriffsergebnis:
+    intervalle: dict[Ref, tuple[float, float]]  # what the attacker knows about each unknown cell
+    bestimmt: set[Ref]  # unknown cells whose value the attacker can work out exactly
+
+
+def _rref(rows: list[list[Fraction]], ncols: int) -> tuple[list[list[Fraction]], list[int]]:
+    """Reduced row echelon form of an augmented matrix (last column = right-hand side)."""
+    m = [r[:] for r in rows]
+    pivots: list[int] = []
+    r = 0
+    for c in range(ncols):
+        piv = next((i for i in range(r, len(m)) if m[i][c] != 0), None)
+        if piv is None:
+            continue
+        m[r], m[piv] = m[piv], m[r]
+        f = m[r][c]
+        m[r] = [x / f for x in m[r]]
+        for i in range(len(m)):
+            if i != r and m[i][c] != 0:
+                g = m[i][c]
+                m[i] = [a - g * b for a, b in zip(m[i], m[r])]
+        pivots.append(c)
+        r += 1
+        if r == len(m):
+            break
+    return m[:r], pivots
+
+
+def _komponenten(n: int, reduced: list[Gleichung]) -> list[int]:
+    """Component label per unknown: unknowns linked through a shared relation belong together.
+    Neither elimination nor bounds carry information between components, so each can be
+    attacked on its own (a few small systems instead of one large one)."""
+    eltern = list(range(n))
+
+    def wurzel(i: int) -> int:
+        while eltern[i] != i:
+            eltern[i] = eltern[eltern[i]]
+            i = eltern[i]
+        return i
+
+    for koeff, _ in reduced:
+        it = iter(koeff)
+        erster = wurzel(next(it))
+        for i in it:
+            eltern[wurzel(i)] = erster
+    return [wurzel(i) for i in range(n)]
+
+
+def _gleichungen(
+    zellen: Mapping[Ref, Zelle], beziehungen: Iterable[Beziehung], unbekannt: set[Ref], idx: dict[Ref, int]
+) -> list[Gleichung]:
+    """The relations with every known cell moved to the right-hand side (exact fractions)."""
+    reduced: list[Gleichung] = []
+    for b in beziehungen:
+        koeff: dict[int, Fraction] = defaultdict(Fraction)
+        rhs = Fraction(b.konstante).limit_denominator(10**9)
+        for r, k in b.terme:
+            if r in unbekannt:
+                koeff[idx[r]] += k
+            else:
+                rhs -= Fraction(zellen[r].wert or 0.0).limit_denominator(10**9) * k
+        koeff = {i: k for i, k in koeff.items() if k != 0}
+        if koeff:
+            reduced.append((koeff, rhs))
+    return reduced
+
+
+def _auf_fokus(
+    order: list[Ref], reduced: list[Gleichung], komp: list[int], idx: dict[Ref, int], fokus: Iterable[Ref]
+) -> tuple[list[Ref], list[Gleichung], list[int]]:
+    """Only the components of the ``fokus`` cells, renumbered."""
+    gewollt = {komp[idx[r]] for r in fokus if r in idx}
+    reduced = [(k, rhs) for k, rhs in reduced if komp[next(iter(k))] in gewollt]
+    behalten = [i for i in range(len(order)) if komp[i] in gewollt]
+    order = [order[i] for i in behalten]
+    neu = {alt: i for i, alt in enumerate(behalten)}
+    reduced = [({neu[i]: a for i, a in k.items()}, rhs) for k, rhs in reduced]
+    return order, reduced, [komp[i] for i in behalten]
+
+
+def _eliminieren(order: list[Ref], reduced: list[Gleichung], komp: list[int]) -> tuple[set[Ref], list[Gleichung]]:
+    """Determined cells of the linear system alone, one component at a time; also the reduced
+    rows, which give the interval propagation more relations to work with."""
+    bestimmt: set[Ref] = set()
+    rref_rows: list[Gleichung] = []
+    je_komp: dict[int, list[Gleichung]] = defaultdict(list)
+    for koeff, rhs in reduced:
+        je_komp[komp[next(iter(koeff))]].append((koeff, rhs))
+    for gruppe in je_komp.values():
+        spalten = sorted({i for koeff, _ in gruppe for i in koeff})
+        lokal = {g: i for i, g in enumerate(spalten)}
+        w = len(spalten)
+        rows = []
+        for koeff, rhs in gruppe:
+            row = [Fraction(0)] * (w + 1)
+            for i, k in koeff.items():
+                row[lokal[i]] = Fraction(k)
+            row[w] = rhs
+            rows.append(row)
+        m, pivots = _rref(rows, w)
+        for row, p in zip(m, pivots):
+            nz = {spalten[i]: row[i] for i in range(w) if row[i] != 0}
+            rref_rows.append((nz, row[w]))
+            if set(nz) == {spalten[p]}:
+                bestimmt.add(order[spalten[p]])
+    return bestimmt, rref_rows
+
+
+def _term(ai: Fraction, lo_i: Fraction, hi_i: Fraction | None) -> tuple[Fraction | None, Fraction | None]:
+    """(min, max) of a_i x_i over the bounds; None = unbounded (x_i has no upper bound)."""
+    top = None if hi_i is None else ai * hi_i
+    return (ai * lo_i, top) if ai > 0 else (top, ai * lo_i)
+
+
+def _neue_schranken(
+    aj: Fraction, rhs: Fraction, o_min: Fraction | None, o_max: Fraction | None, ganz: bool
+) -> tuple[Fraction | None, Fraction | None]:
+    """Bounds of x_j from ``a_j x_j = rhs - (the others' sum)``; whole numbers for counts."""
+    t_lo = None if o_max is None else rhs - o_max  # a_j x_j >= t_lo
+    t_hi = None if o_min is None else rhs - o_min  # a_j x_j <= t_hi
+    if aj > 0:
+        new_lo = None if t_lo is None else t_lo / aj
+        new_hi = None if t_hi is None else t_hi / aj
+    else:
+        new_lo = None if t_hi is None else t_hi / aj
+        new_hi = None if t_lo is None else t_lo / aj
+    if ganz:
+        new_lo = None if new_lo is None else Fraction(math.ceil(new_lo))
+        new_hi = None if new_hi is None else Fraction(math.floor(new_hi))
+    return new_lo, new_hi
+
+
+def _eingrenzen(koeff: dict[int, Fraction], rhs: Fraction, lo: list, hi: list, ganz: list[bool]) -> bool:
+    """Narrow the bounds of each unknown of one relation by the range of the others; True if
+    any bound moved."""
+    changed = False
+    # sum of the finite parts and number of unbounded terms, for min and for max
+    fmin = fmax = Fraction(0)
+    nmin = nmax = 0
+    terms = {i: _term(ai, lo[i], hi[i]) for i, ai in koeff.items()}
+    for tmin, tmax in terms.values():
+        if tmin is None:
+            nmin += 1
+        else:
+            fmin += tmin
+        if tmax is None:
+            nmax += 1
+        else:
+            fmax += tmax
+    for j, aj in koeff.items():
+        tmin, tmax = terms[j]
+        # the others' sum: min and max (None if unbounded)
+        o_min = (fmin - tmin) if tmin is not None and nmin == 0 else (fmin if tmin is None and nmin == 1 else None)
+        o_max = (fmax - tmax) if tmax is not None and nmax == 0 else (fmax if tmax is None and nmax == 1 else None)
+        new_lo, new_hi = _neue_schranken(aj, rhs, o_min, o_max, ganz[j])
+        moved = False
+        if new_lo is not None and new_lo > lo[j]:
+            lo[j] = new_lo
+            moved = True
+        if new_hi is not None and (hi[j] is None or new_hi < hi[j]):
+            hi[j] = new_hi
+            moved = True
+        if moved:
+            changed = True
+            # keep the sums current: take the old term out, put the new one in
+            nmin -= tmin is None
+            nmax -= tmax is None
+            fmin -= tmin or 0
+            fmax -= tmax or 0
+            terms[j] = tmin, tmax = _term(aj, lo[j], hi[j])
+            nmin += tmin is None
+            nmax += tmax is None
+            fmin += tmin or 0
+            fmax += tmax or 0
+    return changed
+
+
+def _intervalle(
+    zellen: Mapping[Ref, Zelle], order: list[Ref], constraints: list[Gleichung]
+) -> tuple[list[Fraction], list[Fraction | None]]:
+    """Interval propagation on counts: what the attacker knows about '*' narrows the range."""
+    ganz = [zellen[r].art is Art.ANZAHL for r in order]
+    lo = [Fraction(1) if (zellen[r].sichtbar and zellen[r].art is Art.ANZAHL) else Fraction(0) for r in order]
+    hi: list[Fraction | None] = [None] * len(order)
+    for _ in range(200):
+        changed = False
+        for koeff, rhs in constraints:
+            if _eingrenzen(koeff, rhs, lo, hi, ganz):
+                changed = True
+        if not changed:
+            break
+    return lo, hi
+
+
+def angriff(
+    zellen: Mapping[Ref, Zelle],
+    beziehungen: Iterable[Beziehung],
+    unbekannt: Iterable[Ref],
+    fokus: Iterable[Ref] | None = None,
+) -> Angriffsergebnis:
+    """What can a reader work out about the unknown cells from the printed ones?
+
+    ``unbekannt``: cells the reader does not see (suppressed and hidden). Every other cell is
+    known with its true value. Unknown printed counts are whole numbers >= 1 (zeros are never
+    suppressed, they show as '–'); hidden counts are whole numbers >= 0; amounts are >= 0.
+    ``fokus``: if given, only the unknowns connected to these cells are attacked (the result
+    for them is the same as for the whole report; other unknowns are left out of it).
+    """
+    unbekannt = set(unbekannt)
+    order = sorted(unbekannt)
+    idx = {r: i for i, r in enumerate(order)}
+    reduced = _gleichungen(zellen, beziehungen, unbekannt, idx)
+    komp = _komponenten(len(order), reduced)
+    if fokus is not None:
+        order, reduced, komp = _auf_fokus(order, reduced, komp, idx, fokus)
+
+    bestimmt, rref_rows = _eliminieren(order, reduced, komp)
+    lo, hi = _intervalle(zellen, order, reduced + rref_rows)
+    intervalle: dict[Ref, tuple[float, float]] = {}
+    for i, r in enumerate(order):
+        h = math.inf if hi[i] is None else float(hi[i])
+        intervalle[r] = (float(lo[i]), h)
+        if hi[i] is not None and lo[i] == hi[i]:
+            bestimmt.add(r)
+    return Angriffsergebnis(intervalle, bestimmt)

@@ -1,0 +1,69 @@
+"""The model of a report: published cells, hidden remainders, and the linear relations between
+them that every reader knows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Mapping
+
+Ref = tuple[str, str, str]  # (tabelle, zeile, spalte)
+
+
+class Art(StrEnum):
+    """Kind of a published number: decides primary suppression, rounding and formatting."""
+
+    ANZAHL = "anzahl"  # count of people, cases, events: primary suppression of 1 and 2
+    BETRAG = "betrag"  # amount (hours, km, kg, EUR): suppressed only with its basis
+    QUOTE = "quote"  # fraction 0..1, printed as percent; suppressed with numerator/denominator
+    MEDIAN = "median"  # median of individual values; suppressed with its number of cases
+
+
+class GeheimhaltungsFehler(RuntimeError):
+    """The suppression could not protect a cell: the report must not be published."""
+
+
+@dataclass(frozen=True)
+class Zelle:
+    ref: Ref
+    wert: float | None
+    art: Art
+    dezimalen: int = 0
+    sichtbar: bool = True  # False: hidden remainder of a "davon" breakdown, never printed
+    fest: bool = False  # public anyway (e.g. the budget from the configuration): never suppressed
+
+
+@dataclass(frozen=True)
+class Beziehung:
+    """``sum(koeffizient * zelle) == konstante``, known to every reader of the report."""
+
+    terme: tuple[tuple[Ref, int], ...]
+    konstante: float = 0.0
+    bezeichnung: str = ""
+
+    @property
+    def refs(self) -> tuple[Ref, ...]:
+        return tuple(r for r, _ in self.terme)
+
+
+def haelt(b: Beziehung, werte: Mapping[Ref, float | None], toleranz: float = 1e-6) -> bool:
+    """Does the relation hold in the data? (Relations that do not are not usable by an attacker.)"""
+    s = 0.0
+    scale = abs(b.konstante)
+    for r, k in b.terme:
+        v = werte.get(r)
+        if v is None:
+            return False
+        s += k * v
+        scale = max(scale, abs(v))
+    return abs(s - b.konstante) <= toleranz * max(1.0, scale) + 1e-9
+
+
+def ist_primaer(zelle: Zelle) -> bool:
+    """Primary suppression: a count of 1 or 2."""
+    return zelle.art is Art.ANZAHL and zelle.wert is not None and int(round(zelle.wert)) in (1, 2)
+
+
+def ist_schutzbeduerftig(zelle: Zelle) -> bool:
+    """A hidden remainder must not be derivable if it is a small count."""
+    return ist_primaer(zelle)

@@ -1,0 +1,192 @@
+"""The complete integer audit of the counts: for every protected count the fast attacker
+(``attack``) left open, a search for another solution of all count relations with that cell
+changed. If there is none, the cell is determined."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Iterable, Mapping
+
+from assets.report.disclosure.cells import Art, Beziehung, Ref, Zelle
+
+# One count relation over the unknown counts, by index: ({index: coefficient}, right-hand side).
+Zaehlgleichung = tuple[dict[int, int], int]
+
+# Search budget per cell. If it runs out the cell is treated as determined: that can only
+# suppress more, never less.
+_KNOTEN = 20_000
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -((-a) // b)
+
+
+def _propagieren(rels: list[Zaehlgleichung], lo: list[int], hi: list[int]) -> bool:
+    """Narrow integer bounds until nothing changes; False if infeasible."""
+    changed = True
+    while changed:
+        changed = False
+        for koeff, rhs in rels:
+            # range of sum(a_i x_i) over the current bounds, then each term's share removed
+            smin = smax = 0
+            for i, ai in koeff.items():
+                if ai > 0:
+                    smin += ai * lo[i]
+                    smax += ai * hi[i]
+                else:
+                    smin += ai * hi[i]
+                    smax += ai * lo[i]
+            if smin > rhs or smax < rhs:
+                return False
+            for j, aj in koeff.items():
+                own_min, own_max = (aj * lo[j], aj * hi[j]) if aj > 0 else (aj * hi[j], aj * lo[j])
+                rlo = rhs - (smax - own_max)  # a_j x_j >= rlo
+                rhi = rhs - (smin - own_min)  # a_j x_j <= rhi
+                if aj > 0:
+                    nlo, nhi = _ceil_div(rlo, aj), rhi // aj
+                else:
+                    nlo, nhi = _ceil_div(rhi, aj), rlo // aj
+                if nlo > lo[j] or nhi < hi[j]:
+                    lo[j], hi[j] = max(lo[j], nlo), min(hi[j], nhi)
+                    if lo[j] > hi[j]:
+                        return False
+                    changed = True
+                    # keep the sums current
+                    smin += (aj * lo[j] if aj > 0 else aj * hi[j]) - own_min
+                    smax += (aj * hi[j] if aj > 0 else aj * lo[j]) - own_max
+    return True
+
+
+def _nah_zuerst(mitte: int, lo: int, hi: int):
+    """lo..hi, the values nearest ``mitte`` first (the other cells usually keep their true values
+    in an alternative solution)."""
+    mitte = min(max(mitte, lo), hi)
+    yield mitte
+    for d in range(1, hi - lo + 1):
+        if mitte + d <= hi:
+            yield mitte + d
+        if mitte - d >= lo:
+            yield mitte - d
+        if mitte + d > hi and mitte - d < lo:
+            return
+
+
+def _loesung_gefunden(rels, lo: list[int], hi: list[int], wahr: list[int], budget: list[int]) -> bool | None:
+    """Depth-first search for any integer point in the bounds satisfying ``rels``.
+    True: found; False: none exists; None: budget exhausted."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        return None
+    if not _propagieren(rels, lo, hi):
+        return False
+    offen = [i for i in range(len(lo)) if lo[i] < hi[i]]
+    if not offen:
+        return all(sum(a * lo[i] for i, a in k.items()) == r for k, r in rels)
+    j = min(offen, key=lambda i: hi[i] - lo[i])
+    unsicher = False
+    for v in _nah_zuerst(wahr[j], lo[j], hi[j]):
+        l2, h2 = lo[:], hi[:]
+        l2[j] = h2[j] = v
+        r = _loesung_gefunden(rels, l2, h2, wahr, budget)
+        if r:
+            return True
+        if r is None:
+            unsicher = True
+            break
+    return None if unsicher else False
+
+
+def _zaehlgleichungen(
+    zellen: Mapping[Ref, Zelle], beziehungen: Iterable[Beziehung], idx: dict[Ref, int]
+) -> list[Zaehlgleichung]:
+    """The relations between counts only, with every known count moved to the right-hand side."""
+    rels: list[Zaehlgleichung] = []
+    for b in beziehungen:
+        if any(zellen[r].art is not Art.ANZAHL for r in b.refs):
+            continue
+        koeff: dict[int, int] = defaultdict(int)
+        rhs = int(round(b.konstante))
+        for r, k in b.terme:
+            if r in idx:
+                koeff[idx[r]] += k
+            else:
+                rhs -= k * int(round(zellen[r].wert or 0))
+        koeff = {i: k for i, k in koeff.items() if k}
+        if koeff:
+            rels.append((koeff, rhs))
+    return rels
+
+
+def _verbunden(j: int, rels: list[Zaehlgleichung], rels_of: Mapping[int, list[int]]) -> tuple[set[int], set[int]]:
+    """The relations connected to unknown ``j`` through unknown cells, and those unknowns: only
+    they matter, everything else can keep its true values."""
+    komp_rels, gesehen, front = set(), {j}, [j]
+    while front:
+        nxt = []
+        for i in front:
+            for n in rels_of[i]:
+                if n not in komp_rels:
+                    komp_rels.add(n)
+                    nxt.extend(x for x in rels[n][0] if x not in gesehen)
+                    gesehen.update(rels[n][0])
+        front = nxt
+    return komp_rels, gesehen
+
+
+def _anders_moeglich(
+    sub: list[Zaehlgleichung], j: int, gesehen: set[int], lo: list[int], hi: list[int], wahr: list[int]
+) -> bool:
+    """Is there a solution of ``sub`` with unknown ``j`` below or above its true value? (An
+    exhausted search budget counts as no: more suppression at worst.)"""
+    for seite in ("unten", "oben"):
+        l2, h2 = lo[:], hi[:]
+        for i in range(len(lo)):
+            if i not in gesehen:
+                l2[i] = h2[i] = wahr[i]
+        if seite == "unten":
+            h2[j] = wahr[j] - 1
+        else:
+            l2[j] = wahr[j] + 1
+        if l2[j] > h2[j]:
+            continue
+        if _loesung_gefunden(sub, l2, h2, wahr, [_KNOTEN]):
+            return True
+    return False
+
+
+def ganzzahlig_bestimmt(
+    zellen: Mapping[Ref, Zelle], beziehungen: Iterable[Beziehung], unbekannt: Iterable[Ref], pruefen: Iterable[Ref]
+) -> set[Ref]:
+    """Which of the count cells ``pruefen`` does every integer solution of the count relations
+    give the same value? (Complete for counts: finds what elimination and per-relation bounds
+    miss, e.g. two totals whose difference leaves two '*' summing to 2.)
+
+    For each cell, an alternative solution is searched with the cell's value changed; the
+    true values are a solution, so the search starts from them.
+    """
+    unbekannt = set(unbekannt)
+    order = sorted(r for r in unbekannt if zellen[r].art is Art.ANZAHL)
+    idx = {r: i for i, r in enumerate(order)}
+    rels = _zaehlgleichungen(zellen, beziehungen, idx)
+    wahr = [int(round(zellen[r].wert or 0)) for r in order]
+    lo = [1 if zellen[r].sichtbar else 0 for r in order]
+    # No '*' can exceed the largest printed count of the report by much; a cap only narrows the
+    # search (more suppression at worst), it never hides a disclosure.
+    cap = 10 * max([int(round(z.wert or 0)) for z in zellen.values() if z.art is Art.ANZAHL] + [1]) + 10
+    hi = [cap] * len(order)
+    rels_of: dict[int, list[int]] = defaultdict(list)
+    for n, (k, _) in enumerate(rels):
+        for i in k:
+            rels_of[i].append(n)
+    out: set[Ref] = set()
+    for r in pruefen:
+        if r not in idx:
+            continue
+        j = idx[r]
+        if not rels_of[j]:
+            continue  # in no count relation: nothing to derive it from
+        komp_rels, gesehen = _verbunden(j, rels, rels_of)
+        sub = [rels[n] for n in sorted(komp_rels)]
+        if not _anders_moeglich(sub, j, gesehen, lo, hi, wahr):
+            out.add(r)
+    return out

@@ -1,0 +1,214 @@
+"""A report as polars frames: ``Geheimhaltung`` collects the tables of one report and the
+relations between them, suppresses, and returns the text tables (``Bericht``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+import polars as pl
+
+from assets.report.disclosure.cells import (
+    Art,
+    Beziehung,
+    GeheimhaltungsFehler,
+    Ref,
+    Zelle,
+    ist_primaer,
+    ist_schutzbeduerftig,
+)
+from assets.report.disclosure.notation import GESPERRT, NICHT_SINNVOLL, format_wert
+from assets.report.disclosure.suppression import ableitbar, sperren
+
+
+@dataclass
+class _Tabelle:
+    name: str
+    frame: pl.DataFrame
+    schluessel: str
+    spalten: dict[str, Art | str]
+    dezimalen: dict[str, int]
+    zeilen: list[str] = field(default_factory=list)
+
+
+class Geheimhaltung:
+    """Collects the tables of one report and the relations between them, then suppresses.
+
+    Usage::
+
+        g = Geheimhaltung()
+        g.tabelle("vermittlungen", df, "zeitraum", {"svb": Art.ANZAHL, ...})
+        g.zeilensummen("vermittlungen", "insgesamt", ["svb", "ausbildung_selbstaendigkeit"])
+        g.spaltensummen("vermittlungen", "Insgesamt", ["svb", ...])
+        g.gleich(("ueberblick", "Vermittlungen", "wert"), ("vermittlungen", "Insgesamt", "insgesamt"))
+        ergebnis = g.anwenden()
+
+    A value column's kind is an ``Art``, or the name of a frame column that holds the ``Art`` per
+    row (for key-value tables such as the overview). ``None`` values print as 'x' and take no part
+    in suppression. ``fest`` cells are public anyway (configuration values) and never suppressed.
+    """
+
+    def __init__(self) -> None:
+        self._tabellen: dict[str, _Tabelle] = {}
+        self._zellen: dict[Ref, Zelle] = {}
+        self._beziehungen: list[Beziehung] = []
+        self._abh: dict[Ref, tuple[Ref, ...]] = {}
+        self._fest_text: dict[Ref, str] = {}
+
+    # -- registration ---------------------------------------------------------------------------
+
+    def tabelle(
+        self,
+        name: str,
+        frame: pl.DataFrame,
+        schluessel: str,
+        spalten: Mapping[str, Art | str],
+        dezimalen: Mapping[str, int] | None = None,
+        fest: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        if name in self._tabellen:
+            raise ValueError(f"Tabelle {name} doppelt")
+        zeilen = [str(z) for z in frame[schluessel].to_list()]
+        if len(set(zeilen)) != len(zeilen):
+            raise ValueError(f"Tabelle {name}: Zeilenschlüssel nicht eindeutig")
+        dez = dict(dezimalen or {})
+        fest = set(fest)
+        t = _Tabelle(name, frame, schluessel, dict(spalten), dez, zeilen)
+        self._tabellen[name] = t
+        for i, zeile in enumerate(zeilen):
+            for spalte, art in t.spalten.items():
+                a = art if isinstance(art, Art) else Art(frame[art][i])
+                v = frame[spalte][i]
+                if v is None:
+                    continue
+                ref = (name, zeile, spalte)
+                self._zellen[ref] = Zelle(ref, float(v), a, dez.get(spalte, 0), True, (zeile, spalte) in fest)
+
+    def fester_text(self, ref: Ref, text: str) -> None:
+        """Print a literal text in a cell that is not a number of the statistics (e.g. a month)."""
+        self._fest_text[ref] = text
+
+    def ref(self, tabelle: str, zeile: str, spalte: str) -> Ref:
+        return (tabelle, str(zeile), spalte)
+
+    def hat(self, ref: Ref) -> bool:
+        return ref in self._zellen
+
+    def wert(self, ref: Ref) -> float | None:
+        z = self._zellen.get(ref)
+        return None if z is None else z.wert
+
+    # -- relations ------------------------------------------------------------------------------
+
+    def beziehung(self, terme: Mapping[Ref, int] | Iterable[tuple[Ref, int]], konstante: float = 0.0, bezeichnung: str = "") -> None:
+        items = tuple(terme.items()) if isinstance(terme, Mapping) else tuple(terme)
+        if all(r in self._zellen for r, _ in items):
+            self._beziehungen.append(Beziehung(items, konstante, bezeichnung))
+
+    def summe(self, gesamt: Ref, teile: Iterable[Ref], bezeichnung: str = "") -> None:
+        """gesamt = sum(teile)."""
+        self.beziehung([(gesamt, 1)] + [(t, -1) for t in teile], 0.0, bezeichnung or f"Summe {gesamt}")
+
+    def gleich(self, a: Ref, b: Ref, bezeichnung: str = "") -> None:
+        """The same figure printed twice (e.g. in the overview and in a detail table)."""
+        self.beziehung([(a, 1), (b, -1)], 0.0, bezeichnung or f"{a} = {b}")
+
+    def zeilensummen(self, tabelle: str, gesamt_spalte: str, teil_spalten: Iterable[str]) -> None:
+        teil_spalten = list(teil_spalten)
+        for zeile in self._tabellen[tabelle].zeilen:
+            self.summe((tabelle, zeile, gesamt_spalte), [(tabelle, zeile, s) for s in teil_spalten], f"{tabelle}: Zeile {zeile}")
+
+    def spaltensummen(self, tabelle: str, gesamt_zeile: str, spalten: Iterable[str]) -> None:
+        zeilen = [z for z in self._tabellen[tabelle].zeilen if z != gesamt_zeile]
+        for s in spalten:
+            self.summe((tabelle, gesamt_zeile, s), [(tabelle, z, s) for z in zeilen], f"{tabelle}: Spalte {s}")
+
+    def davon(self, gesamt: Ref, teile: Iterable[Ref], rest: str) -> None:
+        """gesamt = sum(teile) + an unprinted remainder; the remainder is protected like a printed
+        count (e.g. 20 registered mentors, 19 of them active: 1 inactive must not be derivable)."""
+        teile = [t for t in teile if t in self._zellen]
+        if gesamt not in self._zellen or not teile:
+            return
+        v = self._zellen[gesamt].wert - sum(self._zellen[t].wert for t in teile)
+        if v < -1e-9:
+            return  # not a breakdown in the data: nothing to derive
+        tabelle, zeile, _ = gesamt
+        ref = (tabelle, zeile, f"({rest})")
+        self._zellen[ref] = Zelle(ref, max(v, 0.0), self._zellen[gesamt].art, 0, sichtbar=False)
+        self.beziehung([(gesamt, 1)] + [(t, -1) for t in teile] + [(ref, -1)], 0.0, f"davon {gesamt}")
+
+    def abhaengig(self, zelle: Ref, basis: Iterable[Ref]) -> None:
+        """Suppress ``zelle`` whenever one of ``basis`` is suppressed (rates, medians, amounts)."""
+        if zelle in self._zellen:
+            self._abh[zelle] = tuple(self._abh.get(zelle, ())) + tuple(b for b in basis if b in self._zellen)
+
+    def quote(self, tabelle: str, quote_spalte: str, zaehler: str, nenner: str) -> None:
+        for zeile in self._tabellen[tabelle].zeilen:
+            self.abhaengig((tabelle, zeile, quote_spalte), [(tabelle, zeile, zaehler), (tabelle, zeile, nenner)])
+
+    def zeilen_abhaengig(self, tabelle: str, spalten: Iterable[str], basis_spalte: str) -> None:
+        spalten = list(spalten)
+        for zeile in self._tabellen[tabelle].zeilen:
+            for s in spalten:
+                self.abhaengig((tabelle, zeile, s), [(tabelle, zeile, basis_spalte)])
+
+    # -- result ---------------------------------------------------------------------------------
+
+    def anwenden(self) -> "Bericht":
+        sperrung = sperren(self._zellen, self._beziehungen, self._abh)
+        tabellen: dict[str, pl.DataFrame] = {}
+        for name, t in self._tabellen.items():
+            art_spalten = {a for a in t.spalten.values() if not isinstance(a, Art)}
+            cols: dict[str, list[str | None]] = {}
+            for c in t.frame.columns:
+                if c in art_spalten:
+                    continue  # the per-row kind column is internal
+                if c not in t.spalten:
+                    cols[c] = [None if v is None else str(v) for v in t.frame[c].to_list()]
+                    continue
+                vals: list[str | None] = []
+                for zeile in t.zeilen:
+                    ref = (name, zeile, c)
+                    if ref in self._fest_text:
+                        vals.append(self._fest_text[ref])
+                    elif ref in sperrung.gesperrt:
+                        vals.append(GESPERRT)
+                    elif ref in self._zellen:
+                        z = self._zellen[ref]
+                        vals.append(format_wert(z.wert, z.art, z.dezimalen))
+                    else:
+                        vals.append(NICHT_SINNVOLL)
+                cols[c] = vals
+            tabellen[name] = pl.DataFrame(cols, schema={c: pl.String for c in cols})
+        return Bericht(tabellen, sperrung.gesperrt, dict(self._zellen), sperrung.beziehungen, dict(self._abh))
+
+
+@dataclass
+class Bericht:
+    """Result of ``Geheimhaltung.anwenden``: text tables plus what was decided and why."""
+
+    tabellen: dict[str, pl.DataFrame]
+    gesperrt: dict[Ref, str]
+    zellen: dict[Ref, Zelle]
+    beziehungen: list[Beziehung]
+    abhaengigkeiten: dict[Ref, tuple[Ref, ...]]
+
+    def text(self, ref: Ref) -> str:
+        """The printed text of a cell ('*' if suppressed)."""
+        if ref in self.gesperrt:
+            return GESPERRT
+        z = self.zellen.get(ref)
+        if z is None:
+            return NICHT_SINNVOLL
+        return format_wert(z.wert, z.art, z.dezimalen)
+
+    def pruefen(self) -> None:
+        """Re-run the attacker on the final state; raise if anything protected is derivable."""
+        verdeckt = {r for r, z in self.zellen.items() if not z.sichtbar}
+        schutz = set(self.gesperrt) | {r for r in verdeckt if ist_schutzbeduerftig(self.zellen[r])}
+        offen = ableitbar(self.zellen, self.beziehungen, set(self.gesperrt) | verdeckt, schutz)
+        if offen:
+            raise GeheimhaltungsFehler(f"ableitbar: {sorted(offen)}")
+        for r, z in self.zellen.items():
+            if z.sichtbar and r not in self.gesperrt and ist_primaer(z):
+                raise GeheimhaltungsFehler(f"Zahlenwert 1 oder 2 sichtbar: {r}")
