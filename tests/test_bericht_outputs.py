@@ -27,6 +27,7 @@ import pytest
 from assets.report import bericht_tables, disclosure
 from assets.report.bericht_tables import INSGESAMT, ZAEHL_EINHEITEN, build_bericht_tables, tabellen_specs
 from assets.report.disclosure import GESPERRT, NICHTS, NICHT_SINNVOLL, Art, parse_de
+from sources import formats
 from sources.settings import Settings
 
 STICHTAG = date(2025, 9, 30)
@@ -833,8 +834,8 @@ def test_configuration_value_of_one_or_two_never_passes_as_a_count(bericht_datei
     marked = {
         "prognose_monate": f"Bleibt es beim Durchschnitt der letzten {klein} vollständigen Monate, reicht das Budget.",
         "nachhaltigkeit_monate": f"Gezählt wird, wer {klein} Monate nach Beginn noch beschäftigt ist.",
-        "emissionsfaktoren_kg_km": f"Emissionsfaktor: Pkw {disclosure.zahl_de(klein, 3)} kg je Personenkilometer.",
-        "stundensatz_eur": f"Der Zuschuss beträgt {disclosure.zahl_de(klein, 2)} EUR je Kontaktstunde.",
+        "emissionsfaktoren_kg_km": f"Emissionsfaktor: Pkw {formats.zahl(klein, 3)} kg je Personenkilometer.",
+        "stundensatz_eur": f"Der Zuschuss beträgt {formats.zahl(klein, 2)} EUR je Kontaktstunde.",
     }[feld]
     assert textbaustein_zulaessig(marked, t, settings), marked
 

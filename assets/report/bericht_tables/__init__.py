@@ -29,26 +29,19 @@ from assets.report.bericht_tables.specs import (
     tabellen_specs,
 )
 
-# re-exported for assets/report/files.py until merged
-from sources.formats import MONATSNAMEN as MONATE
-from sources.formats import datum as de_datum
-from sources.zeitraum import month_end as _month_end
 
 __all__ = [
     "DATENSTAND_PREFIX",
     "EINHEITEN",
     "INSGESAMT",
-    "MONATE",
     "PROGNOSE",
     "SCHEMA",
     "ZAEHL_EINHEITEN",
     "Prognose",
     "Spalte",
     "TabellenSpec",
-    "_month_end",
     "berechnen",
     "budget_prognose",
     "build_bericht_tables",
-    "de_datum",
     "tabellen_specs",
 ]

@@ -68,8 +68,6 @@ from assets.report.disclosure.notation import (
 )
 from assets.report.disclosure.suppression import Sperrung, ableitbar, sperren
 from assets.report.disclosure.tables import Bericht, Geheimhaltung
-# re-exported for assets/report/files.py and tests/test_bericht_outputs.py until merged
-from sources.formats import zahl as zahl_de
 
 __all__ = [
     "BA_FUSSNOTE",
@@ -98,5 +96,4 @@ __all__ = [
     "ist_schutzbeduerftig",
     "parse_de",
     "sperren",
-    "zahl_de",
 ]
