@@ -12,7 +12,7 @@ same suite runs in two places:
   ``checks/asset_checks.py``): the rows of ``aktuell.<kind>`` in the warehouse.
 
 Decision on identifier formats: the cleartext patterns of the contract (``TN-`` + digits,
-Kundennummer ``962D123456`` ...) are enforced row by row by the triage in ``sources/parsing.py``
+Kundennummer ``962D123456`` ...) are enforced row by row by the triage in ``sources/cells.py``
 (from the same ``Col.pattern``; a bad row is quarantined with its line number, which is what the
 partner needs). The suite sees identifiers only after pseudonymisation and checks that every
 identifier column holds a well-formed keyed pseudonym (24 hex digits): a cleartext identifier can
@@ -44,7 +44,8 @@ import duckdb
 import polars as pl
 
 from sources.contract import SQL_TYPES, Col, ExportKind
-from sources.parsing import BEFUND_SCHEMA, FEHLER, MAX_YEAR, MIN_YEAR
+from sources.cells import MAX_YEAR, MIN_YEAR
+from sources.findings import BEFUND_SCHEMA, FEHLER
 from sources.pseudonym import PSEUDONYM_HEX_CHARS
 
 # SUMMARY gives counts; partial_unexpected_count 0 keeps the value lists empty, and no unexpected

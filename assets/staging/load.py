@@ -22,7 +22,8 @@ from sources.contract import ExportKind
 from sources.discovery import InboxFile
 from sources.kinds import ALL_KINDS, BY_NAME
 from sources.linking import Outcome, apply_references, gate_registry, reject_if_mostly_bad
-from sources.parsing import BEFUND_SCHEMA, FEHLER, Parsed, parse_export
+from sources.findings import BEFUND_SCHEMA, FEHLER
+from sources.parsing import Parsed, parse_export
 from sources.pseudonym import Pseudonymizer
 from sources.reading import LINE_COL, FileRejected
 
