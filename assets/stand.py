@@ -32,6 +32,7 @@ from typing import Iterable
 import dagster as dg
 import duckdb
 
+from checks.contract_records import ensure_record_table
 from sources.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,8 +72,6 @@ def eingabestand(con: duckdb.DuckDBPyConnection, settings: Settings) -> str:
            FROM meta.dateien ORDER BY datei_id"""
     ).fetchall()
     befunde = con.execute("SELECT count(*), coalesce(sum(hash(b)), 0) FROM meta.befunde b").fetchone()
-    from checks.contract_suites import ensure_record_table
-
     ensure_record_table(con)  # not tried and caught: a failed statement would abort a transaction
     vertrag = con.execute(
         # Only the load gate's records: the checks on the snapshot in use add theirs after the

@@ -24,7 +24,7 @@ from typing import Any, Callable
 import duckdb
 import polars as pl
 
-from checks.contract_suites import contract_status
+from checks.contract_records import contract_status
 from sources.settings import Settings
 from sources.contract import ExportKind
 from sources.kinds import ALL_KINDS, BY_NAME, PARTNER_NAMEN

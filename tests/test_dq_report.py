@@ -130,7 +130,7 @@ def _rule_ids_in_code() -> set[str]:
     ]
     ids: set[str] = set()
     for rel in ("sources/cells.py", "sources/triage.py", "sources/parsing.py", "sources/linking.py", "assets/staging/load.py",
-                "checks/consistency.py", "checks/contract_suites.py"):
+                "checks/consistency.py", "checks/contract_records.py"):
         src = (PIPELINE_ROOT / rel).read_text(encoding="utf-8")
         for p in patterns:
             ids |= set(re.findall(p, src, flags=re.M))
