@@ -87,7 +87,7 @@ def _schluessel(asset: str) -> str:
     return f"eingabestand:{asset}"
 
 
-def unveraendert(con: duckdb.DuckDBPyConnection, settings: Settings, asset: str, stand: str) -> bool:
+def is_unchanged(con: duckdb.DuckDBPyConnection, settings: Settings, asset: str, stand: str) -> bool:
     """True if ``asset`` last completed on this Eingabestand and its output files still exist."""
     row = con.execute("SELECT wert FROM meta.zustand WHERE schluessel = ?", [_schluessel(asset)]).fetchone()
     if not row:
@@ -96,11 +96,11 @@ def unveraendert(con: duckdb.DuckDBPyConnection, settings: Settings, asset: str,
     return gespeichert.get("stand") == stand and all((settings.out / p).is_file() for p in gespeichert.get("dateien", []))
 
 
-def vergessen(con: duckdb.DuckDBPyConnection, asset: str) -> None:
+def forget(con: duckdb.DuckDBPyConnection, asset: str) -> None:
     con.execute("DELETE FROM meta.zustand WHERE schluessel = ?", [_schluessel(asset)])
 
 
-def merken(
+def record(
     con: duckdb.DuckDBPyConnection, settings: Settings, asset: str, stand: str, dateien: Iterable[Path] = (),
     checks: Iterable[dg.AssetCheckResult] = (),
 ) -> None:
@@ -133,12 +133,12 @@ def checks(con: duckdb.DuckDBPyConnection, asset: str) -> list[dg.AssetCheckResu
     ]
 
 
-def pruefen(con: duckdb.DuckDBPyConnection, settings: Settings, asset: str) -> tuple[bool, str]:
+def check_unchanged(con: duckdb.DuckDBPyConnection, settings: Settings, asset: str) -> tuple[bool, str]:
     """(skip?, current Eingabestand); forgets the stored state when the asset must recompute."""
     stand = eingabestand(con, settings)
-    if unveraendert(con, settings, asset, stand):
+    if is_unchanged(con, settings, asset, stand):
         return True, stand
-    vergessen(con, asset)
+    forget(con, asset)
     return False, stand
 
 
@@ -146,3 +146,9 @@ def files(con: duckdb.DuckDBPyConnection, settings: Settings, asset: str) -> lis
     """The output files ``asset`` stored with its last completed state."""
     row = con.execute("SELECT wert FROM meta.zustand WHERE schluessel = ?", [_schluessel(asset)]).fetchone()
     return [settings.out / p for p in json.loads(row[0]).get("dateien", [])] if row else []
+
+
+# The old names, re-exported for assets/metrics/assets.py and assets/report/assets.py until merged.
+merken = record
+pruefen = check_unchanged
+vergessen = forget
