@@ -32,6 +32,7 @@ from typing import Iterable
 import dagster as dg
 import duckdb
 
+from checks.contract_records import ensure_record_table
 from sources.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,8 +72,6 @@ def eingabestand(con: duckdb.DuckDBPyConnection, settings: Settings) -> str:
            FROM meta.dateien ORDER BY datei_id"""
     ).fetchall()
     befunde = con.execute("SELECT count(*), coalesce(sum(hash(b)), 0) FROM meta.befunde b").fetchone()
-    from checks.contract_suites import ensure_record_table
-
     ensure_record_table(con)  # not tried and caught: a failed statement would abort a transaction
     vertrag = con.execute(
         # Only the load gate's records: the checks on the snapshot in use add theirs after the
@@ -88,7 +87,7 @@ def _schluessel(asset: str) -> str:
     return f"eingabestand:{asset}"
 
 
-def unveraendert(con: duckdb.DuckDBPyConnection, settings: Settings, asset: str, stand: str) -> bool:
+def is_unchanged(con: duckdb.DuckDBPyConnection, settings: Settings, asset: str, stand: str) -> bool:
     """True if ``asset`` last completed on this Eingabestand and its output files still exist."""
     row = con.execute("SELECT wert FROM meta.zustand WHERE schluessel = ?", [_schluessel(asset)]).fetchone()
     if not row:
@@ -97,11 +96,11 @@ def unveraendert(con: duckdb.DuckDBPyConnection, settings: Settings, asset: str,
     return gespeichert.get("stand") == stand and all((settings.out / p).is_file() for p in gespeichert.get("dateien", []))
 
 
-def vergessen(con: duckdb.DuckDBPyConnection, asset: str) -> None:
+def forget(con: duckdb.DuckDBPyConnection, asset: str) -> None:
     con.execute("DELETE FROM meta.zustand WHERE schluessel = ?", [_schluessel(asset)])
 
 
-def merken(
+def record(
     con: duckdb.DuckDBPyConnection, settings: Settings, asset: str, stand: str, dateien: Iterable[Path] = (),
     checks: Iterable[dg.AssetCheckResult] = (),
 ) -> None:
@@ -134,12 +133,12 @@ def checks(con: duckdb.DuckDBPyConnection, asset: str) -> list[dg.AssetCheckResu
     ]
 
 
-def pruefen(con: duckdb.DuckDBPyConnection, settings: Settings, asset: str) -> tuple[bool, str]:
+def check_unchanged(con: duckdb.DuckDBPyConnection, settings: Settings, asset: str) -> tuple[bool, str]:
     """(skip?, current Eingabestand); forgets the stored state when the asset must recompute."""
     stand = eingabestand(con, settings)
-    if unveraendert(con, settings, asset, stand):
+    if is_unchanged(con, settings, asset, stand):
         return True, stand
-    vergessen(con, asset)
+    forget(con, asset)
     return False, stand
 
 
@@ -147,3 +146,9 @@ def files(con: duckdb.DuckDBPyConnection, settings: Settings, asset: str) -> lis
     """The output files ``asset`` stored with its last completed state."""
     row = con.execute("SELECT wert FROM meta.zustand WHERE schluessel = ?", [_schluessel(asset)]).fetchone()
     return [settings.out / p for p in json.loads(row[0]).get("dateien", [])] if row else []
+
+
+# The old names, re-exported for assets/metrics/assets.py and assets/report/assets.py until merged.
+merken = record
+pruefen = check_unchanged
+vergessen = forget

@@ -36,9 +36,9 @@ print(f"{s.success} {time.perf_counter() - t:.1f} {'great_expectations' in sys.m
 IMPORT = """
 import time
 t = time.perf_counter()
-from checks import contract_suites
+from checks import gx_validation
 from sources.kinds import ALL_KINDS
-g = contract_suites._gx()
+g = gx_validation.gx_context()
 for kind in ALL_KINDS:
     g.definition(kind, None)
 print(f"{time.perf_counter() - t:.2f}")
@@ -52,7 +52,7 @@ def main() -> int:
     args = ap.parse_args()
     import duckdb
 
-    from checks import contract_suites
+    from checks import gx_validation
     from sources.settings import Settings
     from pipelines.runner import run_pipeline
 
@@ -72,8 +72,8 @@ def main() -> int:
     print(f"Lauf 1 (alle Dateien neu): {total:.1f} s, erfolgreich={summary.success} {summary.failures}")
     imp = subprocess.run([sys.executable, "-c", IMPORT], cwd=ROOT, capture_output=True, text=True)
     print(f"  GX-Import, Kontext und Suiten (eigener Prozess, im Lauf im Hilfsprozess): {imp.stdout.strip() or '?'} s")
-    if contract_suites.GX_IMPORT_SEKUNDEN:
-        print(f"  davon im Laufprozess selbst importiert (Hilfsprozess nicht verfügbar): {contract_suites.GX_IMPORT_SEKUNDEN:.2f} s")
+    if gx_validation.GX_IMPORT_SEKUNDEN:
+        print(f"  davon im Laufprozess selbst importiert (Hilfsprozess nicht verfügbar): {gx_validation.GX_IMPORT_SEKUNDEN:.2f} s")
     print(f"  Wartezeit des Ladetors auf GX: {gx_validate:.2f} s über {len(rows)} Prüfungen")
     for datei, ort, zeilen, n, sek, ok in rows:
         print(f"    {sek:7.2f} s  {zeilen:>9} Zeilen  {n:>3} Erwartungen  {ort:<9} {'ok' if ok else 'FEHLER'}  {datei}")

@@ -23,7 +23,8 @@ a pseudonym.
 
 import dagster as dg
 
-from checks.consistency import FEHLER, PRUEFUNGEN, Pruefergebnis, Pruefung
+from checks.check_base import FEHLER, Pruefergebnis, Pruefung
+from checks.consistency import PRUEFUNGEN
 
 
 def _severity(p: Pruefung, res: Pruefergebnis) -> dg.AssetCheckSeverity:

@@ -17,89 +17,35 @@ or no longer, in the registry). Warnings: timeliness and plausibility.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
 from typing import Any, Callable
 
 import duckdb
 import polars as pl
 
-from checks.contract_suites import contract_status
-from sources.settings import Settings
+# Bewertung, BEFUND_COLUMNS, Pruefergebnis, Pruefung and WARNUNG: also re-exported for
+# assets/metrics/assets.py and assets/metrics/mentoring_checks.py until merged (their home is
+# checks/check_base.py).
+from checks.check_base import (
+    BEFUND_COLUMNS,
+    FEHLER,
+    WARNUNG,
+    Bewertung,
+    Pruefergebnis,
+    Pruefung,
+    concat_findings,
+    file_in_use,
+    line_numbers,
+    lines_meta,
+    row_findings,
+)
+from checks.contract_records import contract_status
 from sources.contract import ExportKind
-from sources.kinds import ALL_KINDS, BY_NAME, PARTNER_NAMEN
-
-FEHLER, WARNUNG = "FEHLER", "WARNUNG"
-
-BEFUND_COLUMNS = {"quelle": pl.String, "datei": pl.String, "zeile": pl.Int64, "spalte": pl.String, "regel": pl.String, "schwere": pl.String, "grund": pl.String}
-
-MAX_ZEILEN_META = 20  # line numbers listed in Dagster metadata per check (all are in kennzahlen.befunde)
+from sources.formats import datum
+from sources.kinds import ALL_KINDS, BY_NAME
+from sources.settings import Settings
+from sources.zeitraum import KeinStichtag, resolve_stichtag
 
 DATENQUALITAET = ("kennzahlen", "datenqualitaet")
-QUELLEN_PARTNER = PARTNER_NAMEN
-
-
-@dataclass
-class Pruefergebnis:
-    name: str
-    ok: bool
-    metadata: dict[str, Any] = field(default_factory=dict)
-    befunde: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=BEFUND_COLUMNS))
-    # FEHLER or WARNUNG for a failed result whose severity depends on what was found (the
-    # delivery checks); None: the check's own severity (Pruefung.schwere).
-    schwere: str | None = None
-
-
-@dataclass(frozen=True)
-class Pruefung:
-    """One check: where it hangs in Dagster, whether it blocks, and the function behind it."""
-
-    name: str
-    asset: tuple[str, ...]
-    blocking: bool
-    beschreibung: str
-    fn: Callable[[duckdb.DuckDBPyConnection, Settings], Pruefergebnis]
-
-    @property
-    def schwere(self) -> str:
-        return FEHLER if self.blocking else WARNUNG
-
-    def schwere_von(self, ergebnis: "Pruefergebnis") -> str:
-        return ergebnis.schwere or self.schwere
-
-    def run(self, con: duckdb.DuckDBPyConnection, settings: Settings) -> Pruefergebnis:
-        return self.fn(con, settings)
-
-
-def _in_use(con, kind: str) -> tuple[str, date] | None:
-    row = con.execute(
-        "SELECT datei, datenstand FROM meta.dateien WHERE art = ? AND status = 'verwendet' AND im_eingang ORDER BY datenstand DESC LIMIT 1",
-        [kind],
-    ).fetchone()
-    return (row[0], row[1]) if row else None
-
-
-def _lines_meta(lines: list[int]) -> str:
-    shown = ", ".join(str(z) for z in lines[:MAX_ZEILEN_META])
-    return shown + (f", … (+{len(lines) - MAX_ZEILEN_META})" if len(lines) > MAX_ZEILEN_META else "")
-
-
-def _row_findings(kind: ExportKind, datei: str, lines: list[int], spalte: str | None, regel: str, schwere: str, grund: str) -> pl.DataFrame:
-    n = len(lines)
-    return pl.DataFrame(
-        {"quelle": [kind.quelle] * n, "datei": [datei] * n, "zeile": lines, "spalte": [spalte] * n,
-         "regel": [regel] * n, "schwere": [schwere] * n, "grund": [grund] * n},
-        schema=BEFUND_COLUMNS,
-    )
-
-
-def _concat(frames: list[pl.DataFrame]) -> pl.DataFrame:
-    frames = [f for f in frames if f.height]
-    return pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=BEFUND_COLUMNS)
-
-
-def _lines(con, sql: str, params: list | None = None) -> list[int]:
-    return [int(r[0]) for r in con.execute(sql, params or []).fetchall()]
 
 
 # --- the delivery of each export (on its staging asset) -----------------------------------------
@@ -174,11 +120,11 @@ def verweise(con, settings) -> Pruefergebnis:
     frames = []
     for kind in ALL_KINDS:
         for ref in (r for r in kind.references if r.mode == "key"):
-            cur = _in_use(con, kind.name)
+            cur = file_in_use(con, kind.name)
             if cur is None:
                 continue
             # Names come from the contract, not from input files.
-            lines = _lines(
+            lines = line_numbers(
                 con,
                 f"SELECT s.zeile FROM aktuell.{kind.name} s WHERE s.{ref.column} IS NULL OR NOT EXISTS "
                 f"(SELECT 1 FROM aktuell.{ref.kind} t WHERE t.{ref.target} = s.{ref.column}) ORDER BY s.zeile",
@@ -186,12 +132,12 @@ def verweise(con, settings) -> Pruefergebnis:
             h = kind.col(ref.column).header
             meta[f"{kind.name}.{ref.column}_ohne_ziel"] = len(lines)
             if lines:
-                meta[f"{kind.name}.{ref.column}_zeilen"] = _lines_meta(lines)
-                frames.append(_row_findings(
+                meta[f"{kind.name}.{ref.column}_zeilen"] = lines_meta(lines)
+                frames.append(row_findings(
                     kind, cur[0], lines, h, "pruefung_verweis", FEHLER,
                     f"'{h}' verweist auf keinen Eintrag im verwendeten Stand von '{ref.kind}' (Warehouse inkonsistent)",
                 ))
-    bf = _concat(frames)
+    bf = concat_findings(frames)
     return Pruefergebnis("verweise_asyl", bf.height == 0, meta, bf)
 
 
@@ -203,19 +149,19 @@ def zuordnung(con, settings) -> Pruefergebnis:
     for kind in ALL_KINDS:
         if not any(r.mode == "link" for r in kind.references):
             continue
-        cur = _in_use(con, kind.name)
+        cur = file_in_use(con, kind.name)
         if cur is None:
             continue
-        lines = _lines(
+        lines = line_numbers(
             con,
             f"SELECT s.zeile FROM aktuell.{kind.name} s WHERE s.tn_id IS NULL OR NOT EXISTS "
             f"(SELECT 1 FROM aktuell.teilnehmende t WHERE t.tn_id = s.tn_id) ORDER BY s.zeile",
         )
         meta[f"{kind.name}_ohne_person"] = len(lines)
         if lines:
-            meta[f"{kind.name}_zeilen"] = _lines_meta(lines)
+            meta[f"{kind.name}_zeilen"] = lines_meta(lines)
             h = next(kind.col(r.column).header for r in kind.references if r.mode == "link")
-            frames.append(_row_findings(
+            frames.append(row_findings(
                 kind, cur[0], lines, h, "pruefung_zuordnung", FEHLER,
                 f"Zeile ist über '{h}' keiner teilnehmenden Person des verwendeten Stands zugeordnet (Warehouse inkonsistent)",
             ))
@@ -231,7 +177,7 @@ def zuordnung(con, settings) -> Pruefergebnis:
         acc[1] += gesamt
     for quelle, (z, g) in partner.items():
         meta[f"zuordnungsquote_{quelle}"] = round(z / g, 4) if g else None
-    bf = _concat(frames)
+    bf = concat_findings(frames)
     return Pruefergebnis("zuordnung_partner", bf.height == 0, meta, bf)
 
 
@@ -240,18 +186,18 @@ def reihenfolge(con, settings) -> Pruefergebnis:
     meta: dict[str, Any] = {}
     frames = []
     for kind in ALL_KINDS:
-        cur = _in_use(con, kind.name)
+        cur = file_in_use(con, kind.name)
         if cur is None:
             continue
         for nb in kind.not_before:
-            lines = _lines(con, f"SELECT zeile FROM aktuell.{kind.name} WHERE {nb.later} < {nb.earlier} ORDER BY zeile")
+            lines = line_numbers(con, f"SELECT zeile FROM aktuell.{kind.name} WHERE {nb.later} < {nb.earlier} ORDER BY zeile")
             hl, he = kind.col(nb.later).header, kind.col(nb.earlier).header
             meta[f"{kind.name}.{nb.later}_vor_{nb.earlier}"] = len(lines)
             if lines:
-                frames.append(_row_findings(
+                frames.append(row_findings(
                     kind, cur[0], lines, hl, "pruefung_reihenfolge", FEHLER, f"'{hl}' liegt vor '{he}' (Warehouse inkonsistent)",
                 ))
-    bf = _concat(frames)
+    bf = concat_findings(frames)
     return Pruefergebnis("reihenfolge_daten", bf.height == 0, meta, bf)
 
 
@@ -259,53 +205,53 @@ def reihenfolge(con, settings) -> Pruefergebnis:
 
 def kontakte_im_tandemzeitraum(con, settings) -> Pruefergebnis:
     kind = BY_NAME["kontakte"]
-    cur = _in_use(con, "kontakte")
+    cur = file_in_use(con, "kontakte")
     if cur is None:
         return Pruefergebnis("kontakte_im_tandemzeitraum", True, {"kontakte": 0})
-    before = _lines(con, "SELECT k.zeile FROM aktuell.kontakte k JOIN aktuell.tandems t USING (tandem_id) WHERE k.datum < t.beginn ORDER BY 1")
-    after = _lines(con, "SELECT k.zeile FROM aktuell.kontakte k JOIN aktuell.tandems t USING (tandem_id) WHERE k.datum > t.ende ORDER BY 1")
+    before = line_numbers(con, "SELECT k.zeile FROM aktuell.kontakte k JOIN aktuell.tandems t USING (tandem_id) WHERE k.datum < t.beginn ORDER BY 1")
+    after = line_numbers(con, "SELECT k.zeile FROM aktuell.kontakte k JOIN aktuell.tandems t USING (tandem_id) WHERE k.datum > t.ende ORDER BY 1")
     h = kind.col("datum").header
-    bf = _concat([
-        _row_findings(kind, cur[0], before, h, "kontakt_ausserhalb_tandem", WARNUNG, "Kontakt liegt vor dem Beginn seines Tandems"),
-        _row_findings(kind, cur[0], after, h, "kontakt_ausserhalb_tandem", WARNUNG, "Kontakt liegt nach dem Ende seines Tandems"),
+    bf = concat_findings([
+        row_findings(kind, cur[0], before, h, "kontakt_ausserhalb_tandem", WARNUNG, "Kontakt liegt vor dem Beginn seines Tandems"),
+        row_findings(kind, cur[0], after, h, "kontakt_ausserhalb_tandem", WARNUNG, "Kontakt liegt nach dem Ende seines Tandems"),
     ])
     meta = {"vor_beginn": len(before), "nach_ende": len(after), "datei": cur[0]}
     if bf.height:
-        meta["zeilen"] = _lines_meta(sorted(before + after))
+        meta["zeilen"] = lines_meta(sorted(before + after))
     return Pruefergebnis("kontakte_im_tandemzeitraum", bf.height == 0, meta, bf)
 
 
 def plausible_kontakte(con, settings) -> Pruefergebnis:
     kind = BY_NAME["kontakte"]
-    cur = _in_use(con, "kontakte")
+    cur = file_in_use(con, "kontakte")
     max_min, max_km = settings.plausibel_kontakt_max_minuten, settings.plausibel_kontakt_max_km
     if cur is None:
         return Pruefergebnis("plausible_kontakte", True, {"kontakte": 0})
-    lang = _lines(con, "SELECT zeile FROM aktuell.kontakte WHERE dauer_min > ? ORDER BY 1", [max_min])
-    weit = _lines(con, "SELECT zeile FROM aktuell.kontakte WHERE kilometer > ? ORDER BY 1", [max_km])
-    bf = _concat([
-        _row_findings(kind, cur[0], lang, kind.col("dauer_min").header, "plausibel_dauer", WARNUNG,
-                      f"Kontaktdauer über {max_min:g} Minuten: bitte prüfen (Tippfehler oder Sammeleintrag mehrerer Termine?)"),
-        _row_findings(kind, cur[0], weit, kind.col("kilometer").header, "plausibel_kilometer", WARNUNG,
-                      f"Mehr als {max_km:g} km für einen Kontakt: bitte prüfen (Tippfehler, Komma, Summe mehrerer Fahrten?)"),
+    lang = line_numbers(con, "SELECT zeile FROM aktuell.kontakte WHERE dauer_min > ? ORDER BY 1", [max_min])
+    weit = line_numbers(con, "SELECT zeile FROM aktuell.kontakte WHERE kilometer > ? ORDER BY 1", [max_km])
+    bf = concat_findings([
+        row_findings(kind, cur[0], lang, kind.col("dauer_min").header, "plausibel_dauer", WARNUNG,
+                     f"Kontaktdauer über {max_min:g} Minuten: bitte prüfen (Tippfehler oder Sammeleintrag mehrerer Termine?)"),
+        row_findings(kind, cur[0], weit, kind.col("kilometer").header, "plausibel_kilometer", WARNUNG,
+                     f"Mehr als {max_km:g} km für einen Kontakt: bitte prüfen (Tippfehler, Komma, Summe mehrerer Fahrten?)"),
     ])
     meta = {"dauer_ueber_grenze": len(lang), "kilometer_ueber_grenze": len(weit), "grenze_minuten": max_min, "grenze_km": max_km, "datei": cur[0]}
     if bf.height:
-        meta["zeilen"] = _lines_meta(sorted(lang + weit))
+        meta["zeilen"] = lines_meta(sorted(lang + weit))
     return Pruefergebnis("plausible_kontakte", bf.height == 0, meta, bf)
 
 
 def plausible_kurse(con, settings) -> Pruefergebnis:
     kind = BY_NAME["kursteilnahmen"]
-    cur = _in_use(con, "kursteilnahmen")
+    cur = file_in_use(con, "kursteilnahmen")
     if cur is None:
         return Pruefergebnis("plausible_kurse", True, {"kursteilnahmen": 0})
-    null_abgeschlossen = _lines(con, "SELECT zeile FROM aktuell.kursteilnahmen WHERE status = 'abgeschlossen' AND anwesenheit = 0 ORDER BY 1")
-    bf = _row_findings(kind, cur[0], null_abgeschlossen, kind.col("anwesenheit").header, "plausibel_anwesenheit", WARNUNG,
-                       "Kurs mit 0 % Anwesenheit ist als 'abgeschlossen' gemeldet: Anwesenheit oder Status prüfen")
+    null_abgeschlossen = line_numbers(con, "SELECT zeile FROM aktuell.kursteilnahmen WHERE status = 'abgeschlossen' AND anwesenheit = 0 ORDER BY 1")
+    bf = row_findings(kind, cur[0], null_abgeschlossen, kind.col("anwesenheit").header, "plausibel_anwesenheit", WARNUNG,
+                      "Kurs mit 0 % Anwesenheit ist als 'abgeschlossen' gemeldet: Anwesenheit oder Status prüfen")
     meta = {"abgeschlossen_ohne_anwesenheit": len(null_abgeschlossen), "datei": cur[0]}
     if bf.height:
-        meta["zeilen"] = _lines_meta(null_abgeschlossen)
+        meta["zeilen"] = lines_meta(null_abgeschlossen)
     return Pruefergebnis("plausible_kurse", bf.height == 0, meta, bf)
 
 
@@ -315,8 +261,6 @@ def aktualitaet(con, settings) -> Pruefergebnis:
     With the default Stichtag (the oldest Datenstand of the required kinds) no required kind is
     older than the Stichtag, but a stale source drags the Stichtag back: the lag shows it.
     """
-    from sources.zeitraum import KeinStichtag, resolve_stichtag
-
     limit = settings.datenstand_max_alter_tage
     meta: dict[str, Any] = {"grenze_tage": limit}
     rows: list[dict[str, Any]] = []
@@ -325,7 +269,7 @@ def aktualitaet(con, settings) -> Pruefergebnis:
     except KeinStichtag:
         stichtag = None
     meta["stichtag"] = str(stichtag) if stichtag else "–"
-    in_use = {k.name: _in_use(con, k.name) for k in ALL_KINDS}
+    in_use = {k.name: file_in_use(con, k.name) for k in ALL_KINDS}
     newest = max((c[1] for c in in_use.values() if c and c[1]), default=None)
     for kind in ALL_KINDS:
         cur = in_use[kind.name]
@@ -344,12 +288,12 @@ def aktualitaet(con, settings) -> Pruefergebnis:
         meta[f"{key}_rueckstand_tage"] = rueckstand
         gruende = []
         if alter is not None and alter > limit:
-            gruende.append(f"am Stichtag {stichtag:%d.%m.%Y} {alter} Tage alt")
+            gruende.append(f"am Stichtag {datum(stichtag)} {alter} Tage alt")
         if rueckstand > limit:
             gruende.append(f"{rueckstand} Tage älter als der neueste Export")
         if gruende:
             rows.append({"quelle": kind.quelle, "datei": datei, "zeile": None, "spalte": None, "regel": "aktualitaet", "schwere": WARNUNG,
-                         "grund": f"Datenstand {ds:%d.%m.%Y} ist " + " und ".join(gruende) + f" (Grenze {limit} Tage)"})
+                         "grund": f"Datenstand {datum(ds)} ist " + " und ".join(gruende) + f" (Grenze {limit} Tage)"})
     if stichtag is None:
         rows.append({"quelle": "asyl", "datei": None, "zeile": None, "spalte": None, "regel": "stand_fehlt", "schwere": WARNUNG,
                      "grund": "Keine gültige Teilnehmendenliste: kein Stichtag, keine Kennzahlen"})
@@ -387,12 +331,6 @@ PRUEFUNGEN: list[Pruefung] = [
 ]
 
 
-@dataclass
-class Bewertung:
-    pruefung: Pruefung
-    ergebnis: Pruefergebnis
-
-
 def evaluate_all(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[Bewertung]:
     return [Bewertung(p, p.run(con, settings)) for p in PRUEFUNGEN]
 
@@ -403,4 +341,4 @@ def findings_of(bewertungen: list[Bewertung]) -> pl.DataFrame:
     for b in bewertungen:
         if b.ergebnis.befunde.height:
             frames.append(b.ergebnis.befunde.with_columns(pl.lit(b.pruefung.schwere_von(b.ergebnis)).alias("schwere")))
-    return _concat(frames)
+    return concat_findings(frames)

@@ -10,28 +10,30 @@ no external resources: the server may be offline).
 
 It is internal: it shows unsuppressed small counts (rows quarantined or excluded per file, 1s and
 2s included), so it lives in ``OUT/intern/`` (0700, file 0600, like the warehouse and the archive),
-never in the public ``OUT/bericht/`` (product.md, "Privacy and access").
+never in the public ``OUT/bericht/`` (docs/datenqualitaet.md).
 """
 
 from __future__ import annotations
 
-import os
-
 import html
+import os
 from collections import defaultdict
 from datetime import date, datetime
 from pathlib import Path
+from typing import Callable
 
 import duckdb
 
-from checks.consistency import QUELLEN_PARTNER, Bewertung
-from sources.settings import Settings
+from checks.check_base import Bewertung
 from sources.archive import FILE_MODE, ensure_private_dir, open_private
+from sources.formats import anzahl_oder_strich, datum
+from sources.kinds import PARTNER_NAMEN
+from sources.settings import Settings
 
 MAX_ZEILEN_JE_GRUPPE = 100  # line numbers shown per (file, column, rule); all are in kennzahlen.befunde
 
 FIX_HINTS: dict[str, str] = {
-    # row triage (sources/parsing.py)
+    # row triage (sources/triage.py, cell formats in sources/cells.py)
     "pflichtwert": "Pflichtwert fehlt: den Partner bitten, die Zelle in diesen Zeilen zu füllen und die Datei neu zu liefern.",
     "datum": "Datum nicht lesbar: als TT.MM.JJJJ (oder JJJJ-MM-TT) eintragen; unmögliche Daten wie 31.02. korrigieren.",
     "ganzzahl": "Ganze Zahl ohne Nachkommastellen und ohne Einheit eintragen (z. B. 45).",
@@ -118,11 +120,8 @@ def _e(v) -> str:
 
 
 def _d(v) -> str:
-    return v.strftime("%d.%m.%Y") if isinstance(v, date) else "–"
+    return datum(v) if isinstance(v, date) else "–"
 
-
-def _n(v) -> str:
-    return "–" if v is None else f"{int(v):,}".replace(",", ".")
 
 
 def write_dq_report(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date | None) -> Path:
@@ -147,10 +146,24 @@ def write_dq_report(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag
     pruefungen = con.execute(
         "SELECT pruefung, asset, blockierend, bestanden, ergebnis, befunde, beschreibung FROM meta.pruefungen ORDER BY NOT blockierend, pruefung"
     ).fetchall() if _has_table(con, "meta", "pruefungen") else []
-    blockiert = [p[0] for p in pruefungen if p[2] and not p[3]]
 
     out: list[str] = []
-    w = out.append
+    _head(out.append, settings, stichtag, tag, [p[0] for p in pruefungen if p[2] and not p[3]])
+    _overview(out.append, dateien, schwere)
+    _files_table(out.append, dateien)
+    _checks_table(out.append, pruefungen)
+    _findings(out.append, befunde, dateien)
+    out.append("<p><small>Vollständige Liste: Tabelle <code>kennzahlen.befunde</code> in reporting.duckdb / warehouse.duckdb. "
+               "Zeilennummern zählen die Kopfzeile als Zeile 1.</small></p></body></html>")
+    tmp = path.with_name(path.name + ".tmp")
+    # Private from its creation: it holds unsuppressed small counts, whatever umask the run has.
+    with open_private(tmp, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(out))
+    os.replace(tmp, path)
+    return path
+
+
+def _head(w: Callable[[str], None], settings: Settings, stichtag: date | None, tag: date, blockiert: list[str]) -> None:
     w("<!DOCTYPE html><html lang='de'><head><meta charset='utf-8'>")
     w(f"<title>Datenqualität phasenmonitor – Stichtag {_d(tag)}</title><style>{_CSS}</style></head><body>")
     w(f"<h1>Datenqualität der Partnerexporte – {'Stichtag' if stichtag else 'Lauftag (kein Stichtag bestimmbar)'} {_d(tag)}</h1>")
@@ -165,36 +178,46 @@ def write_dq_report(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag
         w("<div class='box ok'>Alle blockierenden Prüfungen bestanden: die Kennzahlen beruhen auf den unten als "
           "<em>verwendet</em> markierten Dateien.</div>")
 
+
+def _overview(w: Callable[[str], None], dateien: list[tuple], schwere: dict[str, int]) -> None:
     by_status = defaultdict(int)
     for d in dateien:
         by_status[d[3]] += 1
     w("<h2>Überblick</h2><table><tr><th>Dateien im Eingang</th><th>verwendet</th><th>ersetzt</th><th>abgelehnt</th>"
       "<th>Befunde: Fehler</th><th>Warnungen</th><th>Hinweise</th></tr>")
     w(f"<tr><td class='n'>{len(dateien)}</td><td class='n'>{by_status['verwendet']}</td><td class='n'>{by_status['ersetzt']}</td>"
-      f"<td class='n'>{by_status['abgelehnt']}</td><td class='n'>{_n(schwere.get('FEHLER', 0))}</td>"
-      f"<td class='n'>{_n(schwere.get('WARNUNG', 0))}</td><td class='n'>{_n(schwere.get('HINWEIS', 0))}</td></tr></table>")
+      f"<td class='n'>{by_status['abgelehnt']}</td>"
+      + "".join(f"<td class='n'>{anzahl_oder_strich(schwere.get(s, 0))}</td>" for s in ("FEHLER", "WARNUNG", "HINWEIS"))
+      + "</tr></table>")
 
+
+def _files_table(w: Callable[[str], None], dateien: list[tuple]) -> None:
     w("<h2>Dateien und Zeilenbilanz</h2><p>gelesen = geladen + Quarantäne + ausgeschlossen (ohne Einwilligung, keiner Person "
       "zugeordnet, exakte Dubletten, oder die gültigen Zeilen einer abgelehnten Datei).</p>")
     w("<table><tr><th>Partner</th><th>Datei</th><th>Datenstand</th><th>Status</th><th>Grund</th><th>gelesen</th><th>geladen</th>"
       "<th>Quarantäne</th><th>ausgeschlossen</th><th>davon ohne Einwilligung</th><th>davon nicht zugeordnet</th><th>Bilanz</th></tr>")
     for quelle, datei, ds, status, grund, gel, lad, qua, aus, einw, nicht in dateien:
         bilanz = (gel or 0) == (lad or 0) + (qua or 0) + (aus or 0)
-        w(f"<tr><td>{_e(QUELLEN_PARTNER.get(quelle, quelle))}</td><td>{_e(datei)}</td><td>{_d(ds)}</td>"
-          f"<td class='{_e(status)}'>{_e(status)}</td><td>{_e(grund)}</td><td class='n'>{_n(gel)}</td><td class='n'>{_n(lad)}</td>"
-          f"<td class='n'>{_n(qua)}</td><td class='n'>{_n(aus)}</td><td class='n'>{_n(einw)}</td><td class='n'>{_n(nicht)}</td>"
+        counts = "".join(f"<td class='n'>{anzahl_oder_strich(v)}</td>" for v in (gel, lad, qua, aus, einw, nicht))
+        w(f"<tr><td>{_e(PARTNER_NAMEN.get(quelle, quelle))}</td><td>{_e(datei)}</td><td>{_d(ds)}</td>"
+          f"<td class='{_e(status)}'>{_e(status)}</td><td>{_e(grund)}</td>{counts}"
           f"<td>{'stimmt' if bilanz else '<span class=FEHLER>stimmt nicht</span>'}</td></tr>")
     w("</table>")
 
-    if pruefungen:
-        w("<h2>Prüfungen</h2><p>Blockierende Prüfungen halten bei einem Fehler die Kennzahlen und die Veröffentlichung an; "
-          "Warnungen halten nichts an.</p><table><tr><th>Prüfung</th><th>Art</th><th>Ergebnis</th><th>Befunde</th><th>Was geprüft wird</th></tr>")
-        for name, asset, blocking, ok, ergebnis, n, beschreibung in pruefungen:
-            cls = "" if ok else ergebnis
-            w(f"<tr><td>{_e(name)}<br><small>{_e(asset)}</small></td><td>{'blockierend' if blocking else 'Warnung'}</td>"
-              f"<td class='{_e(cls)}'>{_e(ergebnis)}</td><td class='n'>{_n(n)}</td><td>{_e(beschreibung)}</td></tr>")
-        w("</table>")
 
+def _checks_table(w: Callable[[str], None], pruefungen: list[tuple]) -> None:
+    if not pruefungen:
+        return
+    w("<h2>Prüfungen</h2><p>Blockierende Prüfungen halten bei einem Fehler die Kennzahlen und die Veröffentlichung an; "
+      "Warnungen halten nichts an.</p><table><tr><th>Prüfung</th><th>Art</th><th>Ergebnis</th><th>Befunde</th><th>Was geprüft wird</th></tr>")
+    for name, asset, blocking, ok, ergebnis, n, beschreibung in pruefungen:
+        cls = "" if ok else ergebnis
+        w(f"<tr><td>{_e(name)}<br><small>{_e(asset)}</small></td><td>{'blockierend' if blocking else 'Warnung'}</td>"
+          f"<td class='{_e(cls)}'>{_e(ergebnis)}</td><td class='n'>{anzahl_oder_strich(n)}</td><td>{_e(beschreibung)}</td></tr>")
+    w("</table>")
+
+
+def _findings(w: Callable[[str], None], befunde: list[tuple], dateien: list[tuple]) -> None:
     w("<h2>Befunde je Partner und Datei</h2>")
     if not befunde:
         w("<p>Keine Befunde.</p>")
@@ -202,8 +225,8 @@ def write_dq_report(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag
     for b in befunde:
         groups[b[0]][b[1]].append(b)
     status_of = {d[1]: (d[3], d[2]) for d in dateien}
-    for quelle in sorted(groups, key=lambda q: (q not in QUELLEN_PARTNER, q or "")):
-        w(f"<h3>{_e(QUELLEN_PARTNER.get(quelle, quelle))}</h3>")
+    for quelle in sorted(groups, key=lambda q: (q not in PARTNER_NAMEN, q or "")):
+        w(f"<h3>{_e(PARTNER_NAMEN.get(quelle, quelle))}</h3>")
         for datei, rows in groups[quelle].items():
             st, ds = status_of.get(datei, (None, None))
             title = _e(datei) if datei else "ohne Datei"
@@ -211,25 +234,20 @@ def write_dq_report(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag
                 title += f" <small>(Status <span class='{_e(st)}'>{_e(st)}</span>, Datenstand {_d(ds)})</small>"
             w(f"<h4>{title}</h4><table><tr><th>Spalte</th><th>Schwere</th><th>Zeilen</th><th>Was ist falsch</th><th>So beheben</th></tr>")
             for _, _, spalte, regel, sw, grund, n, zeilen in rows:
-                zeilen = zeilen or []
-                shown = ", ".join(str(z) for z in zeilen[:MAX_ZEILEN_JE_GRUPPE])
-                if len(zeilen) > MAX_ZEILEN_JE_GRUPPE:
-                    shown += f", … und {len(zeilen) - MAX_ZEILEN_JE_GRUPPE} weitere (kennzahlen.befunde)"
-                if zeilen:
-                    where = f"{_n(n)} {'Zeile' if n == 1 else 'Zeilen'}: <span class='zeilen'>{_e(shown)}</span>"
-                else:
-                    where = "ganze Datei" if regel == "datei_abgelehnt" else "ohne Zeilenangabe"
-                w(f"<tr><td>{_e(spalte) or '–'}</td><td class='{_e(sw)}'>{_e(sw)}</td><td>{where}</td>"
+                w(f"<tr><td>{_e(spalte) or '–'}</td><td class='{_e(sw)}'>{_e(sw)}</td><td>{_where(regel, n, zeilen)}</td>"
                   f"<td>{_e(grund)}<br><small>Regel: {_e(regel)}</small></td><td>{_e(fix_hint(regel))}</td></tr>")
             w("</table>")
-    w("<p><small>Vollständige Liste: Tabelle <code>kennzahlen.befunde</code> in reporting.duckdb / warehouse.duckdb. "
-      "Zeilennummern zählen die Kopfzeile als Zeile 1.</small></p></body></html>")
-    tmp = path.with_name(path.name + ".tmp")
-    # Private from its creation: it holds unsuppressed small counts, whatever umask the run has.
-    with open_private(tmp, "w", encoding="utf-8") as fh:
-        fh.write("\n".join(out))
-    os.replace(tmp, path)
-    return path
+
+
+def _where(regel: str | None, n: int, zeilen: list[int] | None) -> str:
+    """The lines of one group of findings, as many as the report shows."""
+    zeilen = zeilen or []
+    shown = ", ".join(str(z) for z in zeilen[:MAX_ZEILEN_JE_GRUPPE])
+    if len(zeilen) > MAX_ZEILEN_JE_GRUPPE:
+        shown += f", … und {len(zeilen) - MAX_ZEILEN_JE_GRUPPE} weitere (kennzahlen.befunde)"
+    if zeilen:
+        return f"{anzahl_oder_strich(n)} {'Zeile' if n == 1 else 'Zeilen'}: <span class='zeilen'>{_e(shown)}</span>"
+    return "ganze Datei" if regel == "datei_abgelehnt" else "ohne Zeilenangabe"
 
 
 def _move_old_reports(settings: Settings) -> None:

@@ -93,12 +93,12 @@ def _run(args) -> int:
     # Everything the run writes (warehouse, archive, Dagster storage) is private by default.
     os.umask(0o077)
     # GX takes ~3 s to import: its helper starts before anything else when the inbox may hold
-    # something new, and the run's first step stops it again if not (checks/gx_helfer.py,
+    # something new, and the run's first step stops it again if not (checks/gx_worker.py,
     # assets/raw/inbox.py); if the guess misses a new file, that step starts the helper itself.
-    from checks import gx_helfer
+    from checks import gx_worker
 
     if inbox_may_be_new(args.inbox, args.out):
-        gx_helfer.starten()
+        gx_worker.start()
     from sources.settings import Settings
     from pipelines.report_summary import print_summary
     from pipelines.runner import RunRefused, run_pipeline
@@ -111,7 +111,7 @@ def _run(args) -> int:
         # Dagster's console log only for what the summary below cannot say; failures are reported here.
         summary = run_pipeline(settings, log_level="CRITICAL")
     except (KeyMissing, RunRefused) as exc:
-        gx_helfer.beenden()
+        gx_worker.stop()
         print(f"Fehler: {exc}", file=sys.stderr)
         return 2
     elapsed = time.perf_counter() - t0

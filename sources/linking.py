@@ -16,7 +16,8 @@ from datetime import date
 import polars as pl
 
 from sources.contract import Reference
-from sources.parsing import BEFUND_SCHEMA, FEHLER, HINWEIS, Parsed
+from sources.findings import BEFUND_SCHEMA, FEHLER, HINWEIS
+from sources.parsing import Parsed
 from sources.reading import LINE_COL
 
 

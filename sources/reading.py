@@ -1,6 +1,6 @@
 """Reading one export into an all-text polars frame: encoding per file, CSV or XLSX.
 
-Every cell comes back as text (or null); typing happens in sources/parsing.py so that CSV and XLSX
+Every cell comes back as text (or null); typing happens in sources/cells.py so that CSV and XLSX
 go through exactly the same rules. The frame carries ``_zeile``, the line in the file (header = 1):
 for CSV the physical line a record starts on (a quoted value may span lines), for XLSX the sheet row.
 
@@ -225,6 +225,8 @@ def _read_ragged(data: bytes, encoding: str) -> Table:
 
 
 def read_xlsx_text(path: Path) -> Table:
+    # Imported with the first XLSX file, not at the top: a run that reads only CSV files does not
+    # load the library.
     import fastexcel
 
     try:

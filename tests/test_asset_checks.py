@@ -305,8 +305,8 @@ def test_rerun_without_new_files_does_not_import_great_expectations():
         f"s = run_pipeline(Settings(inbox=Path({str(inbox)!r}), out=Path({str(out)!r}), heute=date(2026, 11, 25)), key={KEY!r})\n"
         "print('ERFOLG', s.success, s.failures)\n"
         "print('GX', 'great_expectations' in sys.modules)\n"
-        "from checks import gx_helfer\n"
-        "print('HELFER', gx_helfer.STARTS)\n"
+        "from checks import gx_worker\n"
+        "print('HELFER', gx_worker.STARTS)\n"
     )
     proc = subprocess.run([str(BIN / "python"), "-c", code], cwd=PIPELINE_ROOT, env=cli_env(), capture_output=True, text=True, timeout=300)
     assert "ERFOLG True []" in proc.stdout, proc.stdout + proc.stderr[-3000:]

@@ -1,6 +1,7 @@
-"""The contract's GX suites (checks/contract_suites.py): derived from sources.contract, every
-expectation passes on the demo inbox and fails on a crafted bad frame, results carry no cell
-value, and the load gate rejects a file whose rows violate the suite (previous snapshot stays)."""
+"""The contract's GX suites (checks/contract_suites.py, run by checks/gx_validation.py, acted on
+by checks/contract_records.py): derived from sources.contract, every expectation passes on the
+demo inbox and fails on a crafted bad frame, results carry no cell value, and the load gate
+rejects a file whose rows violate the suite (previous snapshot stays)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ import polars as pl
 import pytest
 
 import dq_support as dq
+from checks import contract_records, gx_validation
 from checks import contract_suites as cs
-from checks.contract_suites import RESULT_FORMAT, expectation_specs, suite_fingerprint, to_gx_frame, validate_frame
+from checks.contract_suites import expectation_specs, suite_fingerprint
+from checks.gx_validation import RESULT_FORMAT, to_gx_frame, validate_frame
 from conftest import KEY, Inbox, rel_name, standard_rows, write_standard
 from sources.contract import SQL_TYPES
 from sources.kinds import ALL_KINDS, BY_NAME
@@ -36,7 +39,7 @@ def demo_frame(kind: str) -> pl.DataFrame:
 
 
 @functools.cache
-def demo_result(kind: str) -> dict[str, cs.ErwartungErgebnis]:
+def demo_result(kind: str) -> dict[str, gx_validation.ErwartungErgebnis]:
     return {e.name: e for e in validate_frame(BY_NAME[kind], demo_frame(kind)).ergebnisse}
 
 
@@ -172,7 +175,7 @@ def test_results_never_carry_cell_values():
     # a value no id or timestamp of the result can contain by chance (digits, a point, digits)
     bad = _set(bad, "anwesenheit", 2, 4711.25)
     # the raw GX result, exactly as validate_frame obtains it
-    vd = cs._gx().definition(kind, None)
+    vd = gx_validation.gx_context().definition(kind, None)
     raw = vd.run(batch_parameters={"dataframe": to_gx_frame(bad)}, result_format=RESULT_FORMAT)
     text = json.dumps(raw.describe_dict(), default=str) + json.dumps(raw.to_json_dict(), default=str)
     assert not raw.success
@@ -180,7 +183,7 @@ def test_results_never_carry_cell_values():
         assert marker not in text
     # and what we keep of it
     res = validate_frame(kind, bad)
-    kept = repr(res) + cs.failure_text(res) + repr(cs.failure_findings(res, kind, "beim Laden").to_dicts())
+    kept = repr(res) + contract_records.failure_text(res) + repr(contract_records.failure_findings(res, kind, "beim Laden").to_dicts())
     assert {"code:Kursart", "pseudonym:Hörernummer", "bereich:Anwesenheit"} <= {e.name for e in res.fehlgeschlagen}
     for marker in (*MARKERS, "4711.25"):
         assert marker not in kept

@@ -121,15 +121,16 @@ def test_report_says_when_the_metrics_were_held_back():
 def _rule_ids_in_code() -> set[str]:
     """Rule ids the code can write into a finding (a static scan, so that a new rule needs a hint)."""
     patterns = [
-        r'return [^\n]*?, "(\w+)", f?"',  # parsing._cell: return expr, "regel", "grund"
+        r'return [^\n]*?, "(\w+)", f?"',  # cells.cell_rule: return expr, "regel", "grund"
         r'^\s+"(\w+)",\n\s+f?"',  # the same over several lines
-        r'_err\([^\n]*?"(\w+)", f?"',  # parsing: _err(cond, "regel", "grund")
+        r'_err\([^\n]*?"(\w+)", f?"',  # triage: _err(cond, "regel", "grund")
         r'pl\.lit\("(\w+)"\)\.alias\("regel"\)',
         r'"regel": \[?"(\w+)"',
-        r'"(\w+)", (?:FEHLER|WARNUNG|HINWEIS)\b',  # _finding / _row_findings / failure findings
+        r'"(\w+)", (?:FEHLER|WARNUNG|HINWEIS)\b',  # _finding / row_findings / failure findings
     ]
     ids: set[str] = set()
-    for rel in ("sources/parsing.py", "sources/linking.py", "assets/staging/load.py", "checks/consistency.py", "checks/contract_suites.py"):
+    for rel in ("sources/cells.py", "sources/triage.py", "sources/parsing.py", "sources/linking.py", "assets/staging/load.py",
+                "checks/consistency.py", "checks/contract_records.py"):
         src = (PIPELINE_ROOT / rel).read_text(encoding="utf-8")
         for p in patterns:
             ids |= set(re.findall(p, src, flags=re.M))

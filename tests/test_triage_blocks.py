@@ -1,4 +1,4 @@
-"""The cell rules of the triage run block by block (sources/parsing.py, TRIAGE_BLOCK_ROWS) to
+"""The cell rules of the triage run block by block (sources/triage.py, TRIAGE_BLOCK_ROWS) to
 bound memory: every block size gives exactly the result of one block, including the rules that
 span rows (exact duplicates, duplicate keys across blocks) and the consent of quarantined rows."""
 
@@ -10,7 +10,7 @@ import pytest
 
 import dq_support as dq
 from conftest import KEY
-from sources import parsing
+from sources import cells, triage
 from sources.discovery import discover
 from sources.kinds import BY_NAME
 from sources.parsing import parse_export
@@ -30,7 +30,7 @@ def test_block_size_does_not_change_the_triage(name, monkeypatch):
     whole = _parse(f.path, f.ext, kind)
     assert whole[3] > 0  # the demo file has quarantined rows: the comparison covers them
     for rows in (1, 7, 50):
-        monkeypatch.setattr(parsing, "TRIAGE_BLOCK_ROWS", rows)
+        monkeypatch.setattr(triage, "TRIAGE_BLOCK_ROWS", rows)
         blocks = _parse(f.path, f.ext, kind)
         assert blocks[0].equals(whole[0]) and blocks[1].equals(whole[1]), (name, rows)
         assert blocks[2:5] == whole[2:5]
@@ -50,7 +50,7 @@ _cell = st.one_of(st.none(), st.sampled_from(["", "a", "A", "ä", "1", "a;b", " 
 @given(st.lists(st.tuples(_cell, _cell, _cell), max_size=60))
 def test_exact_repeats_equal_the_full_row_comparison(rows):
     df = pl.DataFrame(rows, schema={"x": pl.String, "y": pl.String, "z": pl.String}, orient="row")
-    got = parsing.exact_repeats(df, ["x", "y", "z"])
+    got = triage.exact_repeats(df, ["x", "y", "z"])
     want = df.select(~pl.struct(["x", "y", "z"]).is_first_distinct()).to_series()
     assert got.to_list() == want.to_list()
     assert got.len() == df.height
@@ -59,7 +59,7 @@ def test_exact_repeats_equal_the_full_row_comparison(rows):
 def test_exact_repeats_swapped_values_are_no_repeat():
     # the per-column hashes are mixed in order: (a, b) and (b, a) must not look alike
     df = pl.DataFrame({"x": ["a", "b", "a"], "y": ["b", "a", "b"]})
-    assert parsing.exact_repeats(df, ["x", "y"]).to_list() == [False, False, True]
+    assert triage.exact_repeats(df, ["x", "y"]).to_list() == [False, False, True]
 
 
 # --- identifiers reach the pseudonymiser normalised (it then skips its own normalisation) ---------
@@ -78,6 +78,6 @@ _ID_COLS = [(k.name, c) for k in BY_NAME.values() for c in k.columns if c.type =
 def test_triage_identifiers_are_already_normalised(kind_name, col, values):
     df = pl.DataFrame({"v": values}, schema={"v": pl.String})
     stripped = df.select(pl.col("v").str.strip_chars()).to_series()
-    expr, _, _ = parsing._cell(col, pl.col("v"), False)
+    expr, _, _ = cells.cell_rule(col, pl.col("v"), False)
     out = pl.DataFrame({"v": stripped}).select(expr).to_series()
     assert out.to_list() == normalise_id(out).to_list()

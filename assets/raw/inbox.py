@@ -5,7 +5,7 @@ import dagster as dg
 
 from assets.staging.load import check_key, register_inbox
 from assets.preload import vorladen
-from checks import gx_helfer
+from checks import gx_worker
 from sources.settings import Settings
 from assets.table_metadata import table_metadata
 from assets.resources import WAREHOUSE_POOL, PhasenmonitorResource
@@ -60,10 +60,10 @@ def raw_eingang(context: dg.AssetExecutionContext, phasenmonitor: PhasenmonitorR
         if stats.neu:
             # Runs started by Dagster itself: GX imports on the other core while staging parses;
             # the report libraries load while this process waits for GX's first verdict.
-            gx_helfer.starten()
+            gx_worker.start()
             vorladen()
         else:  # nothing to validate: a helper the command line started ahead is not needed
-            gx_helfer.beenden()
+            gx_worker.stop()
         # Retention keeps the copies of the snapshots in use (and of files not yet staged): a
         # changed referenced file (e.g. a new registry) makes the files that point to it be
         # re-checked from their archive copy, which must therefore outlive the retention period.

@@ -16,13 +16,15 @@ from datetime import date, datetime
 import duckdb
 import polars as pl
 
+from checks.contract_records import gate_outcome
 from sources.settings import Settings
 from sources.archive import archive_file, archived_path, content_hash
 from sources.contract import ExportKind
 from sources.discovery import InboxFile
 from sources.kinds import ALL_KINDS, BY_NAME
 from sources.linking import Outcome, apply_references, gate_registry, reject_if_mostly_bad
-from sources.parsing import BEFUND_SCHEMA, FEHLER, Parsed, parse_export
+from sources.findings import BEFUND_SCHEMA, FEHLER
+from sources.parsing import Parsed, parse_export
 from sources.pseudonym import Pseudonymizer
 from sources.reading import LINE_COL, FileRejected
 
@@ -249,9 +251,8 @@ def process_file(
         outcome = Outcome(parsed, parsed.rows, pl.DataFrame(), parsed.befunde, parsed.quarantaene)
     outcome = reject_if_mostly_bad(outcome, settings.max_quarantaene_anteil)
     if not outcome.rejected:
-        # Contract gate (GX suite on the rows about to be loaded); GX is imported only here.
-        from checks.contract_suites import gate_outcome
-
+        # Contract gate (GX suite on the rows about to be loaded); GX is imported only when it
+        # validates in this process (checks/gx_validation.py).
         outcome = gate_outcome(con, kind, datei_id, kontext, outcome)
     if kind.name in REFERENCED_KINDS and not outcome.rejected:
         _OUTCOMES[(datei_id, kontext, settings.run_day)] = outcome

@@ -15,8 +15,12 @@ load gate then sends it the rows to validate and waits for the result.
 - Anything wrong with the helper (it could not start, died, answered with an error) makes the
   gate validate in the run's own process instead, with the same suite: the helper only ever
   changes where GX runs, never what it decides.
-- The helper ends when the run ends (``beenden``) or, if the run is killed, when its stdin
+- The helper ends when the run ends (:func:`stop`) or, if the run is killed, when its stdin
   closes.
+
+This module is the run's side and stays light (neither GX nor the suites are imported here: the
+command line imports it before anything else to start the helper at once); the helper's own loop
+is ``checks/gx_worker_process.py``.
 """
 
 from __future__ import annotations
@@ -37,14 +41,14 @@ if TYPE_CHECKING:
 
     from sources.contract import ExportKind
 
-UEBERTRAGUNG_ZEILEN = 1_000_000  # rows per block sent to the helper
+PIPE_BLOCK_ROWS = 1_000_000  # rows per block sent to the helper
 
 _lock = threading.Lock()
 _proc: subprocess.Popen | None = None
 STARTS = 0  # helpers this process started (tests: a run with nothing new starts none)
 
 
-def starten() -> bool:
+def start() -> bool:
     """Start the helper unless it runs already; False if it cannot be started (no error)."""
     global _proc, STARTS
     with _lock:
@@ -53,7 +57,7 @@ def starten() -> bool:
         env = {k: v for k, v in os.environ.items() if k not in (KEY_ENV, KEY_FILE_ENV)}
         try:
             _proc = subprocess.Popen(
-                [sys.executable, "-m", "checks.gx_helfer"],
+                [sys.executable, "-m", "checks.gx_worker_process"],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
             )
         except OSError:
@@ -63,11 +67,11 @@ def starten() -> bool:
         return True
 
 
-def laeuft() -> bool:
+def is_running() -> bool:
     return _proc is not None and _proc.poll() is None
 
 
-def beenden() -> None:
+def stop() -> None:
     """End the helper. It holds no state worth keeping (its GX context is in memory, nothing is
     written), so it is killed rather than waited for: it may still be importing GX."""
     global _proc
@@ -86,10 +90,10 @@ def beenden() -> None:
     p.wait()
 
 
-atexit.register(beenden)
+atexit.register(stop)
 
 
-def validieren(kind: ExportKind, df: pl.DataFrame, only: tuple[str, ...] | None) -> Any | None:
+def validate(kind: ExportKind, df: pl.DataFrame, only: tuple[str, ...] | None) -> Any | None:
     """The helper's ``SuiteErgebnis`` for ``df``; None if there is no working helper (the caller
     then validates in its own process)."""
     global _proc
@@ -100,67 +104,18 @@ def validieren(kind: ExportKind, df: pl.DataFrame, only: tuple[str, ...] | None)
         try:
             # Header, then the rows in blocks, each as a length and its Arrow IPC bytes: the run
             # never holds a serialised copy of a whole large frame.
-            starts = range(0, max(df.height, 1), UEBERTRAGUNG_ZEILEN)
+            starts = range(0, max(df.height, 1), PIPE_BLOCK_ROWS)
             pickle.dump((kind, only, len(starts)), p.stdin, protocol=pickle.HIGHEST_PROTOCOL)
             for off in starts:
                 buf = io.BytesIO()
-                df.slice(off, UEBERTRAGUNG_ZEILEN).write_ipc(buf)
+                df.slice(off, PIPE_BLOCK_ROWS).write_ipc(buf)
                 pickle.dump(buf.getbuffer().nbytes, p.stdin, protocol=pickle.HIGHEST_PROTOCOL)
                 p.stdin.write(buf.getbuffer())
                 del buf
             p.stdin.flush()
-            status, wert = pickle.load(p.stdout)
+            status, value = pickle.load(p.stdout)
         except (OSError, EOFError, pickle.UnpicklingError):
             _proc = None
             p.kill()
             return None
-    return wert if status == "ok" else None
-
-
-def _main() -> None:
-    """The helper's loop: one request in, one answer out, until stdin closes."""
-    import warnings
-
-    # GX or its dependencies must not write into the answer channel.
-    answers = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)
-    requests = sys.stdin.buffer
-    warnings.simplefilter("ignore")
-    import polars as pl
-
-    from checks import contract_suites
-    from sources.kinds import ALL_KINDS
-
-    try:
-        # The import is the point of the helper: do it, and build the suites of the standard
-        # contracts, before the first request arrives.
-        g = contract_suites._gx()
-        for kind in ALL_KINDS:
-            g.definition(kind, None)
-    except Exception:
-        pass  # every request will answer with an error and the run validates by itself
-    while True:
-        try:
-            kind, only, n_bloecke = pickle.load(requests)
-            bloecke = []
-            for _ in range(n_bloecke):
-                n = pickle.load(requests)
-                ipc = requests.read(n)
-                if len(ipc) < n:
-                    return  # the run went away mid-request
-                bloecke.append(pl.read_ipc(io.BytesIO(ipc)))
-                del ipc
-        except EOFError:
-            return
-        try:
-            df = pl.concat(bloecke, how="vertical") if len(bloecke) > 1 else bloecke[0]
-            del bloecke
-            antwort: tuple[str, Any] = ("ok", contract_suites.validate_local(kind, df, only))
-        except Exception as exc:  # the run falls back to validating itself
-            antwort = ("fehler", type(exc).__name__)
-        pickle.dump(antwort, answers, protocol=pickle.HIGHEST_PROTOCOL)
-        answers.flush()
-
-
-if __name__ == "__main__":
-    _main()
+    return value if status == "ok" else None

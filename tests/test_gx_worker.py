@@ -1,6 +1,7 @@
-"""The GX helper process (checks/gx_helfer.py): it decides exactly what GX in the run's own
-process decides, never sees the pseudonymisation key, and a dead helper changes nothing but
-where GX runs. A run with new files starts it; a run with nothing new does not."""
+"""The GX helper process (checks/gx_worker.py, checks/gx_worker_process.py): it decides exactly
+what GX in the run's own process decides, never sees the pseudonymisation key, and a dead helper
+changes nothing but where GX runs. A run with new files starts it; a run with nothing new does
+not."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import pytest
 
 import dq_support as dq
 from checks import contract_suites as cs
-from checks import gx_helfer
+from checks import gx_validation as gv
+from checks import gx_worker
 from conftest import BIN, KEY, PIPELINE_ROOT, cli_env
 from sources.kinds import BY_NAME
 from sources.pseudonym import KEY_ENV
@@ -19,11 +21,11 @@ from test_contract_suites import break_frame, demo_frame
 
 
 @pytest.fixture
-def helfer():
-    gx_helfer.beenden()
-    assert gx_helfer.starten()
+def worker():
+    gx_worker.stop()
+    assert gx_worker.start()
     yield
-    gx_helfer.beenden()
+    gx_worker.stop()
 
 
 def _bad_frames():
@@ -37,31 +39,31 @@ def _bad_frames():
         yield kind, bad
 
 
-def test_helper_and_own_process_decide_the_same(helfer):
+def test_helper_and_own_process_decide_the_same(worker):
     for kind, bad in _bad_frames():
-        remote = gx_helfer.validieren(kind, bad, None)
+        remote = gx_worker.validate(kind, bad, None)
         assert remote is not None, "the helper did not answer"
-        local = cs.validate_local(kind, bad)
+        local = gv.validate_local(kind, bad)
         assert not local.erfolgreich
         assert (remote.erfolgreich, remote.ergebnisse, remote.zeilen) == (local.erfolgreich, local.ergebnisse, local.zeilen)
         # validate_frame goes through the helper while it runs
-        assert cs.validate_frame(kind, bad).ergebnisse == local.ergebnisse
+        assert gv.validate_frame(kind, bad).ergebnisse == local.ergebnisse
 
 
-def test_dead_helper_falls_back_to_the_own_process(helfer):
+def test_dead_helper_falls_back_to_the_own_process(worker):
     kind, bad = next(_bad_frames())
-    gx_helfer._proc.kill()
-    gx_helfer._proc.wait()
-    assert gx_helfer.validieren(kind, bad, None) is None
-    res = cs.validate_frame(kind, bad)
-    assert not res.erfolgreich and res.ergebnisse == cs.validate_local(kind, bad).ergebnisse
+    gx_worker._proc.kill()
+    gx_worker._proc.wait()
+    assert gx_worker.validate(kind, bad, None) is None
+    res = gv.validate_frame(kind, bad)
+    assert not res.erfolgreich and res.ergebnisse == gv.validate_local(kind, bad).ergebnisse
 
 
-def test_helper_environment_has_no_key(helfer, monkeypatch):
-    gx_helfer.beenden()
+def test_helper_environment_has_no_key(worker, monkeypatch):
+    gx_worker.stop()
     monkeypatch.setenv(KEY_ENV, KEY.decode())
-    assert gx_helfer.starten()
-    environ = Path(f"/proc/{gx_helfer._proc.pid}/environ").read_bytes().split(b"\0")
+    assert gx_worker.start()
+    environ = Path(f"/proc/{gx_worker._proc.pid}/environ").read_bytes().split(b"\0")
     assert not any(e.startswith(KEY_ENV.encode() + b"=") for e in environ)
     assert KEY not in b"\0".join(environ)
 
@@ -70,11 +72,11 @@ RUN = (
     "import sys\n"
     "from pathlib import Path\n"
     "from datetime import date\n"
-    "from checks import gx_helfer\n"
+    "from checks import gx_worker\n"
     "from sources.settings import Settings\n"
     "from pipelines.runner import run_pipeline\n"
     "s = run_pipeline(Settings(inbox=Path(sys.argv[1]), out=Path(sys.argv[2]), heute=date(2026, 11, 25)), key=sys.argv[3].encode())\n"
-    "print('ERFOLG', s.success, 'HELFER', gx_helfer.STARTS, 'GX', 'great_expectations' in sys.modules)\n"
+    "print('ERFOLG', s.success, 'HELFER', gx_worker.STARTS, 'GX', 'great_expectations' in sys.modules)\n"
 )
 
 
@@ -93,14 +95,14 @@ def test_a_run_with_new_files_validates_in_the_helper(tmp_path):
 def test_block_validation_gives_the_verdict_and_counts_of_one_pass(monkeypatch):
     """Large frames are validated in blocks (row rules) plus one pass over the key (uniqueness):
     the same result as one pass, also for a key duplicated across blocks."""
-    gx_helfer.beenden()  # in-process, so that the monkeypatched block size applies
+    gx_worker.stop()  # in-process, so that the monkeypatched block size applies
     for kind, bad in _bad_frames():
         if kind.key:  # an early and the last row share a key: blocks of 7 rows never see both
             early = bad[kind.key].drop_nulls()[1]
             bad = bad.with_columns(bad[kind.key].scatter(bad.height - 1, early))
-        one = cs.validate_local(kind, bad)
-        monkeypatch.setattr(cs, "GX_BLOCK_ROWS", 7)
-        blocks = cs.validate_local(kind, bad)
+        one = gv.validate_local(kind, bad)
+        monkeypatch.setattr(gv, "GX_BLOCK_ROWS", 7)
+        blocks = gv.validate_local(kind, bad)
         monkeypatch.undo()
         assert not one.erfolgreich
         assert (blocks.erfolgreich, blocks.ergebnisse, blocks.zeilen) == (one.erfolgreich, one.ergebnisse, one.zeilen)
@@ -109,14 +111,14 @@ def test_block_validation_gives_the_verdict_and_counts_of_one_pass(monkeypatch):
             assert not eindeutig.erfolgreich
 
 
-def test_rows_cross_the_pipe_in_blocks_unchanged(helfer, monkeypatch):
-    """Frames go to the helper in blocks of UEBERTRAGUNG_ZEILEN rows: the helper validates the
+def test_rows_cross_the_pipe_in_blocks_unchanged(worker, monkeypatch):
+    """Frames go to the helper in blocks of PIPE_BLOCK_ROWS rows: the helper validates the
     reassembled frame (a key duplicated across blocks is still found)."""
-    monkeypatch.setattr(gx_helfer, "UEBERTRAGUNG_ZEILEN", 5)
+    monkeypatch.setattr(gx_worker, "PIPE_BLOCK_ROWS", 5)
     for kind, bad in _bad_frames():
         if kind.key:
             bad = bad.with_columns(bad[kind.key].scatter(bad.height - 1, bad[kind.key].drop_nulls()[1]))
-        remote = gx_helfer.validieren(kind, bad, None)
+        remote = gx_worker.validate(kind, bad, None)
         assert remote is not None
-        local = cs.validate_local(kind, bad)
+        local = gv.validate_local(kind, bad)
         assert (remote.erfolgreich, remote.ergebnisse, remote.zeilen) == (local.erfolgreich, local.ergebnisse, local.zeilen)
