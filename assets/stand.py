@@ -146,9 +146,3 @@ def files(con: duckdb.DuckDBPyConnection, settings: Settings, asset: str) -> lis
     """The output files ``asset`` stored with its last completed state."""
     row = con.execute("SELECT wert FROM meta.zustand WHERE schluessel = ?", [_schluessel(asset)]).fetchone()
     return [settings.out / p for p in json.loads(row[0]).get("dateien", [])] if row else []
-
-
-# The old names, re-exported for assets/metrics/assets.py and assets/report/assets.py until merged.
-merken = record
-pruefen = check_unchanged
-vergessen = forget

@@ -22,9 +22,6 @@ from typing import Any, Callable
 import duckdb
 import polars as pl
 
-# Bewertung, BEFUND_COLUMNS, Pruefergebnis, Pruefung and WARNUNG: also re-exported for
-# assets/metrics/assets.py and assets/metrics/mentoring_checks.py until merged (their home is
-# checks/check_base.py).
 from checks.check_base import (
     BEFUND_COLUMNS,
     FEHLER,

@@ -1,4 +1,4 @@
-"""The command line (a contract, product.md):
+"""The command line (its contract: docs/betrieb.md, README):
 
     phasenmonitor run --inbox DIR --out DIR [--stichtag JJJJ-MM-TT]
     phasenmonitor demo-data --out DIR [--teilnehmende N] [--seed S]
@@ -7,11 +7,18 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
 from datetime import date
 from pathlib import Path
+
+from checks import gx_worker
+from pipelines.report_summary import print_summary
+from pipelines.runner import RunRefused, run_pipeline
+from sources.pseudonym import KeyMissing
+from sources.settings import Settings
 
 
 def _date(value: str) -> date:
@@ -22,7 +29,7 @@ def _date(value: str) -> date:
 
 
 class _Parser(argparse.ArgumentParser):
-    """A wrong command line gets one sentence (product.md), not argparse's usage block."""
+    """A wrong command line gets one sentence (docs/betrieb.md), not argparse's usage block."""
 
     def error(self, message: str):  # type: ignore[override]
         self.exit(2, f"Fehler: {_german(message)} (Hilfe: phasenmonitor --help)\n")
@@ -78,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _demo(args) -> int:
-    from sources.demo import write_demo_inbox
+    from sources.demo import write_demo_inbox  # numpy and the generator: only `demo-data` needs them
 
     t0 = time.perf_counter()
     summary = write_demo_inbox(args.out, teilnehmende=args.teilnehmende, seed=args.seed, datenstand=args.datenstand)
@@ -92,17 +99,11 @@ def _demo(args) -> int:
 def _run(args) -> int:
     # Everything the run writes (warehouse, archive, Dagster storage) is private by default.
     os.umask(0o077)
-    # GX takes ~3 s to import: its helper starts before anything else when the inbox may hold
-    # something new, and the run's first step stops it again if not (checks/gx_worker.py,
+    # GX takes ~3 s to import: its helper starts before Dagster is imported when the inbox may
+    # hold something new, and the run's first step stops it again if not (checks/gx_worker.py,
     # assets/raw/inbox.py); if the guess misses a new file, that step starts the helper itself.
-    from checks import gx_worker
-
     if inbox_may_be_new(args.inbox, args.out):
         gx_worker.start()
-    from sources.settings import Settings
-    from pipelines.report_summary import print_summary
-    from pipelines.runner import RunRefused, run_pipeline
-    from sources.pseudonym import KeyMissing
 
     t0 = time.perf_counter()
     try:
@@ -158,8 +159,6 @@ def _write_step_times(summary) -> None:
     target = os.environ.get(STEP_TIMES_ENV)
     if not target:
         return
-    import json
-
     with open(target, "w", encoding="utf-8") as fh:
         json.dump({"success": summary.success, "step_seconds": summary.step_seconds, "failures": summary.failures}, fh)
 

@@ -1,6 +1,6 @@
 """Sachgebiet Asyl (city of Hilden): participant registry, mentors, tandems, contact log, employers.
 
-UTF-8 CSV (with or without BOM), the common rules of exports.md.
+UTF-8 CSV (with or without BOM), the common rules of docs/datenvertrag.md.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The export contract as data.
 
-exports.md is written down here exactly once, as one :class:`ExportKind` per export. Everything
-else is derived from it: the parser's row triage (sources/parsing.py), the warehouse's staging
+The input contract (docs/datenvertrag.md) is written down here exactly once, as one
+:class:`ExportKind` per export. Everything else is derived from it: the row triage
+(sources/triage.py, sources/cells.py), the warehouse's staging
 tables (assets/staging/schema.py) and the Great Expectations suites (checks/). A renamed column
 is an alias here or in the configuration, never a code change elsewhere.
 """

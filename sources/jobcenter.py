@@ -1,6 +1,6 @@
 """Jobcenter (ME-aktiv): support measures and take-ups of work or training.
 
-Windows-1252 CSV, the common rules of exports.md. Rows belong to a participant only through the
+Windows-1252 CSV, the common rules of docs/datenvertrag.md. Rows belong to a participant only through the
 registry's JC-Kundennummer.
 """
 

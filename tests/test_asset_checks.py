@@ -61,7 +61,7 @@ def _file_rows(path) -> list[dict[str, Any]]:
 
 
 def _cell(col, raw):
-    """(readable?, value) of one cell under the contract column ``col`` (exports.md's cell rules)."""
+    """(readable?, value) of one cell under the contract column ``col`` (docs/datenvertrag.md's cell rules)."""
     if isinstance(raw, datetime):
         v: Any = raw.date()
     elif isinstance(raw, (int, float)):

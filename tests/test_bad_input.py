@@ -1,4 +1,4 @@
-"""Every bad-input class of exports.md ("What bad input gets"), through the real nightly job.
+"""Every bad-input class of docs/datenvertrag.md ("What bad input gets"), through the real nightly job.
 
 One data folder, three runs of the real job (heute 01.03.2026):
 

@@ -1,7 +1,7 @@
 """Council outputs: bericht tables and the files built from them (CSV, XLSX, DOCX, charts).
 
 The ``kennzahlen`` input tables are built here from a small simulated programme (participants,
-placements, mentors, contacts) by the definitions of kennzahlen.md, so that the relations
+placements, mentors, contacts) by the definitions of docs/kennzahlen.md, so that the relations
 between the tables hold as they will in production (totals, the same figure in two tables,
 stocks and flows) and the attack on the suppression is a real one. Numbers are small, with 1s,
 2s and zeros, as at Hilden's scale.
@@ -72,7 +72,7 @@ KONTAKT_FAKTOR = {"Pkw": 0.166, "ÖPNV": 0.065, "Fahrrad": 0.0, "zu Fuß": 0.0}
 
 def kennzahlen_db(path: Path, *, seed: int = 7, teilnehmende: int = 40, mentorinnen: int = 14,
                   stichtag: date = STICHTAG, zuschuss_budget: bool = True) -> Path:
-    """A warehouse file holding schema ``kennzahlen`` exactly as kennzahlen.md publishes it."""
+    """A warehouse file holding schema ``kennzahlen`` exactly as docs/kennzahlen.md publishes it."""
     rng = random.Random(seed)
     months = _months(START, stichtag)
     settings = Settings()
@@ -636,7 +636,7 @@ def test_csv_semicolon_bom_and_suppressed(bericht_dateien):
 
 
 def test_every_csv_carries_its_footnotes(bericht_dateien):
-    """kennzahlen.md: every public file carries the BA footnote, the Datenstand of each source and
+    """docs/kennzahlen.md: every public file carries the BA footnote, the Datenstand of each source and
     the Stichtag. A CSV travels alone (mail, open data portal), so its footnotes are in it: after
     the table one empty line, then the table's footnotes from bericht.fussnoten, one per line."""
     con, settings, paths = bericht_dateien

@@ -1,4 +1,4 @@
-"""The command line contract (product.md): the real console script in .venv/bin, as subprocesses.
+"""The command line contract (docs/betrieb.md): the real console script in .venv/bin, as subprocesses.
 
 ``demo_run`` (conftest) is ``phasenmonitor demo-data`` + ``phasenmonitor run`` on a demo inbox with
 a Dagster instance on disk; here the same inbox is run a second time and the refusals are checked.

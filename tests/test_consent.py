@@ -1,4 +1,4 @@
-"""Consent gating (exports.md, "teilnehmende"): no consent, no processing; a withdrawal removes the
+"""Consent gating (docs/datenvertrag.md, "teilnehmende"): no consent, no processing; a withdrawal removes the
 person from every table, including the history of older snapshots.
 
 One data folder, two runs of the real job, two snapshots of every kind in the inbox:

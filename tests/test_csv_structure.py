@@ -1,5 +1,5 @@
 """CSV structure: records with more fields than the header, and line numbers after values that
-span lines (exports.md, "What bad input gets": problems of a row are row-level).
+span lines (docs/datenvertrag.md, "What bad input gets": problems of a row are row-level).
 
 Unit tests of the line computation and of the reader run on real bytes; parser tests call
 ``parse_export`` on real files; one real nightly run checks the warehouse end to end.

@@ -1,4 +1,4 @@
-"""The demo inbox generator (sources/demo/) against the input contract (exports.md in the shared spec)."""
+"""The demo inbox generator (sources/demo/) against the input contract (docs/datenvertrag.md in the shared spec)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ D_JC = date(2025, 11, 18)
 D_VHS = date(2025, 11, 19)
 D_OLD = date(2025, 10, 20)
 
-# Headers copied from exports.md (deliberately not from sources/demo/).
+# Headers copied from docs/datenvertrag.md (deliberately not from sources/demo/).
 HEADERS = {
     "teilnehmende": "TN-Nr;Nachname;Vorname;Geburtsdatum;Geschlecht;Staatsangehörigkeit;Aufenthaltsstatus;"
     "Arbeitsmarktzugang;Eintritt;Kompetenzfeststellung;Austritt;Austrittsgrund;Einwilligung;Widerruf;"

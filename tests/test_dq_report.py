@@ -29,7 +29,7 @@ def _report(lauf) -> str:
 
 
 def test_report_is_internal_never_in_the_public_bericht_folder():
-    """product.md: only the files in bericht/ are meant for the public, and the report shows
+    """docs/betrieb.md: only the files in bericht/ are meant for the public, and the report shows
     unsuppressed small counts (rows quarantined per file: 1s and 2s). It lives in OUT/intern/,
     readable by the owner only, like the warehouse and the archive."""
     import stat

@@ -11,7 +11,7 @@ mentors (aktuell.mentorinnen)           tandems (mentoring_tandems)
   m5 paid,   01.06.–,     no Schulung      t5 m4-tn2 05.09.–        (no contacts)
   (m9 only in a replaced snapshot)         tx m5-tn-ohne 01.06.–    (participant not in the registry)
 
-contacts (tandem, Datum, minutes, km, Verkehrsmittel; paid = mentor with Ehrenamtszuschuss = ja, kennzahlen.md)
+contacts (tandem, Datum, minutes, km, Verkehrsmittel; paid = mentor with Ehrenamtszuschuss = ja, docs/kennzahlen.md)
   c1  t1 10.06.  60  10.0 Pkw      paid      c9  t3 20.06. 120 20.0 Pkw    paid
   c2  t1 05.07.  90  12.5 ÖPNV     paid      c10 t3 01.08.  60  5.5 keins  paid
   c3  t1 15.08.  45   0   -        paid      c11 t3 20.09.  90 15.0 Pkw    paid (after m3's Austritt: flagged)
@@ -194,7 +194,7 @@ def test_mentoring_stichtag_2_complete_months(con, settings):
     actual = _rows(con, "SELECT * FROM kennzahlen.mentoring ORDER BY monat")
     # registered: Aug 31 m1 m2 m3 m5; Sep 30 / Oct 31 m1 m2 m4 m5 (m3 left 15.09.)
     # running: Aug 31 t1 t2 (Ende 31.08. counts) t3 t4; Sep 30 t1 t3 t4 t5; Oct 31 t1 t3 t5 (t4 ended 15.10.)
-    # active (a running tandem, kennzahlen.md): Aug m1 m2 m3; Sep m1 m3 m4; Oct m1 m3 m4
+    # active (a running tandem, docs/kennzahlen.md): Aug m1 m2 m3; Sep m1 m3 m4; Oct m1 m3 m4
     # (m3's t3 still runs after m3 left on 15.09.: t3 counts as a tandem and m3 as active, as the
     # contract says; the check tandem_nach_austritt_mentorin flags it. Until the fix m3 was left out: 2, 2)
     # Aug: c3 c4 c7 c10 c12: 165+30 = 195 min = 3.25 h, 21+4.2 = 25.2 km, CO2 1.8155 (Fahrrad 0),
@@ -359,7 +359,7 @@ def test_budget_already_exhausted(con):
 def test_budget_never_runs_out_at_rate_zero(con):
     # prognose_monate 1 and a rate of 0 EUR an hour: September's own allowance is 0 -> the budget
     # never runs out at this rate. (Every month of the fixture has paid contacts since c11 counts
-    # as paid, as kennzahlen.md says, so the rate is set to 0 to get a month without allowance.)
+    # as paid, as docs/kennzahlen.md says, so the rate is set to 0 to get a month without allowance.)
     s = Settings(programmstart=D(2026, 6, 1), prognose_monate=1, stundensatz_eur=0.0)
     build_mentoring_kennzahlen(con, s, S2)
     row = _rows(con, "SELECT prognose_rate_eur_monat, prognose_reichweite_monate, prognose_erschoepft_monat, "
@@ -432,7 +432,7 @@ def test_befunde_stichtag_2(con, settings):
     assert (b["kontakt_ausserhalb_tandem"]["anzahl"], b["kontakt_ausserhalb_tandem"]["pseudonyme"]) == (2, ["t2", "t4"])
     # t3 runs on after m3's Austritt 15.09.
     assert (b["tandem_nach_austritt_mentorin"]["anzahl"], b["tandem_nach_austritt_mentorin"]["pseudonyme"]) == (1, ["t3"])
-    # c11: m3 left on 15.09. (of any mentor, paid or not; c11 is paid, kennzahlen.md)
+    # c11: m3 left on 15.09. (of any mentor, paid or not; c11 is paid, docs/kennzahlen.md)
     assert (b["kontakt_ausserhalb_engagement"]["anzahl"], b["kontakt_ausserhalb_engagement"]["pseudonyme"]) == (1, ["m3"])
     assert [f.grund for f in b["kontakt_ausserhalb_engagement"]["fundstellen"]] == [
         "Kontakt liegt nach dem Austritt der Mentor*in; er wird als Ehrenamtszuschuss gerechnet"]

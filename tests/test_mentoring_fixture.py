@@ -63,7 +63,7 @@ def test_published_mentoring_table_matches_hand_computation(out):
     # 100 km Pkw) and T-8 (consent withdrawn: 600 min, 250.5 km Pkw) would add 10 h / 20 h and
     # 16.6 / 41.6 kg in July if they had leaked in. Kilometres 12,5 / 4,2 / 5,5 / 7,5 come in as decimals:
     # July 12.5 + 3 = 15.5 km, August 4.2 + 8 + 5.5 + 7.5 = 25.2 km.
-    # kennzahlen.md, as it says: M-3 left on 15.09. but T-3 runs on, so M-3 is active on 30.09. and
+    # docs/kennzahlen.md, as it says: M-3 left on 15.09. but T-3 runs on, so M-3 is active on 30.09. and
     # 31.10. (active: M-1 M-3 M-4, was 2 when registration was required too), and c11 (M-3, 20.09.,
     # 90 min, Ehrenamtszuschuss = ja) is paid: September 1.5 h x 15 = 22.50 (was 0), total
     # 150 + 22.5 = 172.5, rest 9827.5. Both are flagged for the coordinator (test_befunde_...).

@@ -1,4 +1,4 @@
-"""Every export kind in every format variant of exports.md ("Common format rules").
+"""Every export kind in every format variant of docs/datenvertrag.md ("Common format rules").
 
 Parser-level tests call ``parse_export`` on real files (fast); the end-to-end tests run the real
 nightly job on an inbox mixing all variants and read what landed in the warehouse.

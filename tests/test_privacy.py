@@ -1,4 +1,4 @@
-"""Privacy (product.md, "Privacy and access"): no direct identifier leaves the inbox and the raw
+"""Privacy (docs/betrieb.md, "Privacy and access"): no direct identifier leaves the inbox and the raw
 archive; files are private; the inbox is never touched; the key is required and bound to the
 warehouse.
 

@@ -2,7 +2,7 @@
 
 Hypothesis generates small programmes (participants with consent or not, assessments, courses,
 measures, take-ups, Austritte) and a Stichtag; each property must hold for all of them. One test
-compares the SQL with a straightforward Python reading of kennzahlen.md.
+compares the SQL with a straightforward Python reading of docs/kennzahlen.md.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def rows(con, sql, params=None):
     return con.execute(sql, params or []).fetchall()
 
 
-# --- a plain Python reading of kennzahlen.md ---------------------------------------------------
+# --- a plain Python reading of docs/kennzahlen.md ---------------------------------------------------
 
 
 def aktiv(p: dict, d: date) -> bool:

@@ -1,4 +1,4 @@
-"""The default Stichtag (kennzahlen.md "Who counts", docs/entscheidungen.md item 1).
+"""The default Stichtag (docs/kennzahlen.md "Who counts", docs/entscheidungen.md item 1).
 
 By default the Stichtag is the oldest Datenstand among the newest valid snapshots of the required
 kinds; the optional employer list (``unternehmen``) does not hold it back, replaced and rejected
@@ -16,7 +16,7 @@ import pytest
 from sources.zeitraum import STICHTAG_KINDS, KeinStichtag, datenstaende_in_use, default_stichtag, resolve_stichtag
 from conftest import dateien, mentor, report_modules_ready, run, standard_rows, table, warehouse, write_standard
 
-# kennzahlen.md: every kind the published figures read; entscheidungen.md 1: all but `unternehmen`.
+# docs/kennzahlen.md: every kind the published figures read; entscheidungen.md 1: all but `unternehmen`.
 REQUIRED = {"teilnehmende", "mentorinnen", "tandems", "kontakte", "massnahmen", "integrationen", "kursteilnahmen"}
 
 

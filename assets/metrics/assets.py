@@ -19,7 +19,8 @@ from assets.resources import WAREHOUSE_POOL, PhasenmonitorResource
 from assets.staging.assets import staging_key
 from assets.table_metadata import readable, records_table as _table, table_metadata
 from checks.asset_checks import check_result, check_specs_of, pruefungen_of
-from checks.consistency import DATENQUALITAET, PRUEFUNGEN, Bewertung, findings_of
+from checks.check_base import Bewertung
+from checks.consistency import DATENQUALITAET, PRUEFUNGEN, findings_of
 from checks.dq_report import record_pruefungen, write_dq_report
 from sources.kinds import ALL_KINDS
 from sources.zeitraum import KeinStichtag, resolve_stichtag
@@ -78,10 +79,10 @@ def kennzahlen_teilnahme(context: dg.AssetExecutionContext, phasenmonitor: Phase
     settings = phasenmonitor.settings()
     with phasenmonitor.warehouse() as con:
         stichtag = resolve_stichtag(con, settings.stichtag)
-        skip, eingabe = stand.pruefen(con, settings, "kennzahlen/teilnahme")
+        skip, eingabe = stand.check_unchanged(con, settings, "kennzahlen/teilnahme")
         if not skip:
             save_ueberblick_part(con, "teilnahme", build_teilnahme_kennzahlen(con, settings, stichtag))
-            stand.merken(con, settings, "kennzahlen/teilnahme", eingabe)
+            stand.record(con, settings, "kennzahlen/teilnahme", eingabe)
         return result(con, kennzahlen_tables(TEILNAHME_TABELLEN), _teil(con, "teilnahme"), not skip, eingabe, stichtag=str(stichtag))
 
 
@@ -100,13 +101,13 @@ def kennzahlen_mentoring(context: dg.AssetExecutionContext, phasenmonitor: Phase
     settings = phasenmonitor.settings()
     with phasenmonitor.warehouse() as con:
         stichtag = resolve_stichtag(con, settings.stichtag)
-        skip, eingabe = stand.pruefen(con, settings, "kennzahlen/mentoring")
+        skip, eingabe = stand.check_unchanged(con, settings, "kennzahlen/mentoring")
         if skip:
             checks = stand.checks(con, "kennzahlen/mentoring")
         else:
             save_ueberblick_part(con, "mentoring", build_mentoring_kennzahlen(con, settings, stichtag))
             checks = mentoring_check_results(con, settings, stichtag)
-            stand.merken(con, settings, "kennzahlen/mentoring", eingabe, checks=checks)
+            stand.record(con, settings, "kennzahlen/mentoring", eingabe, checks=checks)
         return result(con, kennzahlen_tables(MENTORING_TABELLEN), _teil(con, "mentoring"), not skip, eingabe, checks, stichtag=str(stichtag))
 
 
@@ -144,11 +145,11 @@ def kennzahlen_datenqualitaet(context: dg.AssetExecutionContext, phasenmonitor: 
         # is evaluated once per run; the findings below reuse these results.
         gate = {p.name: Bewertung(p, p.run(con, settings)) for p in pruefungen_of(DATENQUALITAET)}
         checks = [check_result(b.pruefung, b.ergebnis) for b in gate.values()]
-        skip, eingabe = stand.pruefen(con, settings, "kennzahlen/datenqualitaet")
+        skip, eingabe = stand.check_unchanged(con, settings, "kennzahlen/datenqualitaet")
         if skip and _verdicts(checks) == _verdicts(stand.checks(con, "kennzahlen/datenqualitaet")):
             reports = stand.files(con, settings, "kennzahlen/datenqualitaet")
             return result(con, DQ_TABELLEN, None, False, eingabe, checks, **_dq_figures(con, reports, stichtag))
-        stand.vergessen(con, "kennzahlen/datenqualitaet")  # a verdict or its details changed
+        stand.forget(con, "kennzahlen/datenqualitaet")  # a verdict or its details changed
         build_datenqualitaet(con)
         save_ueberblick_part(con, "datenqualitaet", [("ohne_einwilligung", float(ohne_einwilligung(con)))])
         bewertungen = [gate.get(p.name) or Bewertung(p, p.run(con, settings)) for p in PRUEFUNGEN]
@@ -158,7 +159,7 @@ def kennzahlen_datenqualitaet(context: dg.AssetExecutionContext, phasenmonitor: 
         record_pruefungen(con, bewertungen)
         build_befunde(con, findings_of(bewertungen))
         bericht = write_dq_report(con, settings, stichtag)
-        stand.merken(con, settings, "kennzahlen/datenqualitaet", eingabe, [bericht], checks)
+        stand.record(con, settings, "kennzahlen/datenqualitaet", eingabe, [bericht], checks)
         return result(con, DQ_TABELLEN, None, True, eingabe, checks, **_dq_figures(con, [bericht], stichtag))
 
 
@@ -226,10 +227,10 @@ def kennzahlen_ueberblick(context: dg.AssetExecutionContext, phasenmonitor: Phas
     """Key figures at the Stichtag, gathered from the metric assets."""
     settings = phasenmonitor.settings()
     with phasenmonitor.warehouse() as con:
-        skip, eingabe = stand.pruefen(con, settings, "kennzahlen/ueberblick")
+        skip, eingabe = stand.check_unchanged(con, settings, "kennzahlen/ueberblick")
         if not skip:
             build_ueberblick(con)
-            stand.merken(con, settings, "kennzahlen/ueberblick", eingabe)
+            stand.record(con, settings, "kennzahlen/ueberblick", eingabe)
         figures = dict(con.execute("SELECT kennzahl, wert FROM kennzahlen.ueberblick ORDER BY kennzahl").fetchall())
         return result(con, ["kennzahlen.ueberblick"], figures, not skip, eingabe)
 

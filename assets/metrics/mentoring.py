@@ -42,7 +42,6 @@ UEBERBLICK_KEYS: tuple[str, ...] = (
 )
 
 MENTORING_TABLE = "kennzahlen.mentoring"
-BUDGET_TABLE = "kennzahlen.zuschuss_budget"
 
 MENTORING_COMMENT = (
     "Mentoring je Berichtsmonat (kennzahlen.md, Abschnitt Mentoring): Bestände am Zähltag (letzter Tag "

@@ -22,7 +22,7 @@ import dagster as dg
 import polars as pl
 
 from assets.metrics.mentoring_findings import mentoring_befunde
-from checks.consistency import BEFUND_COLUMNS, WARNUNG, Pruefergebnis, Pruefung
+from checks.check_base import BEFUND_COLUMNS, WARNUNG, Pruefergebnis, Pruefung
 from sources.zeitraum import KeinStichtag, resolve_stichtag
 
 

@@ -32,10 +32,10 @@ def bericht_tabellen(context: dg.AssetExecutionContext, phasenmonitor: Phasenmon
     settings = phasenmonitor.settings()
     with phasenmonitor.warehouse() as con:
         stichtag = resolve_stichtag(con, settings.stichtag)
-        skip, eingabe = stand.pruefen(con, settings, "bericht/tabellen")
+        skip, eingabe = stand.check_unchanged(con, settings, "bericht/tabellen")
         if not skip:
             build_bericht_tables(con, settings, stichtag)
-            stand.merken(con, settings, "bericht/tabellen", eingabe)
+            stand.record(con, settings, "bericht/tabellen", eingabe)
         return result(con, tables_in(con, "bericht"), None, not skip, eingabe, stichtag=str(stichtag))
 
 
@@ -52,10 +52,10 @@ def reporting_db(context: dg.AssetExecutionContext, phasenmonitor: Phasenmonitor
     """Build reporting.duckdb beside the old one and swap it in."""
     settings = phasenmonitor.settings()
     with phasenmonitor.warehouse() as con:
-        skip, eingabe = stand.pruefen(con, settings, "bericht/reporting_db")
+        skip, eingabe = stand.check_unchanged(con, settings, "bericht/reporting_db")
         if not skip:
             publish_reporting(con, settings)
-            stand.merken(con, settings, "bericht/reporting_db", eingabe, [settings.reporting_path, settings.bericht_dir / KATALOG])
+            stand.record(con, settings, "bericht/reporting_db", eingabe, [settings.reporting_path, settings.bericht_dir / KATALOG])
         n = con.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name IN ('kennzahlen','bericht')"
         ).fetchone()[0]
@@ -79,12 +79,12 @@ def bericht_dateien(context: dg.AssetExecutionContext, phasenmonitor: Phasenmoni
     settings = phasenmonitor.settings()
     with phasenmonitor.warehouse() as con:
         stichtag = resolve_stichtag(con, settings.stichtag)
-        skip, eingabe = stand.pruefen(con, settings, "bericht/dateien")
+        skip, eingabe = stand.check_unchanged(con, settings, "bericht/dateien")
         if skip:
             paths = stand.files(con, settings, "bericht/dateien")
         else:
             paths = write_bericht_files(con, settings, stichtag)
-            stand.merken(con, settings, "bericht/dateien", eingabe, paths)
+            stand.record(con, settings, "bericht/dateien", eingabe, paths)
     return dg.MaterializeResult(
         metadata={
             "dateien": len(paths),

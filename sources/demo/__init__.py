@@ -1,8 +1,7 @@
 """Deterministic demo inbox: realistic partner exports for N synthetic participants.
 
 :func:`write_demo_inbox` writes an inbox exactly in the layout, file names, encodings and formats
-of the binding input contract (``exports.md`` in the shared spec, outside this repository; how the
-pipeline implements it: docs/datenvertrag.md), including the usual mistakes of real exports, so
+of the binding input contract (docs/datenvertrag.md), including the usual mistakes of real exports, so
 that the whole pipeline can be run and shown without real (and confidential) data.
 
 Everything is derived from ``(teilnehmende, seed, datenstand)`` only: the same arguments give
@@ -49,7 +48,7 @@ mentoring checks' findings, each at least once in the first chunk): a tandem reg
 after its first two contacts, a mentor without allowance whose Austritt was entered while her
 tandem runs on, a mentor of a single running tandem whose contacts stopped 70-110 days before D.
 
-Injected mistakes (row level, as in "What bad input gets" of exports.md): together about 0.4 % of
+Injected mistakes (row level, as docs/datenvertrag.md describes bad input): together about 0.4 % of
 a file's rows, each type planned for a file at least once (in the first chunk, if it has >= 8
 rows), never more than a fifth of a file's rows: ``invalid_date`` (``31.02.2024``), ``unknown_code``
 (Geschlecht ``x``, Kontaktart ``Brief``, ...), ``missing_required``, ``duplicate_key`` (a second,

@@ -15,7 +15,7 @@ from sources.demo.draws import between, choice, mask, pick, prefixed
 from sources.demo.mistakes import Spec, bad_dates
 from sources.demo.names import TRADES, Companies
 
-# headers exactly as the input contract names them (exports.md in the shared spec)
+# headers exactly as the input contract names them (docs/datenvertrag.md)
 H_TEILNEHMENDE = [
     "TN-Nr", "Nachname", "Vorname", "Geburtsdatum", "Geschlecht", "Staatsangehörigkeit",
     "Aufenthaltsstatus", "Arbeitsmarktzugang", "Eintritt", "Kompetenzfeststellung", "Austritt",

@@ -15,7 +15,7 @@ from sources.demo.draws import between, choice, mask, num, pick
 from sources.demo.mistakes import Spec, bad_dates
 from sources.demo.names import Companies
 
-# headers exactly as the input contract names them (exports.md in the shared spec)
+# headers exactly as the input contract names them (docs/datenvertrag.md)
 H_MASSNAHMEN = ["Kundennummer", "Maßnahmeart", "Beginn", "Ende", "Status"]
 H_INTEGRATIONEN = ["Kundennummer", "Integrationsart", "Beginn", "Ende", "Arbeitgeber", "Wochenstunden", "Förderung"]
 

@@ -16,7 +16,7 @@ from sources.demo.draws import between, choice, decimal_tenths, mask, num, pick,
 from sources.demo.mistakes import Spec, bad_dates
 from sources.demo.names import DE_LAST, MENTOR_FIRST_F, MENTOR_FIRST_M, OTHER_LAST
 
-# headers exactly as the input contract names them (exports.md in the shared spec)
+# headers exactly as the input contract names them (docs/datenvertrag.md)
 H_MENTORINNEN = ["Mentor-Nr", "Nachname", "Vorname", "Eintritt", "Austritt", "Ehrenamtszuschuss", "Schulung"]
 H_TANDEMS = ["Tandem-Nr", "Mentor-Nr", "TN-Nr", "Beginn", "Ende"]
 H_KONTAKTE = ["Tandem-Nr", "Datum", "Dauer", "Kontaktart", "Kilometer", "Verkehrsmittel"]

@@ -16,7 +16,7 @@ from sources.demo.days import NONE, P0, QUALI_WARTEZEIT, Dates, day_number
 from sources.demo.draws import between, choice, mask, num, pick, prefixed
 from sources.demo.mistakes import Spec, bad_dates
 
-# header exactly as the input contract names it (exports.md in the shared spec)
+# header exactly as the input contract names it (docs/datenvertrag.md)
 H_KURSTEILNAHMEN = [
     "Hörernummer", "Kursnummer", "Kursart", "Zielniveau", "Kursbeginn", "Kursende", "Anwesenheit",
     "Prüfung", "Ergebnis", "Status",
