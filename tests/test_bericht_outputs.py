@@ -902,11 +902,20 @@ def test_tiny_programme_still_publishes(tmp_path):
     """Five participants: almost everything is suppressed, nothing breaks, nothing small leaks."""
     from assets.report.files import write_bericht_files
 
-    path = kennzahlen_db(tmp_path / "w.duckdb", seed=1, teilnehmende=5, mentorinnen=3, zuschuss_budget=False)
+    path = kennzahlen_db(tmp_path / "w.duckdb", seed=1, teilnehmende=5, mentorinnen=3)
     con = duckdb.connect(str(path))
     settings = Settings(out=tmp_path)
     build_bericht_tables(con, settings, STICHTAG)
     assert [c for c in zaehlzellen(con) if ist_klein(c[3])] == []
     paths = write_bericht_files(con, settings, STICHTAG)
     assert any(p.suffix == ".docx" for p in paths)
+    con.close()
+
+
+def test_the_forecast_is_read_from_the_metrics_budget_table(tmp_path):
+    """The forecast rule lives once (assets/metrics/budget.py): without kennzahlen.zuschuss_budget
+    the report says which table is missing instead of computing a forecast of its own."""
+    con = duckdb.connect(str(kennzahlen_db(tmp_path / "w.duckdb", seed=1, teilnehmende=5, mentorinnen=3, zuschuss_budget=False)))
+    with pytest.raises(RuntimeError, match="kennzahlen.zuschuss_budget fehlt"):
+        build_bericht_tables(con, Settings(out=tmp_path), STICHTAG)
     con.close()

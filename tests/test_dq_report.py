@@ -134,8 +134,8 @@ def _rule_ids_in_code() -> set[str]:
         src = (PIPELINE_ROOT / rel).read_text(encoding="utf-8")
         for p in patterns:
             ids |= set(re.findall(p, src, flags=re.M))
-    # the mentor-side rules (assets/metrics/mentoring.py, written by assets/metrics/mentoring_checks.py)
-    ids |= set(re.findall(r'_befund\(\s*"(\w+)"', (PIPELINE_ROOT / "assets/metrics/mentoring.py").read_text(encoding="utf-8")))
+    # the mentor-side rules (assets/metrics/mentoring_findings.py, written by assets/metrics/mentoring_checks.py)
+    ids |= set(re.findall(r'_befund\(\s*"(\w+)"', (PIPELINE_ROOT / "assets/metrics/mentoring_findings.py").read_text(encoding="utf-8")))
     return ids
 
 

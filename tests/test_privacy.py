@@ -17,6 +17,7 @@ import re
 import stat
 import subprocess
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -129,15 +130,42 @@ class Scanner:
         return sorted(found)
 
 
-def _file_texts(path: Path) -> list[tuple[str, bytes]]:
-    """(where, content) for a file; the members of zip containers (docx, xlsx) are read unpacked."""
+def _png_text(data: bytes) -> bytes:
+    """The text chunks of a PNG (tEXt, zTXt, iTXt: title, software, comments): the only place a
+    PNG can carry a name as text; its pixel data is compressed, where a short name such as 'Rua'
+    turns up by chance."""
+    out, pos = [], 8
+    while pos + 8 <= len(data):
+        length, kind = int.from_bytes(data[pos:pos + 4], "big"), data[pos + 4:pos + 8]
+        chunk = data[pos + 8:pos + 8 + length]
+        if kind in (b"tEXt", b"iTXt"):
+            out.append(chunk)
+        elif kind == b"zTXt":
+            out.append(zlib.decompress(chunk.split(b"\0", 1)[1][1:]))
+        pos += 12 + length
+    return b"\n".join(out)
+
+
+def _file_texts(path: Path) -> list[tuple[str, bytes, bool]]:
+    """(where, content, scan for names) for a file; the members of zip containers (docx, xlsx) are
+    read unpacked, and compressed bytes (a zip container itself, PNG pixel data) are searched for
+    identifiers and dates only."""
     data = path.read_bytes()
-    out = [(str(path), data)]
+    compressed = zipfile.is_zipfile(path) or data.startswith(b"\x89PNG")
+    out = [(str(path), data, not compressed)]
+    if data.startswith(b"\x89PNG"):
+        out.append((f"{path}!text", _png_text(data), True))
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as z:
             for name in z.namelist():
-                out.append((f"{path}!{name}", z.read(name)))
+                out += [(w, d, n) for w, d, n in _member_texts(f"{path}!{name}", z.read(name))]
     return out
+
+
+def _member_texts(where: str, data: bytes) -> list[tuple[str, bytes, bool]]:
+    if data.startswith(b"\x89PNG"):
+        return [(where, data, False), (f"{where}!text", _png_text(data), True)]
+    return [(where, data, True)]
 
 
 def _scan_tree(root: Path, scanner: Scanner, skip: tuple[Path, ...] = ()) -> dict[str, list[str]]:
@@ -148,8 +176,8 @@ def _scan_tree(root: Path, scanner: Scanner, skip: tuple[Path, ...] = ()) -> dic
         # DuckDB files' contents are scanned through SQL (strings are compressed on disk); their raw
         # bytes are still searched for IDs and dates.
         names = path.suffix not in (".duckdb", ".wal")
-        for where, text in _file_texts(path):
-            found = scanner.find(text, names=names)
+        for where, text, readable in _file_texts(path):
+            found = scanner.find(text, names=names and readable)
             if found:
                 hits[where] = found[:5]
     return hits
@@ -355,3 +383,14 @@ def test_run_with_another_key_on_existing_warehouse_is_refused(cli, demo):
     assert len(lines) == 1, proc.stderr
     assert "anderen Pseudonymisierungsschlüssel" in lines[0]
     assert (hashlib.sha256(wh.read_bytes()).hexdigest(), wh.stat().st_mtime_ns) == before
+
+
+def test_the_scan_reads_the_text_chunks_of_a_png(tmp_path):
+    """A name in a PNG's metadata is found; its compressed pixel data is not searched for names."""
+    from matplotlib.figure import Figure
+
+    path = tmp_path / "bild.png"
+    Figure(figsize=(1, 1)).savefig(path, metadata={"Title": "Diagramm von Rua Beispiel"})
+    texts = {where.rsplit("!", 1)[-1]: (data, readable) for where, data, readable in _file_texts(path)}
+    assert b"Rua Beispiel" in texts["text"][0] and texts["text"][1]
+    assert texts[str(path).rsplit("!", 1)[-1]][1] is False
