@@ -58,6 +58,13 @@ def remove_leftovers(settings: Settings) -> list[str]:
 # Dagster's pool for every step that opens a warehouse (assets and checks); its limit lives in
 # deploy/dagster.yaml (concurrency.pools.default_limit). See docs/architektur.md.
 WAREHOUSE_POOL = "warehouse"
+OWNER = "team:sozialamt-auswertung"
+
+
+def warehouse_asset(**kwargs):
+    """``dg.asset`` for a step that opens the warehouse: in the pool of the one writer, owned by the
+    team that answers for the figures. Every asset of phasenmonitor is one."""
+    return dg.asset(pool=WAREHOUSE_POOL, owners=[OWNER], **kwargs)
 
 
 class PhasenmonitorResource(dg.ConfigurableResource):

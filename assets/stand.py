@@ -27,7 +27,7 @@ import json
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import dagster as dg
 import duckdb
@@ -140,6 +140,19 @@ def check_unchanged(con: duckdb.DuckDBPyConnection, settings: Settings, asset: s
         return True, stand
     forget(con, asset)
     return False, stand
+
+
+def build_unless_unchanged(
+    con: duckdb.DuckDBPyConnection, settings: Settings, asset: str, build: Callable[[], object], writes_files: bool = False,
+) -> tuple[bool, str]:
+    """(recomputed?, Eingabestand): ``build`` runs unless the asset's inputs are unchanged, then the
+    new state is stored, with the files ``build`` returns when it ``writes_files``: the pattern of
+    every metric and report asset."""
+    skip, stand = check_unchanged(con, settings, asset)
+    if not skip:
+        result = build()
+        record(con, settings, asset, stand, result if writes_files else ())
+    return not skip, stand
 
 
 def files(con: duckdb.DuckDBPyConnection, settings: Settings, asset: str) -> list[Path]:

@@ -10,6 +10,7 @@ domain) get the same pseudonym and link.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 from pathlib import Path
 
@@ -46,20 +47,16 @@ def load_key(environ: dict[str, str] | None = None) -> bytes:
 
 
 class Pseudonymizer:
-    """HMAC-SHA-256 with precomputed pads: one hash-state copy per value, on unique values only."""
+    """HMAC-SHA-256 (the standard ``hmac`` module), keyed once: one copy of the keyed state per
+    value, on unique values only."""
 
     def __init__(self, key: bytes):
-        block = key if len(key) <= 64 else hashlib.sha256(key).digest()
-        block = block.ljust(64, b"\0")
-        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
-        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+        self._keyed = hmac.new(key, digestmod=hashlib.sha256)
 
     def one(self, value: str, domain: str) -> str:
-        inner = self._inner.copy()
-        inner.update(f"{domain}:{value}".encode("utf-8"))
-        outer = self._outer.copy()
-        outer.update(inner.digest())
-        return outer.hexdigest()[:PSEUDONYM_HEX_CHARS]
+        mac = self._keyed.copy()
+        mac.update(f"{domain}:{value}".encode("utf-8"))
+        return mac.hexdigest()[:PSEUDONYM_HEX_CHARS]
 
     @property
     def fingerprint(self) -> str:

@@ -15,7 +15,7 @@ from assets.metrics.datenqualitaet import (
 from assets.metrics.mentoring import build_mentoring_kennzahlen
 from assets.metrics.mentoring_checks import MENTORING_CHECK_SPECS, MENTORING_PRUEFUNG, mentoring_check_results
 from assets.metrics.teilnahme import build_teilnahme_kennzahlen
-from assets.resources import WAREHOUSE_POOL, PhasenmonitorResource
+from assets.resources import PhasenmonitorResource, warehouse_asset
 from assets.staging.assets import staging_key
 from assets.table_metadata import readable, records_table as _table, table_metadata
 from checks.asset_checks import check_result, check_specs_of, pruefungen_of
@@ -62,13 +62,11 @@ def _teil(con, teil: str) -> dict[str, float | None]:
 GATE = kennzahlen_key("datenqualitaet")
 
 
-@dg.asset(
+@warehouse_asset(
     key=kennzahlen_key("teilnahme"),
     deps=[*(staging_key(k) for k in TEILNAHME_LIEST), GATE],
-    pool=WAREHOUSE_POOL,
     group_name="kennzahlen",
     kinds={"duckdb", "sql"},
-    owners=["team:sozialamt-auswertung"],
     description=(
         "Phasenverlauf, Vermittlungen nach BA-Zählweise, Nachhaltigkeit und Sprachkurse: "
         "kennzahlen.phasen_bestand, phasen_bewegungen, phasen_dauer, vermittlungen, nachhaltigkeit, sprache."
@@ -79,21 +77,17 @@ def kennzahlen_teilnahme(context: dg.AssetExecutionContext, phasenmonitor: Phase
     settings = phasenmonitor.settings()
     with phasenmonitor.warehouse() as con:
         stichtag = resolve_stichtag(con, settings.stichtag)
-        skip, eingabe = stand.check_unchanged(con, settings, "kennzahlen/teilnahme")
-        if not skip:
-            save_ueberblick_part(con, "teilnahme", build_teilnahme_kennzahlen(con, settings, stichtag))
-            stand.record(con, settings, "kennzahlen/teilnahme", eingabe)
-        return result(con, kennzahlen_tables(TEILNAHME_TABELLEN), _teil(con, "teilnahme"), not skip, eingabe, stichtag=str(stichtag))
+        neu, eingabe = stand.build_unless_unchanged(con, settings, "kennzahlen/teilnahme", lambda: save_ueberblick_part(
+            con, "teilnahme", build_teilnahme_kennzahlen(con, settings, stichtag)))
+        return result(con, kennzahlen_tables(TEILNAHME_TABELLEN), _teil(con, "teilnahme"), neu, eingabe, stichtag=str(stichtag))
 
 
-@dg.asset(
+@warehouse_asset(
     key=kennzahlen_key("mentoring"),
     deps=[*(staging_key(k) for k in MENTORING_LIEST), GATE],
-    pool=WAREHOUSE_POOL,
     check_specs=MENTORING_CHECK_SPECS,
     group_name="kennzahlen",
     kinds={"duckdb", "sql"},
-    owners=["team:sozialamt-auswertung"],
     description="Mentoring: Mentor*innen, Tandems, Kontaktstunden, Ehrenamtszuschuss und Budget, CO2 (kennzahlen.mentoring, kennzahlen.zuschuss_budget).",
 )
 def kennzahlen_mentoring(context: dg.AssetExecutionContext, phasenmonitor: PhasenmonitorResource) -> dg.MaterializeResult:
@@ -111,14 +105,12 @@ def kennzahlen_mentoring(context: dg.AssetExecutionContext, phasenmonitor: Phase
         return result(con, kennzahlen_tables(MENTORING_TABELLEN), _teil(con, "mentoring"), not skip, eingabe, checks, stichtag=str(stichtag))
 
 
-@dg.asset(
+@warehouse_asset(
     key=kennzahlen_key("datenqualitaet"),
     deps=STAGING_DEPS,
-    pool=WAREHOUSE_POOL,
     check_specs=check_specs_of(DATENQUALITAET),
     group_name="kennzahlen",
     kinds={"duckdb", "sql"},
-    owners=["team:sozialamt-auswertung"],
     description=(
         "kennzahlen.datenqualitaet (eine Zeile je Datei im Eingang mit Status, Grund und Zeilenbilanz), kennzahlen.befunde "
         "(eine Zeile je Befund) und der Datenqualitätsbericht intern/datenqualitaet_<Stichtag>.html. Trägt die "
@@ -214,25 +206,20 @@ def _dq_figures(con, reports, stichtag) -> dict:
     }
 
 
-@dg.asset(
+@warehouse_asset(
     key=kennzahlen_key("ueberblick"),
     deps=[kennzahlen_key("teilnahme"), kennzahlen_key("mentoring"), kennzahlen_key("datenqualitaet")],
-    pool=WAREHOUSE_POOL,
     group_name="kennzahlen",
     kinds={"duckdb", "sql"},
-    owners=["team:sozialamt-auswertung"],
     description="kennzahlen.ueberblick: die Schlüsselzahlen zum Stichtag, eine Zeile je Kennzahl.",
 )
 def kennzahlen_ueberblick(context: dg.AssetExecutionContext, phasenmonitor: PhasenmonitorResource) -> dg.MaterializeResult:
     """Key figures at the Stichtag, gathered from the metric assets."""
     settings = phasenmonitor.settings()
     with phasenmonitor.warehouse() as con:
-        skip, eingabe = stand.check_unchanged(con, settings, "kennzahlen/ueberblick")
-        if not skip:
-            build_ueberblick(con)
-            stand.record(con, settings, "kennzahlen/ueberblick", eingabe)
+        neu, eingabe = stand.build_unless_unchanged(con, settings, "kennzahlen/ueberblick", lambda: build_ueberblick(con))
         figures = dict(con.execute("SELECT kennzahl, wert FROM kennzahlen.ueberblick ORDER BY kennzahl").fetchall())
-        return result(con, ["kennzahlen.ueberblick"], figures, not skip, eingabe)
+        return result(con, ["kennzahlen.ueberblick"], figures, neu, eingabe)
 
 
 METRIC_ASSETS = [kennzahlen_teilnahme, kennzahlen_mentoring, kennzahlen_datenqualitaet, kennzahlen_ueberblick]

@@ -26,7 +26,7 @@ from assets.metrics.mentoring_figures import (
     summen_seit_programmstart,
 )
 from sources.settings import Settings
-from sources.transaction import in_transaction
+from sources.transaction import atomic
 
 # The ueberblick keys this module owns, in publication order (docs/kennzahlen.md, Überblick).
 UEBERBLICK_KEYS: tuple[str, ...] = (
@@ -85,20 +85,11 @@ def build_mentoring_kennzahlen(
     kilometres use a Verkehrsmittel without a configured factor. Runs in one transaction when the
     caller has none open, so a failure leaves the previous tables.
     """
-    own_tx = not in_transaction(con)
-    if own_tx:
-        con.execute("BEGIN TRANSACTION")
-    try:
+    with atomic(con):
         prepare_mentoring(con, settings, stichtag)
         _write_tables(con, settings, budget_rows(con, settings))
         werte: dict[str, float] = {k: float(v) for k, v in stichtag_werte(con, stichtag).items()}
         werte.update(summen_seit_programmstart(con, settings))
-    except BaseException:
-        if own_tx:
-            con.execute("ROLLBACK")
-        raise
-    if own_tx:
-        con.execute("COMMIT")
     return [(k, werte[k]) for k in UEBERBLICK_KEYS]
 
 

@@ -15,7 +15,7 @@ from assets.metrics.ddl import create_commented_table
 from assets.metrics.teilnahme_rules import KURS_STORNIERT, PHASE_AM_SQL, register_regeln
 from sources.jobcenter import INTEGRATIONSARTEN
 from sources.settings import Settings
-from sources.transaction import in_transaction
+from sources.transaction import atomic
 from sources.vhs import KURSARTEN
 from sources.zeitraum import register_berichtsmonate
 
@@ -277,20 +277,11 @@ def build_teilnahme_kennzahlen(
     Runs in one transaction when the caller has none open, so a failure leaves the previous
     tables in place.
     """
-    own_tx = not in_transaction(con)
-    if own_tx:
-        con.execute("BEGIN TRANSACTION")
-    try:
+    with atomic(con):
         register_berichtsmonate(con, settings.programmstart, stichtag)
         register_regeln(con, settings, stichtag)
         create_tables(con)
         fill_tables(con, stichtag)
         rows = ueberblick(con, stichtag)
-    except BaseException:
-        if own_tx:
-            con.execute("ROLLBACK")
-        raise
-    if own_tx:
-        con.execute("COMMIT")
     return rows
 

@@ -8,7 +8,7 @@ from assets.preload import vorladen
 from checks import gx_worker
 from sources.settings import Settings
 from assets.table_metadata import table_metadata
-from assets.resources import WAREHOUSE_POOL, PhasenmonitorResource
+from assets.resources import PhasenmonitorResource, warehouse_asset
 from sources.archive import archive_file, archived_path, content_hash, prune_archive
 from sources.discovery import discover
 from sources.pseudonym import Pseudonymizer, load_key
@@ -35,12 +35,10 @@ def restore_missing_copies(settings: Settings, in_use_files: list[tuple]) -> int
     return restored
 
 
-@dg.asset(
+@warehouse_asset(
     key=dg.AssetKey(["raw", "eingang"]),
     group_name="raw",
     kinds={"python", "duckdb"},
-    owners=["team:sozialamt-auswertung"],
-    pool=WAREHOUSE_POOL,
     description=(
         "Liest den Eingangsordner (nur lesend), erkennt Exportart und Datenstand am Dateinamen, "
         "kopiert neue Dateien (nach Inhalts-Hash) privat ins Archiv und verzeichnet jede Datei in "

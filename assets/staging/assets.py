@@ -6,7 +6,7 @@ import dagster as dg
 from assets.staging.load import stage_kind
 from assets.table_metadata import table_metadata
 from checks.asset_checks import check_result, check_specs_of, pruefungen_of
-from assets.resources import WAREHOUSE_POOL, PhasenmonitorResource
+from assets.resources import PhasenmonitorResource, warehouse_asset
 from sources.contract import ExportKind
 from sources.kinds import ALL_KINDS, PARTNER_NAMEN
 from sources.pseudonym import Pseudonymizer, load_key
@@ -33,13 +33,11 @@ def _staging_asset(kind: ExportKind) -> dg.AssetsDefinition:
     deps = [dg.AssetKey(["raw", "eingang"])] + [staging_key(k) for k in sorted({r.kind for r in kind.references})]
     key = ("staging", kind.name)
 
-    @dg.asset(
+    @warehouse_asset(
         key=staging_key(kind.name),
         deps=deps,
         group_name="staging",
         kinds={"polars", "duckdb"},
-        owners=["team:sozialamt-auswertung"],
-        pool=WAREHOUSE_POOL,
         check_specs=check_specs_of(key),
         description=(
             f"{TITEL.get(kind.name, kind.description)} Quelle: {PARTNER_NAMEN.get(kind.quelle, kind.quelle)}. Prüft jede Zeile gegen den Exportvertrag "
