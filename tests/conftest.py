@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import inspect
+import re
 import subprocess
 import io
 import os
@@ -465,10 +467,35 @@ def dagster_instance(home: Path):
 # `make test-fast` runs the pure level alone (docs/architektur.md, "Tests by level"). A test that
 # builds its files without a fixture says so with @pytest.mark.integration.
 PURE_FIXTURES = {"request", "monkeypatch", "capsys", "recwarn"}
+# What a fixture-free test calls when it runs the pipeline or writes files itself (the shared runs
+# of tests/dq_support.py, the real command line, Dagster's test instance).
+RUNS_THINGS = re.compile(r"\b(dq\.\w+\(|run\(|run_pipeline\(|subprocess\.|instance_for_test|materialize\(|tempfile\.)")
+
+
+def _is_integration(item) -> bool:
+    params = set(getattr(getattr(item, "callspec", None), "params", {}))
+    if set(getattr(item, "fixturenames", ())) - PURE_FIXTURES - params or item.get_closest_marker("integration"):
+        return True
+    try:
+        return bool(RUNS_THINGS.search(inspect.getsource(item.function)))
+    except (OSError, TypeError):
+        return True
+
+
+# The test files that take longest (`pytest --durations=0`, docs/architektur.md "Tests by level"),
+# collected first: `make test` hands whole files to its workers in collection order, and the long
+# ones started first keep the workers busy to the end instead of one finishing a long file alone.
+LONGEST_FIRST = ("test_crash_safety", "test_bench", "test_operations", "test_gx_worker", "test_cli", "test_dagster_native",
+                 "test_publish", "test_bad_input", "test_consent", "test_dq_report", "test_privacy")
+
+
+def _order(item) -> int:
+    name = item.path.stem
+    return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        params = set(getattr(getattr(item, "callspec", None), "params", {}))
-        if set(getattr(item, "fixturenames", ())) - PURE_FIXTURES - params:
+        if _is_integration(item):
             item.add_marker(pytest.mark.integration)
+    items.sort(key=_order)  # stable: within a file, and for the other files, the collected order

@@ -1,16 +1,22 @@
 """Shared, cached set-up of the data-quality tests (test_contract_suites, test_asset_checks,
 test_dq_report): real demo inboxes, real nightly Dagster runs in-process, real DuckDB files.
 
-The runs are cached per process so that the three test modules share them (each run costs
-seconds): one good run on the demo inbox, and copies of its data folder for the scenarios.
+The runs are cached so that the test modules share them (each run costs seconds): one good run
+on the demo inbox, and copies of its data folder for the scenarios. Under `make test` the test
+files run in several worker processes (pytest-xdist); the first worker that needs a run builds
+it under a file lock in a folder of this test session, the others load its result (the runs are
+only read afterwards; every scenario works on its own copy).
 """
 
 from __future__ import annotations
 
 import atexit
 import functools
+import os
+import pickle
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -19,6 +25,7 @@ from typing import Any, Callable
 import dagster as dg
 import duckdb
 import polars as pl
+from filelock import FileLock
 
 from conftest import KEY, csv_bytes
 
@@ -27,8 +34,26 @@ HEUTE = date(2026, 11, 25)
 BROKEN_DATENSTAND = DATENSTAND + timedelta(days=1)
 IGNORED_KENNZAHLEN = ("datenqualitaet", "befunde")  # legitimately change when files are added
 
-_ROOT = Path(tempfile.mkdtemp(prefix="pm-dq-tests-"))
+_ROOT = Path(tempfile.mkdtemp(prefix="pm-dq-tests-"))  # this process's scenario copies
 atexit.register(shutil.rmtree, _ROOT, ignore_errors=True)
+# The cached runs, shared by the workers of one test session (xdist names the session).
+_SESSION = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+_SHARED = Path(tempfile.gettempdir()) / f"pm-dq-shared-{_SESSION}" if _SESSION else _ROOT
+for _old in Path(tempfile.gettempdir()).glob("pm-dq-shared-*"):  # earlier sessions' (their workers are gone)
+    if _old != _SHARED and time.time() - _old.stat().st_mtime > 3600:
+        shutil.rmtree(_old, ignore_errors=True)
+
+
+def _shared(name: str, build: Callable[[], Any]) -> Any:
+    """``build()`` once per test session, whichever worker asks first; the others load its result."""
+    _SHARED.mkdir(parents=True, exist_ok=True)
+    done = _SHARED / f"{name}.pickle"
+    with FileLock(str(_SHARED / f"{name}.lock")):
+        if done.exists():
+            return pickle.loads(done.read_bytes())
+        value = build()
+        done.write_bytes(pickle.dumps(value))
+        return value
 
 
 @dataclass
@@ -53,25 +78,29 @@ def run(inbox: Path, out: Path, **kw) -> Lauf:
     return Lauf(inbox, out, summary, list(instance.all_logs(summary.run_id)))
 
 
-@functools.cache
-def demo_inbox() -> Path:
+def _write_demo_inbox() -> Path:
     from sources.demo import write_demo_inbox
 
-    inbox = _ROOT / "demo-inbox"
+    inbox = _SHARED / "demo-inbox"
     write_demo_inbox(inbox, teilnehmende=60, seed=2024, datenstand=DATENSTAND)
     return inbox
 
 
 @functools.cache
+def demo_inbox() -> Path:
+    return _shared("demo-inbox", _write_demo_inbox)
+
+
+@functools.cache
 def base_run() -> Lauf:
     """The nightly job on the demo inbox: the good, published state every scenario starts from."""
-    return run(demo_inbox(), _ROOT / "base-out")
+    return _shared("base", lambda: run(demo_inbox(), _SHARED / "base-out"))
 
 
-def copy_of_base(name: str, mutate_inbox: Callable[[Path], None] | None = None) -> tuple[Path, Path]:
+def copy_of_base(name: str, mutate_inbox: Callable[[Path], None] | None = None, root: Path | None = None) -> tuple[Path, Path]:
     """A fresh copy of the base run's inbox and data folder (warehouse, archive, reporting.duckdb)."""
     base = base_run()
-    inbox, out = _ROOT / f"{name}-inbox", _ROOT / f"{name}-out"
+    inbox, out = (root or _ROOT) / f"{name}-inbox", (root or _ROOT) / f"{name}-out"
     shutil.copytree(base.inbox, inbox)
     shutil.copytree(base.out, out)
     if mutate_inbox:
@@ -116,13 +145,16 @@ def write_broken_snapshots(inbox: Path) -> dict[str, str]:
 
 @functools.cache
 def broken_run() -> tuple[Lauf, dict[str, str]]:
-    written: dict[str, str] = {}
+    def build() -> tuple[Lauf, dict[str, str]]:
+        written: dict[str, str] = {}
 
-    def mutate(inbox: Path) -> None:
-        written.update(write_broken_snapshots(inbox))
+        def mutate(inbox: Path) -> None:
+            written.update(write_broken_snapshots(inbox))
 
-    inbox, out = copy_of_base("broken", mutate)
-    return run(inbox, out), written
+        inbox, out = copy_of_base("broken", mutate, _SHARED)
+        return run(inbox, out), written
+
+    return _shared("broken", build)
 
 
 # --- a warehouse changed behind the pipeline's back -------------------------------------------------
@@ -145,9 +177,12 @@ def corrupt_warehouse(out: Path) -> None:
 
 @functools.cache
 def blocked_run() -> Lauf:
-    inbox, out = copy_of_base("blocked")
-    corrupt_warehouse(out)
-    return run(inbox, out)
+    def build() -> Lauf:
+        inbox, out = copy_of_base("blocked", root=_SHARED)
+        corrupt_warehouse(out)
+        return run(inbox, out)
+
+    return _shared("blocked", build)
 
 
 # --- reading ------------------------------------------------------------------------------------------

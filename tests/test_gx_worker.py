@@ -97,11 +97,12 @@ def test_block_validation_gives_the_verdict_and_counts_of_one_pass(monkeypatch):
     the same result as one pass, also for a key duplicated across blocks."""
     gx_worker.stop()  # in-process, so that the monkeypatched block size applies
     for kind, bad in _bad_frames():
-        if kind.key:  # an early and the last row share a key: blocks of 7 rows never see both
+        if kind.key:  # an early and the last row share a key: no block sees both
             early = bad[kind.key].drop_nulls()[1]
             bad = bad.with_columns(bad[kind.key].scatter(bad.height - 1, early))
         one = gv.validate_local(kind, bad)
-        monkeypatch.setattr(gv, "GX_BLOCK_ROWS", 7)
+        # three blocks: the early row and the last one never meet in one of them
+        monkeypatch.setattr(gv, "GX_BLOCK_ROWS", bad.height // 3 + 1)
         blocks = gv.validate_local(kind, bad)
         monkeypatch.undo()
         assert not one.erfolgreich
