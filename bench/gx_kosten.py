@@ -1,4 +1,4 @@
-"""What Great Expectations costs a nightly run (docs/datenqualitaet.md, "Kosten").
+"""What Great Expectations costs a nightly run (docs/datenqualitaet.md, "Cost").
 
     .venv/bin/python bench/gx_kosten.py --inbox DIR --out DIR
 

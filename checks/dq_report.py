@@ -29,6 +29,7 @@ from sources.archive import FILE_MODE, ensure_private_dir, open_private
 from sources.formats import anzahl_oder_strich, datum
 from sources.kinds import PARTNER_NAMEN
 from sources.settings import Settings
+from sources.sql import relation_exists
 
 MAX_ZEILEN_JE_GRUPPE = 100  # line numbers shown per (file, column, rule); all are in kennzahlen.befunde
 
@@ -145,7 +146,7 @@ def write_dq_report(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag
     schwere = dict(con.execute("SELECT schwere, count(*) FROM kennzahlen.befunde GROUP BY 1").fetchall())
     pruefungen = con.execute(
         "SELECT pruefung, asset, blockierend, bestanden, ergebnis, befunde, beschreibung FROM meta.pruefungen ORDER BY NOT blockierend, pruefung"
-    ).fetchall() if _has_table(con, "meta", "pruefungen") else []
+    ).fetchall() if relation_exists(con, "meta", "pruefungen") else []
 
     out: list[str] = []
     _head(out.append, settings, stichtag, tag, [p[0] for p in pruefungen if p[2] and not p[3]])
@@ -169,7 +170,8 @@ def _head(w: Callable[[str], None], settings: Settings, stichtag: date | None, t
     w(f"<h1>Datenqualität der Partnerexporte – {'Stichtag' if stichtag else 'Lauftag (kein Stichtag bestimmbar)'} {_d(tag)}</h1>")
     w("<p class='intern'>Nur für den internen Gebrauch (Projektkoordination). Enthält keine Zellinhalte und keine Kennungen, "
       "aber ungeschützte kleine Fallzahlen: nicht veröffentlichen.</p>")
-    w(f"<p>Erstellt am {datetime.now():%d.%m.%Y %H:%M} · Lauftag {_d(settings.run_day)} · Eingang <code>{_e(settings.inbox)}</code></p>")
+    jetzt = datetime.now()
+    w(f"<p>Erstellt am {datum(jetzt)} {jetzt:%H:%M} · Lauftag {_d(settings.run_day)} · Eingang <code>{_e(settings.inbox)}</code></p>")
     if blockiert:
         w("<div class='box block'><strong>Die Kennzahlen wurden in diesem Lauf nicht neu berechnet.</strong> "
           f"Blockierende Prüfung(en) fehlgeschlagen: {_e(', '.join(blockiert))}. Die zuletzt veröffentlichte "
@@ -262,9 +264,3 @@ def _move_old_reports(settings: Settings) -> None:
             alt.unlink()
         else:
             os.replace(alt, ziel)
-
-
-def _has_table(con, schema: str, table: str) -> bool:
-    return bool(con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = ? AND table_name = ?", [schema, table]
-    ).fetchone()[0])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from sources.formats import zahl
+from sources.formats import datum, zahl
 from sources.settings import Settings
 
 UEBERBLICK_SHOWN = (
@@ -31,7 +31,7 @@ def print_summary(settings: Settings, summary, elapsed: float, stream: TextIO = 
     w = lambda s="": print(s, file=stream)  # noqa: E731
     w(f"phasenmonitor: Lauf {'abgeschlossen' if summary.success else 'mit Fehlern beendet'} in {elapsed:.1f} s")
     if summary.stichtag and summary.has_registry:
-        w(f"Stichtag: {summary.stichtag:%d.%m.%Y}")
+        w(f"Stichtag: {datum(summary.stichtag)}")
     values = summary.materialized.get("kennzahlen/ueberblick", {})
     shown = [f"{k} {_fmt(values[k])}" for k in UEBERBLICK_SHOWN if values.get(k) is not None]
     if shown and summary.published:

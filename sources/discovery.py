@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from sources.formats import datum
 from sources.kinds import BY_NAME
 
 QUELLEN = ("asyl", "jobcenter", "vhs")
@@ -57,7 +58,7 @@ def _classify(rel: str, run_day: date) -> tuple[str, str | None, date | None, st
     except ValueError:
         return quelle, art, None, ext, f"Kein gültiges Datum im Dateinamen: '{raw}' gibt es nicht."
     if stand > run_day:
-        return quelle, art, stand, ext, f"Datenstand {stand:%d.%m.%Y} liegt nach dem Tag des Laufs ({run_day:%d.%m.%Y})."
+        return quelle, art, stand, ext, f"Datenstand {datum(stand)} liegt nach dem Tag des Laufs ({datum(run_day)})."
     return quelle, art, stand, ext, None
 
 
@@ -87,7 +88,7 @@ def _reject_ambiguous(files: list[InboxFile]) -> list[InboxFile]:
         if f.problem is None and f.art and seen[(f.art, f.datenstand)] > 1:
             f = InboxFile(
                 f.path, f.rel, f.quelle, f.art, f.datenstand, f.ext, f.size, f.mtime_ns,
-                f"Mehrdeutig: für Datenstand {f.datenstand:%d.%m.%Y} liegen mehrere '{f.art}'-Dateien vor (z. B. .xlsx und .csv); beide abgelehnt.",
+                f"Mehrdeutig: für Datenstand {datum(f.datenstand)} liegen mehrere '{f.art}'-Dateien vor (z. B. .xlsx und .csv); beide abgelehnt.",
             )
         out.append(f)
     return out

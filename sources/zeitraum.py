@@ -1,4 +1,4 @@
-"""The reporting period: Stichtag, Berichtsmonate and Zähltage (docs/kennzahlen.md, "Who counts")."""
+"""The reporting period: Stichtag, Berichtsmonate and Zähltage (docs/kennzahlen.md, "Grundbegriffe")."""
 
 from __future__ import annotations
 

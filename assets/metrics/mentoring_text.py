@@ -150,7 +150,7 @@ def _klima_satz(con: duckdb.DuckDBPyConnection, summen: dict[str, float], zeitra
     """The Klimarelevanz sentence: only figures the council tables publish (total kilometres and
     CO2 of the period, whole units as the tables print them) and the emission factors in the
     wording that marks them as configuration ('Pkw 0,166 kg'), so that the council DOCX takes it
-    (assets/report/files.py, textbaustein_zulaessig). Kilometres per Verkehrsmittel are in no
+    (assets/report/text_blocks.py, textbaustein_zulaessig). Kilometres per Verkehrsmittel are in no
     council table and would be rejected there."""
     verkehrsmittel = [r[0] for r in con.execute(VERKEHRSMITTEL_SQL).fetchall()]
     km = summen["kilometer"]

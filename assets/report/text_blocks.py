@@ -1,4 +1,4 @@
-"""Text blocks written elsewhere (assets/metrics/mentoring.py) and the test whether one may go into
+"""Text blocks written elsewhere (assets/metrics/mentoring_text.py) and the test whether one may go into
 the public DOCX draft: only with figures the bericht tables publish, exactly as they print them."""
 
 from __future__ import annotations

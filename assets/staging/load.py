@@ -27,6 +27,8 @@ from sources.findings import BEFUND_SCHEMA, FEHLER
 from sources.parsing import Parsed, parse_export
 from sources.pseudonym import Pseudonymizer
 from sources.reading import LINE_COL, FileRejected
+from sources.transaction import atomic
+from sources.sql import relation_exists
 
 # Outcomes of files other kinds refer to, per process: (datei_id, kontext) -> Outcome. Lets the
 # tandems step reuse the registry parsed by the registry step of the same run.
@@ -47,9 +49,7 @@ def _now() -> datetime:
 def check_key(con: duckdb.DuckDBPyConnection, pseud: Pseudonymizer, register: bool = True) -> None:
     """A warehouse holds pseudonyms of one key; mixing keys would split every person in two.
     ``register``: a warehouse without a key yet gets this one (read-only callers pass False)."""
-    has_state = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'meta' AND table_name = 'zustand'"
-    ).fetchone()[0]
+    has_state = relation_exists(con, "meta", "zustand")
     row = con.execute("SELECT wert FROM meta.zustand WHERE schluessel = 'schluessel_fingerabdruck'").fetchone() if has_state else None
     if row is None:
         if register:
@@ -81,8 +81,7 @@ def register_inbox(con: duckdb.DuckDBPyConnection, settings: Settings, files: li
     }
     now = _now()
     present: list[str] = []
-    con.execute("BEGIN")
-    try:
+    with atomic(con):
         for f in files:
             prev = known.get(f.rel)
             if prev and prev[1] == f.size and prev[2] == f.mtime_ns and prev[0]:
@@ -124,10 +123,6 @@ def register_inbox(con: duckdb.DuckDBPyConnection, settings: Settings, files: li
                    status = CASE WHEN status = 'verwendet' THEN 'ersetzt' ELSE status END
                WHERE im_eingang AND datei_id NOT IN (SELECT datei_id FROM _present)"""
         )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return stats
 
 
@@ -279,8 +274,7 @@ def stage_kind(con: duckdb.DuckDBPyConnection, settings: Settings, pseud: Pseudo
         [kind.name],
     ).fetchall()
     sweep = kind.name == "teilnehmende" and _registry_needs_sweep(con, settings.run_day)
-    con.execute("BEGIN")
-    try:
+    with atomic(con):
         current_found = False
         excluded_now: pl.DataFrame | None = None
         for datei_id, sha, datei, quelle, ext, datenstand, status, file_kontext in files:
@@ -307,10 +301,6 @@ def stage_kind(con: duckdb.DuckDBPyConnection, settings: Settings, pseud: Pseudo
         _set_statuses(con, kind.name)
         if excluded_now is not None and excluded_now.height:
             result.bereinigt = purge_people(con, excluded_now["tn_id"])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return result
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from sources.demo.days import EPOCH, NONE
+from sources import vhs
 from sources.demo.vhs import H_KURSTEILNAHMEN
 
 _BOM = b"\xef\xbb\xbf"
@@ -104,7 +105,7 @@ def write_xlsx(path: Path, df: pl.DataFrame | None, D: int) -> None:
 
     created = datetime.combine(EPOCH + timedelta(days=D), time(6, 0))
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-    wb.set_properties({"title": "Kursteilnahmen", "author": "VHS Hilden-Haan", "created": created})
+    wb.set_properties({"title": "Kursteilnahmen", "author": vhs.PARTNER, "created": created})
     ws = wb.add_worksheet("Kursteilnahmen")
     date_fmt = wb.add_format({"num_format": "dd.mm.yyyy"})
     bold = wb.add_format({"bold": True})

@@ -15,9 +15,9 @@ import duckdb
 from dateutil.relativedelta import relativedelta
 
 from assets.metrics.budget import erschoepfungsmonat
-from assets.report.bericht_tables.reading import tabelle_da
 from sources.formats import monat_jahr
 from sources.settings import Settings
+from sources.sql import relation_exists
 from sources.zeitraum import month_end
 
 PROGNOSE = "Budget reicht voraussichtlich bis"
@@ -70,7 +70,7 @@ def budget_prognose(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag
 
     Without a month up to the Stichtag (the programme starts later) nothing is paid yet and there
     is no basis, as the metrics' rule says for an empty history."""
-    if not tabelle_da(con, "kennzahlen", "zuschuss_budget"):
+    if not relation_exists(con, "kennzahlen", "zuschuss_budget"):
         raise RuntimeError("Die Tabelle kennzahlen.zuschuss_budget fehlt: die Kennzahlen müssen vor dem Bericht berechnet sein.")
     budget = settings.budget_eur
     zb = con.sql(

@@ -24,6 +24,7 @@ from assets.report.bericht_tables.specs import SCHEMA, TabellenSpec, tabellen_sp
 from assets.report.disclosure import Bericht, Geheimhaltung
 from sources.settings import Settings
 from sources.sql import literal
+from sources.transaction import atomic
 
 
 def berechnen(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date) -> tuple[Bericht, dict[str, TabellenSpec], list[tuple[str, int, str]]]:
@@ -77,8 +78,7 @@ def build_bericht_tables(con: duckdb.DuckDBPyConnection, settings: Settings, sti
     for t, _, x in fussnoten:
         noten.setdefault(t, []).append(x)
     counts: dict[str, int] = {}
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with atomic(con):
         con.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
         con.execute(f"CREATE SCHEMA {SCHEMA}")
         for name, spec in specs.items():
@@ -96,8 +96,4 @@ def build_bericht_tables(con: duckdb.DuckDBPyConnection, settings: Settings, sti
                 text = f"{s.titel}: {s.kommentar}" if s.kommentar and s.kommentar != s.titel else s.titel
                 con.execute(f'COMMENT ON COLUMN {SCHEMA}.{name}."{s.name}" IS {literal(text)}')
             counts[name] = df.height
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return counts

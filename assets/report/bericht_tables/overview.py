@@ -45,7 +45,7 @@ def _zeilen(ue: dict, nh: dict | None, prognose: Prognose, settings: Settings) -
     zeile(M, "Mentor*innen registriert", ue.get("mentorinnen_registriert"), "Mentor*innen")
     zeile(M, "davon mit Ehrenamtszuschuss", ue.get("mentorinnen_mit_zuschuss"), "Mentor*innen")
     zeile(M, "davon geschult", ue.get("mentorinnen_geschult"), "Mentor*innen")
-    # Not a "davon" of the registered: by docs/kennzahlen.md a mentor is active while a tandem runs,
+    # Not a "davon" of the registered: by docs/mentoring.md a mentor is active while a tandem runs,
     # also after their own Austritt (flagged to the coordinator as tandem_nach_austritt_mentorin).
     zeile(M, "aktiv (mit laufendem Tandem)", ue.get("mentorinnen_aktiv"), "Mentor*innen")
     zeile(M, "Tandems aktiv", ue.get("tandems_aktiv"), "Tandems")

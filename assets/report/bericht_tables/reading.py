@@ -8,21 +8,11 @@ from datetime import date
 import duckdb
 import polars as pl
 
-
-def tabelle_da(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    n = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ? AND database_name = current_database()",
-        [schema, name],
-    ).fetchall()[0][0]
-    v = con.execute(
-        "SELECT count(*) FROM duckdb_views() WHERE schema_name = ? AND view_name = ? AND database_name = current_database()",
-        [schema, name],
-    ).fetchall()[0][0]
-    return bool(n or v)
+from sources.sql import relation_exists
 
 
 def lesen(con: duckdb.DuckDBPyConnection, name: str) -> pl.DataFrame:
-    if not tabelle_da(con, "kennzahlen", name):
+    if not relation_exists(con, "kennzahlen", name):
         raise RuntimeError(f"Die Tabelle kennzahlen.{name} fehlt: die Kennzahlen müssen vor dem Bericht berechnet sein.")
     return con.sql(f'SELECT * FROM kennzahlen."{name}"').pl()  # name is one of our constants
 

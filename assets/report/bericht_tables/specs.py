@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from assets.report.disclosure import Art
+from sources import asyl, jobcenter, vhs
+from sources.kinds import ALL_KINDS, PARTNER_NAMEN
 from sources.formats import zahl
 from sources.settings import Settings
 
@@ -38,17 +40,17 @@ ALLE_QUELLEN = ("teilnehmende", "massnahmen", "integrationen", "kursteilnahmen",
 PHASEN_QUELLEN = ("teilnehmende", "massnahmen", "integrationen", "kursteilnahmen")
 
 QUELLEN_TITEL = {
-    "teilnehmende": "Teilnehmendenliste (Stadt Hilden, Sachgebiet Asyl)",
-    "mentorinnen": "Mentor*innenliste (Stadt Hilden, Sachgebiet Asyl)",
-    "tandems": "Tandemliste (Stadt Hilden, Sachgebiet Asyl)",
-    "kontakte": "Kontaktprotokoll der Tandems (Stadt Hilden, Sachgebiet Asyl)",
+    "teilnehmende": f"Teilnehmendenliste (Stadt Hilden, {asyl.PARTNER})",
+    "mentorinnen": f"Mentor*innenliste (Stadt Hilden, {asyl.PARTNER})",
+    "tandems": f"Tandemliste (Stadt Hilden, {asyl.PARTNER})",
+    "kontakte": f"Kontaktprotokoll der Tandems (Stadt Hilden, {asyl.PARTNER})",
     "unternehmen": "Unternehmensnetzwerk (Stadt Hilden)",
-    "massnahmen": "Maßnahmen (Jobcenter)",
-    "integrationen": "Arbeitsaufnahmen (Jobcenter)",
-    "kursteilnahmen": "Kursteilnahmen (VHS Hilden-Haan)",
+    "massnahmen": f"Maßnahmen ({jobcenter.PARTNER})",
+    "integrationen": f"Arbeitsaufnahmen ({jobcenter.PARTNER})",
+    "kursteilnahmen": f"Kursteilnahmen ({vhs.PARTNER})",
 }
-PARTNER = {"asyl": ("teilnehmende", "mentorinnen", "tandems", "kontakte", "unternehmen"),
-           "jobcenter": ("massnahmen", "integrationen"), "vhs": ("kursteilnahmen",)}
+# The export kinds of each partner, in contract order (sources/kinds.py).
+PARTNER = {q: tuple(k.name for k in ALL_KINDS if k.quelle == q) for q in PARTNER_NAMEN}
 
 # Units of the overview rows; rows in these units are counts (primary suppression of 1 and 2).
 ZAEHL_EINHEITEN = {"Personen": Art.ANZAHL, "Vermittlungen": Art.ANZAHL, "Minijobs": Art.ANZAHL,
