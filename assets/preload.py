@@ -13,7 +13,7 @@ import threading
 log = logging.getLogger(__name__)
 
 
-def vorladen() -> threading.Thread:
+def preload_report_libraries() -> threading.Thread:
     """Import the libraries of the council files (matplotlib with its font cache, python-docx,
     xlsxwriter) in a background thread.
 
@@ -23,7 +23,7 @@ def vorladen() -> threading.Thread:
     comes first, it simply waits for the module being imported.
     """
 
-    def laden() -> None:
+    def load() -> None:
         try:  # imported here, in the thread: that is the head start
             import docx  # noqa: F401
             import matplotlib.dates  # noqa: F401
@@ -40,6 +40,6 @@ def vorladen() -> threading.Thread:
         except Exception:  # only a head start: the report step imports (and fails) by itself
             log.debug("Vorladen der Berichtsbibliotheken fehlgeschlagen", exc_info=True)
 
-    t = threading.Thread(target=laden, name="bericht-vorladen", daemon=True)
+    t = threading.Thread(target=load, name="bericht-preload", daemon=True)
     t.start()
     return t

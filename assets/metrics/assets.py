@@ -52,7 +52,7 @@ def kennzahlen_tables(names) -> list[str]:
     return [f"kennzahlen.{n}" for n in names]
 
 
-def _teil(con, teil: str) -> dict[str, float | None]:
+def _part(con, teil: str) -> dict[str, float | None]:
     return dict(con.execute("SELECT kennzahl, wert FROM intern.ueberblick_teile WHERE teil = ? ORDER BY pos", [teil]).fetchall())
 
 
@@ -79,7 +79,7 @@ def kennzahlen_teilnahme(context: dg.AssetExecutionContext, phasenmonitor: Phase
         stichtag = resolve_stichtag(con, settings.stichtag)
         neu, eingabe = stand.build_unless_unchanged(con, settings, "kennzahlen/teilnahme", lambda: save_ueberblick_part(
             con, "teilnahme", build_teilnahme_kennzahlen(con, settings, stichtag)))
-        return result(con, kennzahlen_tables(TEILNAHME_TABELLEN), _teil(con, "teilnahme"), neu, eingabe, stichtag=str(stichtag))
+        return result(con, kennzahlen_tables(TEILNAHME_TABELLEN), _part(con, "teilnahme"), neu, eingabe, stichtag=str(stichtag))
 
 
 @warehouse_asset(
@@ -102,7 +102,7 @@ def kennzahlen_mentoring(context: dg.AssetExecutionContext, phasenmonitor: Phase
             save_ueberblick_part(con, "mentoring", build_mentoring_kennzahlen(con, settings, stichtag))
             checks = mentoring_check_results(con, settings, stichtag)
             stand.record(con, settings, "kennzahlen/mentoring", eingabe, checks=checks)
-        return result(con, kennzahlen_tables(MENTORING_TABELLEN), _teil(con, "mentoring"), not skip, eingabe, checks, stichtag=str(stichtag))
+        return result(con, kennzahlen_tables(MENTORING_TABELLEN), _part(con, "mentoring"), not skip, eingabe, checks, stichtag=str(stichtag))
 
 
 @warehouse_asset(

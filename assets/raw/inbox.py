@@ -4,7 +4,7 @@
 import dagster as dg
 
 from assets.staging.load import check_key, register_inbox
-from assets.preload import vorladen
+from assets.preload import preload_report_libraries
 from checks import gx_worker
 from sources.settings import Settings
 from assets.table_metadata import table_metadata
@@ -59,7 +59,7 @@ def raw_eingang(context: dg.AssetExecutionContext, phasenmonitor: PhasenmonitorR
             # Runs started by Dagster itself: GX imports on the other core while staging parses;
             # the report libraries load while this process waits for GX's first verdict.
             gx_worker.start()
-            vorladen()
+            preload_report_libraries()
         else:  # nothing to validate: a helper the command line started ahead is not needed
             gx_worker.stop()
         # Retention keeps the copies of the snapshots in use (and of files not yet staged): a

@@ -48,7 +48,7 @@ def _de_achse(ax, dezimalen: int = 0) -> None:
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: formats.zahl(v, dezimalen)))
 
 
-def _stil(ax) -> None:
+def _style(ax) -> None:
     ax.spines["top"].set_visible(False)
     ax.spines["right"].set_visible(False)
     ax.grid(axis="y", color="#d9d9d9", linewidth=0.6)
@@ -69,7 +69,7 @@ def diagramm_quelle(t: Tabellen, tabelle: str) -> str:
     return f"Stichtag {formats.datum(t.stichtag)}. Quelle und Datenstand: {quelle}."
 
 
-def _umbrechen(fig, text: str, breite_px: float, groesse: float) -> list[str]:
+def _wrap(fig, text: str, breite_px: float, groesse: float) -> list[str]:
     """Greedy line breaks at word boundaries, measured with the figure's renderer (no guessing
     of character widths: a short last line of one word looks like an error in print)."""
     renderer = fig.canvas.get_renderer()
@@ -93,7 +93,7 @@ def _fusszeile(fig, t: Tabellen, tabelle: str, hinweis: str = "") -> float:
     breite_px = fig.get_figwidth() * fig.dpi * 0.975
     zeilen = []
     for absatz in (diagramm_quelle(t, tabelle), DIAGRAMM_ZEICHEN + ".", hinweis + "." if hinweis else ""):
-        zeilen.extend(_umbrechen(fig, absatz, breite_px, FUSSZEILE_PT))
+        zeilen.extend(_wrap(fig, absatz, breite_px, FUSSZEILE_PT))
     fig.text(0.012, 0.012, "\n".join(zeilen), fontsize=FUSSZEILE_PT, va="bottom", ha="left", linespacing=1.35)
     hoehe_pt = fig.get_figheight() * 72
     return (len(zeilen) * FUSSZEILE_PT * 1.35 + 8) / hoehe_pt
@@ -147,7 +147,7 @@ def chart_phasen(t: Tabellen, path: Path) -> None:
     df = t.frames["phasen_quartale"]
     fig = _figure()
     ax = fig.add_subplot(1, 1, 1)
-    _stil(ax)
+    _style(ax)
     reihen = [(f"Phase {i} ({p})", df[f"phase_{i}"].to_list()) for i, p in ((1, "Erkennen"), (2, "Fördern"), (3, "Integrieren"))]
     _gruppen_balken(ax, [_kurz_quartal(q, s) for q, s in zip(df["quartal"], df["stand_am"])], reihen)
     _de_achse(ax)
@@ -175,7 +175,7 @@ def chart_vermittlungen(t: Tabellen, path: Path) -> None:
     ins = t.zeile("vermittlungen", bt.INSGESAMT)
     fig = _figure()
     ax = fig.add_subplot(1, 1, 1)
-    _stil(ax)
+    _style(ax)
     gruppen = [z.replace(" (bis ", "\n(bis ") for z in df["zeitraum"]]
     reihen = [
         ("Vermittlungen (SV-pflichtige Beschäftigung, Ausbildung, Selbständigkeit)", df["insgesamt"].to_list()),
@@ -209,7 +209,7 @@ def chart_zuschuss(t: Tabellen, prognose: bt.Prognose | None, budget: float, pat
     df = t.frames["mentoring_quartale"].filter(pl.col("quartal") != bt.INSGESAMT)
     fig = _figure()
     ax = fig.add_subplot(1, 1, 1)
-    _stil(ax)
+    _style(ax)
     xs, ys = [], []
     acc = 0.0
     for q, stand, v in zip(df["quartal"], df["stand_am"], df["zuschuss_eur"]):

@@ -128,14 +128,14 @@ def _tabellen_noten(t: Tabellen, name: str) -> list[str]:
     return [x for x in t.fussnoten.get(name, []) if x != ZEICHENERKLAERUNG]
 
 
-def _bild(doc, path: Path, unterschrift: str, nr: int) -> None:
+def _picture(doc, path: Path, unterschrift: str, nr: int) -> None:
     doc.add_picture(str(path), width=Cm(15))
     doc.paragraphs[-1].paragraph_format.keep_with_next = True
     cap = doc.add_paragraph(style="Caption")
     cap.add_run(f"Abbildung {nr}: {unterschrift}")
 
 
-def _schrift(style, name: str) -> None:
+def _font(style, name: str) -> None:
     """Set a style's font for every script: the theme attributes of Word's built-in heading
     styles would otherwise win over ``font.name`` (Calibri Light headings in an Arial document)."""
     style.font.name = name
@@ -158,7 +158,7 @@ def stichtag_erklaerung(settings: Settings) -> str:
             "Stichtag ausgewertet.")
 
 
-def _seite_und_stile(doc) -> None:
+def _page_and_styles(doc) -> None:
     sec = doc.sections[0]
     sec.orientation = WD_ORIENT.PORTRAIT
     sec.page_height, sec.page_width = Cm(29.7), Cm(21.0)
@@ -166,7 +166,7 @@ def _seite_und_stile(doc) -> None:
     sec.top_margin, sec.bottom_margin = Cm(2.0), Cm(2.0)
     for st in ("Normal", "Heading 1", "Heading 2", "Caption"):
         style = doc.styles[st]
-        _schrift(style, FONT)
+        _font(style, FONT)
         style.font.color.rgb = RGBColor(0, 0, 0)
     doc.styles["Normal"].font.size = Pt(11)
     doc.styles["Normal"].paragraph_format.space_after = Pt(6)
@@ -178,7 +178,7 @@ def _seite_und_stile(doc) -> None:
     doc.styles["Caption"].font.bold = True
 
 
-def _kopf(doc, stichtag: str) -> None:
+def _header(doc, stichtag: str) -> None:
     """Draft mark, title, the note on the figures and the proposed resolution."""
     kopf = doc.add_paragraph()
     r = kopf.add_run("Mitteilungsvorlage – Entwurf")
@@ -265,14 +265,14 @@ def _anlage(doc, t: Tabellen, charts: dict[str, Path]) -> None:
         _docx_tabelle(doc, t, name, nr, verfuegbar)
         if name in nach_tabelle and nach_tabelle[name][0] in charts:
             abb += 1
-            _bild(doc, charts[nach_tabelle[name][0]], nach_tabelle[name][1], abb)
+            _picture(doc, charts[nach_tabelle[name][0]], nach_tabelle[name][1], abb)
 
 
 def write_docx(t: Tabellen, settings: Settings, charts: dict[str, Path], texte: dict[str, str], path: Path) -> None:
     doc = Document()
-    _seite_und_stile(doc)
+    _page_and_styles(doc)
     stichtag = formats.datum(t.stichtag)
-    _kopf(doc, stichtag)
+    _header(doc, stichtag)
     _erlaeuterungen(doc, t, settings, charts, texte, stichtag)
     _klimarelevanz(doc, t, settings, texte)
     _hinweise(doc, t, settings, stichtag)

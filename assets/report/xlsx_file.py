@@ -19,7 +19,7 @@ from assets.report.published_tables import FONT, Tabellen
 from sources import formats
 
 
-def _zaehl(spec: bt.TabellenSpec, spalte: bt.Spalte, row: dict) -> bool:
+def _is_count(spec: bt.TabellenSpec, spalte: bt.Spalte, row: dict) -> bool:
     """Is this cell a count (so 1 and 2 must never appear)? Used by the writer's guard."""
     if spalte.art is not Art.ANZAHL:
         return False
@@ -61,7 +61,7 @@ class _Formate:
         return self._zahl[code]
 
 
-def _inhalt_blatt(wb: xlsxwriter.Workbook, f: _Formate, t: Tabellen) -> None:
+def _contents_sheet(wb: xlsxwriter.Workbook, f: _Formate, t: Tabellen) -> None:
     inhalt = wb.add_worksheet("Inhalt")
     inhalt.set_column(0, 0, 24)
     inhalt.set_column(1, 1, 70)
@@ -79,7 +79,7 @@ def _inhalt_blatt(wb: xlsxwriter.Workbook, f: _Formate, t: Tabellen) -> None:
     inhalt.set_row(r0 + 1, 40)
 
 
-def _zellen(ws, f: _Formate, name: str, spec: bt.TabellenSpec, df: pl.DataFrame, kopf: int, breiten: list[int]) -> None:
+def _cells(ws, f: _Formate, name: str, spec: bt.TabellenSpec, df: pl.DataFrame, kopf: int, breiten: list[int]) -> None:
     """The table's rows below the header row ``kopf``; widens ``breiten`` for long texts."""
     for i, row in enumerate(df.iter_rows(named=True)):
         r = kopf + 1 + i
@@ -95,13 +95,13 @@ def _zellen(ws, f: _Formate, name: str, spec: bt.TabellenSpec, df: pl.DataFrame,
                 ws.write_string(r, c, text or "", f.zeichen)  # '*', '–', 'x' or a month
                 breiten[c] = max(breiten[c], min(30, len(text or "") + 2))
                 continue
-            if _zaehl(spec, s, row) and v in (1.0, 2.0):  # cannot happen: guarded anyway
+            if _is_count(spec, s, row) and v in (1.0, 2.0):  # cannot happen: guarded anyway
                 raise RuntimeError(f"{name}: Zahlenwert {v} in einer Fallzahl")
             dez = 1 if art is Art.QUOTE else (s.dezimalen if name != "ueberblick" else 0)
             ws.write_number(r, c, v, f.zahl(_excel_format(art, dez)))
 
 
-def _tabellen_blatt(wb: xlsxwriter.Workbook, f: _Formate, t: Tabellen, name: str, spec: bt.TabellenSpec) -> None:
+def _table_sheet(wb: xlsxwriter.Workbook, f: _Formate, t: Tabellen, name: str, spec: bt.TabellenSpec) -> None:
     ws = wb.add_worksheet(name[:31])
     ws.write(0, 0, spec.titel, f.titel)
     ws.write(1, 0, f"Stichtag: {formats.datum(t.stichtag)}", f.stand)
@@ -111,7 +111,7 @@ def _tabellen_blatt(wb: xlsxwriter.Workbook, f: _Formate, t: Tabellen, name: str
         ws.write(kopf, c, s.titel, f.kopf)
         breiten.append(max(10, min(45, len(s.titel) + 2)) if s.art is not None else 12)
     df = t.frames[name]
-    _zellen(ws, f, name, spec, df, kopf, breiten)
+    _cells(ws, f, name, spec, df, kopf, breiten)
     ws.freeze_panes(kopf + 1, 1)
     for c, b in enumerate(breiten):
         ws.set_column(c, c, b)
@@ -131,7 +131,7 @@ def _tabellen_blatt(wb: xlsxwriter.Workbook, f: _Formate, t: Tabellen, name: str
 def write_xlsx(t: Tabellen, path: Path) -> None:
     wb = xlsxwriter.Workbook(str(path))
     f = _Formate(wb)
-    _inhalt_blatt(wb, f, t)
+    _contents_sheet(wb, f, t)
     for name, spec in t.specs.items():
-        _tabellen_blatt(wb, f, t, name, spec)
+        _table_sheet(wb, f, t, name, spec)
     wb.close()

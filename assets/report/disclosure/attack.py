@@ -49,13 +49,13 @@ def _rref(rows: list[list[Fraction]], ncols: int) -> tuple[list[list[Fraction]],
     return m[:r], pivots
 
 
-def _komponenten(n: int, reduced: list[Gleichung]) -> list[int]:
+def _components(n: int, reduced: list[Gleichung]) -> list[int]:
     """Component label per unknown: unknowns linked through a shared relation belong together.
     Neither elimination nor bounds carry information between components, so each can be
     attacked on its own (a few small systems instead of one large one)."""
     eltern = list(range(n))
 
-    def wurzel(i: int) -> int:
+    def root(i: int) -> int:
         while eltern[i] != i:
             eltern[i] = eltern[eltern[i]]
             i = eltern[i]
@@ -63,13 +63,13 @@ def _komponenten(n: int, reduced: list[Gleichung]) -> list[int]:
 
     for koeff, _ in reduced:
         it = iter(koeff)
-        erster = wurzel(next(it))
+        erster = root(next(it))
         for i in it:
-            eltern[wurzel(i)] = erster
-    return [wurzel(i) for i in range(n)]
+            eltern[root(i)] = erster
+    return [root(i) for i in range(n)]
 
 
-def _gleichungen(
+def _equations(
     zellen: Mapping[Ref, Zelle], beziehungen: Iterable[Beziehung], unbekannt: set[Ref], idx: dict[Ref, int]
 ) -> list[Gleichung]:
     """The relations with every known cell moved to the right-hand side (exact fractions)."""
@@ -101,7 +101,7 @@ def _auf_fokus(
     return order, reduced, [komp[i] for i in behalten]
 
 
-def _eliminieren(order: list[Ref], reduced: list[Gleichung], komp: list[int]) -> tuple[set[Ref], list[Gleichung]]:
+def _eliminate(order: list[Ref], reduced: list[Gleichung], komp: list[int]) -> tuple[set[Ref], list[Gleichung]]:
     """Determined cells of the linear system alone, one component at a time; also the reduced
     rows, which give the interval propagation more relations to work with."""
     bestimmt: set[Ref] = set()
@@ -135,7 +135,7 @@ def _term(ai: Fraction, lo_i: Fraction, hi_i: Fraction | None) -> tuple[Fraction
     return (ai * lo_i, top) if ai > 0 else (top, ai * lo_i)
 
 
-def _neue_schranken(
+def _new_bounds(
     aj: Fraction, rhs: Fraction, o_min: Fraction | None, o_max: Fraction | None, ganz: bool
 ) -> tuple[Fraction | None, Fraction | None]:
     """Bounds of x_j from ``a_j x_j = rhs - (the others' sum)``; whole numbers for counts."""
@@ -175,7 +175,7 @@ def _eingrenzen(koeff: dict[int, Fraction], rhs: Fraction, lo: list, hi: list, g
         # the others' sum: min and max (None if unbounded)
         o_min = (fmin - tmin) if tmin is not None and nmin == 0 else (fmin if tmin is None and nmin == 1 else None)
         o_max = (fmax - tmax) if tmax is not None and nmax == 0 else (fmax if tmax is None and nmax == 1 else None)
-        new_lo, new_hi = _neue_schranken(aj, rhs, o_min, o_max, ganz[j])
+        new_lo, new_hi = _new_bounds(aj, rhs, o_min, o_max, ganz[j])
         moved = False
         if new_lo is not None and new_lo > lo[j]:
             lo[j] = new_lo
@@ -198,7 +198,7 @@ def _eingrenzen(koeff: dict[int, Fraction], rhs: Fraction, lo: list, hi: list, g
     return changed
 
 
-def _intervalle(
+def _intervals(
     zellen: Mapping[Ref, Zelle], order: list[Ref], constraints: list[Gleichung]
 ) -> tuple[list[Fraction], list[Fraction | None]]:
     """Interval propagation on counts: what the attacker knows about '*' narrows the range."""
@@ -232,13 +232,13 @@ def angriff(
     unbekannt = set(unbekannt)
     order = sorted(unbekannt)
     idx = {r: i for i, r in enumerate(order)}
-    reduced = _gleichungen(zellen, beziehungen, unbekannt, idx)
-    komp = _komponenten(len(order), reduced)
+    reduced = _equations(zellen, beziehungen, unbekannt, idx)
+    komp = _components(len(order), reduced)
     if fokus is not None:
         order, reduced, komp = _auf_fokus(order, reduced, komp, idx, fokus)
 
-    bestimmt, rref_rows = _eliminieren(order, reduced, komp)
-    lo, hi = _intervalle(zellen, order, reduced + rref_rows)
+    bestimmt, rref_rows = _eliminate(order, reduced, komp)
+    lo, hi = _intervals(zellen, order, reduced + rref_rows)
     intervalle: dict[Ref, tuple[float, float]] = {}
     for i, r in enumerate(order):
         h = math.inf if hi[i] is None else float(hi[i])

@@ -21,7 +21,7 @@ def _ceil_div(a: int, b: int) -> int:
     return -((-a) // b)
 
 
-def _propagieren(rels: list[Zaehlgleichung], lo: list[int], hi: list[int]) -> bool:
+def _propagate(rels: list[Zaehlgleichung], lo: list[int], hi: list[int]) -> bool:
     """Narrow integer bounds until nothing changes; False if infeasible."""
     changed = True
     while changed:
@@ -57,7 +57,7 @@ def _propagieren(rels: list[Zaehlgleichung], lo: list[int], hi: list[int]) -> bo
     return True
 
 
-def _nah_zuerst(mitte: int, lo: int, hi: int):
+def _nearest_first(mitte: int, lo: int, hi: int):
     """lo..hi, the values nearest ``mitte`` first (the other cells usually keep their true values
     in an alternative solution)."""
     mitte = min(max(mitte, lo), hi)
@@ -71,23 +71,23 @@ def _nah_zuerst(mitte: int, lo: int, hi: int):
             return
 
 
-def _loesung_gefunden(rels, lo: list[int], hi: list[int], wahr: list[int], budget: list[int]) -> bool | None:
+def _solution_found(rels, lo: list[int], hi: list[int], wahr: list[int], budget: list[int]) -> bool | None:
     """Depth-first search for any integer point in the bounds satisfying ``rels``.
     True: found; False: none exists; None: budget exhausted."""
     budget[0] -= 1
     if budget[0] < 0:
         return None
-    if not _propagieren(rels, lo, hi):
+    if not _propagate(rels, lo, hi):
         return False
     offen = [i for i in range(len(lo)) if lo[i] < hi[i]]
     if not offen:
         return all(sum(a * lo[i] for i, a in k.items()) == r for k, r in rels)
     j = min(offen, key=lambda i: hi[i] - lo[i])
     unsicher = False
-    for v in _nah_zuerst(wahr[j], lo[j], hi[j]):
+    for v in _nearest_first(wahr[j], lo[j], hi[j]):
         l2, h2 = lo[:], hi[:]
         l2[j] = h2[j] = v
-        r = _loesung_gefunden(rels, l2, h2, wahr, budget)
+        r = _solution_found(rels, l2, h2, wahr, budget)
         if r:
             return True
         if r is None:
@@ -117,7 +117,7 @@ def _zaehlgleichungen(
     return rels
 
 
-def _verbunden(j: int, rels: list[Zaehlgleichung], rels_of: Mapping[int, list[int]]) -> tuple[set[int], set[int]]:
+def _connected(j: int, rels: list[Zaehlgleichung], rels_of: Mapping[int, list[int]]) -> tuple[set[int], set[int]]:
     """The relations connected to unknown ``j`` through unknown cells, and those unknowns: only
     they matter, everything else can keep its true values."""
     komp_rels, gesehen, front = set(), {j}, [j]
@@ -149,7 +149,7 @@ def _anders_moeglich(
             l2[j] = wahr[j] + 1
         if l2[j] > h2[j]:
             continue
-        if _loesung_gefunden(sub, l2, h2, wahr, [_KNOTEN]):
+        if _solution_found(sub, l2, h2, wahr, [_KNOTEN]):
             return True
     return False
 
@@ -185,7 +185,7 @@ def ganzzahlig_bestimmt(
         j = idx[r]
         if not rels_of[j]:
             continue  # in no count relation: nothing to derive it from
-        komp_rels, gesehen = _verbunden(j, rels, rels_of)
+        komp_rels, gesehen = _connected(j, rels, rels_of)
         sub = [rels[n] for n in sorted(komp_rels)]
         if not _anders_moeglich(sub, j, gesehen, lo, hi, wahr):
             out.add(r)

@@ -87,7 +87,7 @@ def sperren(
         if not offen:
             return Sperrung(gesperrt, gueltig)
         ziel = offen[0]
-        wahl = _waehle(ziel, gueltig, rel_of, unbekannt, kandidaten, zellen, schutz, reihenfolge)
+        wahl = _choose(ziel, gueltig, rel_of, unbekannt, kandidaten, zellen, schutz, reihenfolge)
         if wahl is None:
             raise GeheimhaltungsFehler(f"Zelle {ziel} lässt sich nicht schützen")
         gesperrt[wahl] = "sekundär"
@@ -102,7 +102,7 @@ def ableitbar(zellen, beziehungen, unbekannt: set[Ref], schutz: set[Ref]) -> set
     return schnell | (ganzzahlig_bestimmt(zellen, beziehungen, unbekannt, rest) if rest else set())
 
 
-def _waehle(ziel, gueltig, rel_of, unbekannt, kandidaten, zellen, schutz, reihenfolge) -> Ref | None:
+def _choose(ziel, gueltig, rel_of, unbekannt, kandidaten, zellen, schutz, reihenfolge) -> Ref | None:
     """The cell to suppress next so that ``ziel`` can no longer be worked out.
 
     Candidates are the printed non-zero cells of the relations around ``ziel``: first those of

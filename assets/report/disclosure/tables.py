@@ -50,7 +50,7 @@ class Geheimhaltung:
 
     def __init__(self) -> None:
         self._tabellen: dict[str, _Tabelle] = {}
-        self._zellen: dict[Ref, Zelle] = {}
+        self._cells: dict[Ref, Zelle] = {}
         self._beziehungen: list[Beziehung] = []
         self._abh: dict[Ref, tuple[Ref, ...]] = {}
         self._fest_text: dict[Ref, str] = {}
@@ -82,7 +82,7 @@ class Geheimhaltung:
                 if v is None:
                     continue
                 ref = (name, zeile, spalte)
-                self._zellen[ref] = Zelle(ref, float(v), a, dez.get(spalte, 0), True, (zeile, spalte) in fest)
+                self._cells[ref] = Zelle(ref, float(v), a, dez.get(spalte, 0), True, (zeile, spalte) in fest)
 
     def fester_text(self, ref: Ref, text: str) -> None:
         """Print a literal text in a cell that is not a number of the statistics (e.g. a month)."""
@@ -92,17 +92,17 @@ class Geheimhaltung:
         return (tabelle, str(zeile), spalte)
 
     def hat(self, ref: Ref) -> bool:
-        return ref in self._zellen
+        return ref in self._cells
 
     def wert(self, ref: Ref) -> float | None:
-        z = self._zellen.get(ref)
+        z = self._cells.get(ref)
         return None if z is None else z.wert
 
     # -- relations ------------------------------------------------------------------------------
 
     def beziehung(self, terme: Mapping[Ref, int] | Iterable[tuple[Ref, int]], konstante: float = 0.0, bezeichnung: str = "") -> None:
         items = tuple(terme.items()) if isinstance(terme, Mapping) else tuple(terme)
-        if all(r in self._zellen for r, _ in items):
+        if all(r in self._cells for r, _ in items):
             self._beziehungen.append(Beziehung(items, konstante, bezeichnung))
 
     def summe(self, gesamt: Ref, teile: Iterable[Ref], bezeichnung: str = "") -> None:
@@ -126,21 +126,21 @@ class Geheimhaltung:
     def davon(self, gesamt: Ref, teile: Iterable[Ref], rest: str) -> None:
         """gesamt = sum(teile) + an unprinted remainder; the remainder is protected like a printed
         count (e.g. 20 registered mentors, 19 of them active: 1 inactive must not be derivable)."""
-        teile = [t for t in teile if t in self._zellen]
-        if gesamt not in self._zellen or not teile:
+        teile = [t for t in teile if t in self._cells]
+        if gesamt not in self._cells or not teile:
             return
-        v = self._zellen[gesamt].wert - sum(self._zellen[t].wert for t in teile)
+        v = self._cells[gesamt].wert - sum(self._cells[t].wert for t in teile)
         if v < -1e-9:
             return  # not a breakdown in the data: nothing to derive
         tabelle, zeile, _ = gesamt
         ref = (tabelle, zeile, f"({rest})")
-        self._zellen[ref] = Zelle(ref, max(v, 0.0), self._zellen[gesamt].art, 0, sichtbar=False)
+        self._cells[ref] = Zelle(ref, max(v, 0.0), self._cells[gesamt].art, 0, sichtbar=False)
         self.beziehung([(gesamt, 1)] + [(t, -1) for t in teile] + [(ref, -1)], 0.0, f"davon {gesamt}")
 
     def abhaengig(self, zelle: Ref, basis: Iterable[Ref]) -> None:
         """Suppress ``zelle`` whenever one of ``basis`` is suppressed (rates, medians, amounts)."""
-        if zelle in self._zellen:
-            self._abh[zelle] = tuple(self._abh.get(zelle, ())) + tuple(b for b in basis if b in self._zellen)
+        if zelle in self._cells:
+            self._abh[zelle] = tuple(self._abh.get(zelle, ())) + tuple(b for b in basis if b in self._cells)
 
     def quote(self, tabelle: str, quote_spalte: str, zaehler: str, nenner: str) -> None:
         for zeile in self._tabellen[tabelle].zeilen:
@@ -155,7 +155,7 @@ class Geheimhaltung:
     # -- result ---------------------------------------------------------------------------------
 
     def anwenden(self) -> "Bericht":
-        sperrung = sperren(self._zellen, self._beziehungen, self._abh)
+        sperrung = sperren(self._cells, self._beziehungen, self._abh)
         tabellen: dict[str, pl.DataFrame] = {}
         for name, t in self._tabellen.items():
             art_spalten = {a for a in t.spalten.values() if not isinstance(a, Art)}
@@ -173,14 +173,14 @@ class Geheimhaltung:
                         vals.append(self._fest_text[ref])
                     elif ref in sperrung.gesperrt:
                         vals.append(GESPERRT)
-                    elif ref in self._zellen:
-                        z = self._zellen[ref]
+                    elif ref in self._cells:
+                        z = self._cells[ref]
                         vals.append(format_wert(z.wert, z.art, z.dezimalen))
                     else:
                         vals.append(NICHT_SINNVOLL)
                 cols[c] = vals
             tabellen[name] = pl.DataFrame(cols, schema={c: pl.String for c in cols})
-        return Bericht(tabellen, sperrung.gesperrt, dict(self._zellen), sperrung.beziehungen, dict(self._abh))
+        return Bericht(tabellen, sperrung.gesperrt, dict(self._cells), sperrung.beziehungen, dict(self._abh))
 
 
 @dataclass
