@@ -23,7 +23,8 @@ a pseudonym.
 
 import dagster as dg
 
-from checks.check_base import FEHLER, Pruefergebnis, Pruefung
+from checks.check_base import Pruefergebnis, Pruefung
+from sources.findings import FEHLER
 from checks.consistency import PRUEFUNGEN
 
 

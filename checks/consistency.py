@@ -24,8 +24,6 @@ import polars as pl
 
 from checks.check_base import (
     BEFUND_COLUMNS,
-    FEHLER,
-    WARNUNG,
     Bewertung,
     Pruefergebnis,
     Pruefung,
@@ -37,6 +35,7 @@ from checks.check_base import (
 )
 from checks.contract_records import contract_status
 from sources.contract import ExportKind
+from sources.findings import FEHLER, WARNUNG
 from sources.formats import datum
 from sources.kinds import ALL_KINDS, BY_NAME
 from sources.settings import Settings

@@ -13,7 +13,6 @@ from pathlib import Path
 from sources.formats import datum
 from sources.kinds import BY_NAME
 
-QUELLEN = ("asyl", "jobcenter", "vhs")
 _NAME = re.compile(r"^(?P<art>[A-Za-zäöüÄÖÜß]+)(?:_(?P<datum>[^.]*))?\.(?P<ext>[A-Za-z0-9]+)$")
 _DATUM = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

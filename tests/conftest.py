@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import csv
 import importlib.util
-import inspect
-import re
 import subprocess
 import io
 import os
@@ -465,21 +463,14 @@ def dagster_instance(home: Path):
 # Pure rule tests take no fixture but their parameters (no files, no Dagster); everything else is
 # an integration test: a temporary folder, a warehouse, a Dagster run or a subprocess.
 # `make test-fast` runs the pure level alone (docs/architektur.md, "Tests by level"). A test that
-# builds its files without a fixture says so with @pytest.mark.integration.
+# runs the pipeline or builds files without a fixture (e.g. through tests/dq_support.py) says so
+# with @pytest.mark.integration.
 PURE_FIXTURES = {"request", "monkeypatch", "capsys", "recwarn"}
-# What a fixture-free test calls when it runs the pipeline or writes files itself (the shared runs
-# of tests/dq_support.py, the real command line, Dagster's test instance).
-RUNS_THINGS = re.compile(r"\b(dq\.\w+\(|run\(|run_pipeline\(|subprocess\.|instance_for_test|materialize\(|tempfile\.)")
 
 
 def _is_integration(item) -> bool:
     params = set(getattr(getattr(item, "callspec", None), "params", {}))
-    if set(getattr(item, "fixturenames", ())) - PURE_FIXTURES - params or item.get_closest_marker("integration"):
-        return True
-    try:
-        return bool(RUNS_THINGS.search(inspect.getsource(item.function)))
-    except (OSError, TypeError):
-        return True
+    return bool(set(getattr(item, "fixturenames", ())) - PURE_FIXTURES - params) or item.get_closest_marker("integration") is not None
 
 
 # The test files that take longest (`pytest --durations=0`, docs/architektur.md "Tests by level"),

@@ -9,6 +9,7 @@ imports ``pipelines``.
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -17,15 +18,25 @@ ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ["sources", "checks", "assets", "pipelines"]
 
 
-def _imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
+def _names(nodes) -> set[str]:
+    """What import statements name: ``import a.b`` -> a.b; ``from a import b`` -> a and a.b."""
     out: set[str] = set()
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Import):
             out |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            out.add(node.module)
+            out |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
     return out
+
+
+def _imports(path: Path) -> set[str]:
+    """Every import of the module, also inside functions."""
+    return _names(ast.walk(_tree(path)))
 
 
 MODULES = sorted(p for layer in LAYERS for p in (ROOT / layer).rglob("*.py"))
@@ -71,9 +82,9 @@ HEAVY = {"great_expectations", "pandas", "matplotlib", "docx", "xlsxwriter", "fa
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_module_and_function_sizes(path):
-    text = path.read_text(encoding="utf-8")
-    assert len(text.splitlines()) <= MAX_MODULE_LINES, f"{path.relative_to(ROOT)}: {len(text.splitlines())} lines"
-    for node in ast.walk(ast.parse(text)):
+    n_lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert n_lines <= MAX_MODULE_LINES, f"{path.relative_to(ROOT)}: {n_lines} lines"
+    for node in ast.walk(_tree(path)):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             n = node.end_lineno - node.lineno + 1
             assert n <= MAX_FUNCTION_LINES, f"{path.relative_to(ROOT)}:{node.lineno} {node.name}: {n} lines"
@@ -90,7 +101,7 @@ def _local_imports(tree: ast.AST):
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_function_local_imports_are_heavy_and_say_why(path):
     lines = path.read_text(encoding="utf-8").splitlines()
-    for node in _local_imports(ast.parse("\n".join(lines))):
+    for node in _local_imports(_tree(path)):
         names = [a.name for a in node.names] if isinstance(node, ast.Import) else [f"{node.module}.{a.name}" for a in node.names]
         where = f"{path.relative_to(ROOT)}:{node.lineno}"
         light = [n for n in names if n.split(".")[0] not in HEAVY and not _pulls_in_heavy(n) and not _pulls_in_heavy(n.rsplit(".", 1)[0])]
@@ -100,13 +111,7 @@ def test_function_local_imports_are_heavy_and_say_why(path):
 
 
 def _top_level_imports(path: Path) -> set[str]:
-    out: set[str] = set()
-    for node in ast.parse(path.read_text(encoding="utf-8")).body:
-        if isinstance(node, ast.Import):
-            out |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            out |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
-    return out
+    return _names(_tree(path).body)
 
 
 def _pulls_in_heavy(module: str, seen: set[str] | None = None) -> bool:
@@ -132,7 +137,7 @@ def _graph() -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for name, path in names.items():
         deps = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(_tree(path)):
             if isinstance(node, ast.Import):
                 deps |= {a.name for a in node.names if a.name in names}
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:

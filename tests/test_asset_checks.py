@@ -242,6 +242,7 @@ def test_failing_blocking_check_stops_the_metrics_and_keeps_the_published_databa
     assert any(r[3] is not None for r in rows if r[0] == "pruefung_verweis")
 
 
+@pytest.mark.integration
 def test_broken_newer_snapshot_of_each_kind_changes_no_kennzahl():
     base = dq.base_run()
     before = dq.kennzahlen_tables(base.out / "reporting.duckdb")

@@ -28,6 +28,7 @@ def _report(lauf) -> str:
     return path.read_text(encoding="utf-8")
 
 
+@pytest.mark.integration
 def test_report_is_internal_never_in_the_public_bericht_folder():
     """docs/betrieb.md: only the files in bericht/ are meant for the public, and the report shows
     unsuppressed small counts (rows quarantined per file: 1s and 2s). It lives in OUT/intern/,
@@ -73,6 +74,7 @@ def _text(html_doc: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", html_doc)).split())
 
 
+@pytest.mark.integration
 def test_report_tells_the_coordinator_what_to_fix():
     broken, written = dq.broken_run()
     doc = _report(broken)
@@ -110,6 +112,7 @@ def test_report_tells_the_coordinator_what_to_fix():
     assert "http://" not in doc and "https://" not in doc and "<script" not in doc
 
 
+@pytest.mark.integration
 def test_report_says_when_the_metrics_were_held_back():
     blocked = dq.blocked_run()
     text = _text(_report(blocked))
@@ -153,6 +156,7 @@ def test_every_rule_has_a_fix_hint():
     assert not missing, f"rules without a fix hint: {missing}"
 
 
+@pytest.mark.integration
 def test_befunde_table_is_documented_and_complete():
     broken, _ = dq.broken_run()
     pub = broken.out / "reporting.duckdb"
@@ -249,6 +253,7 @@ def _dagster_texts(lauf) -> str:
     return "\n".join(serialize_value(e) for e in lauf.events)
 
 
+@pytest.mark.integration
 def test_no_cell_value_or_pseudonym_in_report_findings_or_dagster():
     broken, _ = dq.broken_run()
     blocked = dq.blocked_run()

@@ -148,18 +148,16 @@ def _png_text(data: bytes) -> bytes:
 
 def _file_texts(path: Path) -> list[tuple[str, bytes, bool]]:
     """(where, content, scan for names) for a file; the members of zip containers (docx, xlsx) are
-    read unpacked, and compressed bytes (a zip container itself, PNG pixel data) are searched for
-    identifiers and dates only."""
+    read unpacked. Compressed bytes (a zip container itself, PNG pixel data) and DuckDB files
+    (their strings are scanned through SQL, stored compressed) are searched for identifiers and
+    dates only."""
     data = path.read_bytes()
-    compressed = zipfile.is_zipfile(path) or data.startswith(b"\x89PNG")
-    out = [(str(path), data, not compressed)]
-    if data.startswith(b"\x89PNG"):
-        out.append((f"{path}!text", _png_text(data), True))
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as z:
-            for name in z.namelist():
-                out += [(w, d, n) for w, d, n in _member_texts(f"{path}!{name}", z.read(name))]
-    return out
+            return [(str(path), data, False)] + [t for name in z.namelist() for t in _member_texts(f"{path}!{name}", z.read(name))]
+    if path.suffix in (".duckdb", ".wal"):
+        return [(str(path), data, False)]
+    return _member_texts(str(path), data)
 
 
 def _member_texts(where: str, data: bytes) -> list[tuple[str, bytes, bool]]:
@@ -173,11 +171,8 @@ def _scan_tree(root: Path, scanner: Scanner, skip: tuple[Path, ...] = ()) -> dic
     for path in sorted(root.rglob("*")):
         if not path.is_file() or any(path.is_relative_to(s) for s in skip):
             continue
-        # DuckDB files' contents are scanned through SQL (strings are compressed on disk); their raw
-        # bytes are still searched for IDs and dates.
-        names = path.suffix not in (".duckdb", ".wal")
         for where, text, readable in _file_texts(path):
-            found = scanner.find(text, names=names and readable)
+            found = scanner.find(text, names=readable)
             if found:
                 hits[where] = found[:5]
     return hits

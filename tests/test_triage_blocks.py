@@ -22,6 +22,7 @@ def _parse(path, ext, kind):
     return (p.rows, p.befunde, p.gelesen, p.quarantaene, p.dubletten, p.quarantined_rows, p.quarantined_keys)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("name", ["teilnehmende", "kontakte", "kursteilnahmen", "tandems"])
 def test_block_size_does_not_change_the_triage(name, monkeypatch):
     files = [f for f in discover(dq.demo_inbox(), date(2026, 11, 25)) if f.art == name and f.problem is None]

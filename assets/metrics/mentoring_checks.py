@@ -22,7 +22,8 @@ import dagster as dg
 import polars as pl
 
 from assets.metrics.mentoring_findings import mentoring_befunde
-from checks.check_base import BEFUND_COLUMNS, WARNUNG, Pruefergebnis, Pruefung
+from checks.check_base import BEFUND_COLUMNS, Pruefergebnis, Pruefung
+from sources.findings import WARNUNG
 from sources.zeitraum import KeinStichtag, resolve_stichtag
 
 

@@ -71,6 +71,6 @@ columns), ``names`` (people and companies), ``mistakes`` (the injected mistakes)
 (CSV and XLSX files).
 """
 
-from sources.demo.inbox import VHS_XLSX_MAX_ROWS, write_demo_inbox
+from sources.demo.inbox import write_demo_inbox
 
-__all__ = ["write_demo_inbox", "VHS_XLSX_MAX_ROWS"]
+__all__ = ["write_demo_inbox"]

@@ -25,6 +25,7 @@ from sources.demo.mentoring import Mentoring
 from sources.demo.mistakes import inject
 from sources.demo.names import Companies, Names
 from sources.demo.writers import CsvOut, VhsExport
+from sources.kinds import ALL_KINDS
 
 #: Participants generated per chunk (part of the determinism contract: changing it changes output).
 CHUNK = 50_000
@@ -44,8 +45,7 @@ _CSV_FILES = {
 }
 # Sachgebiet Asyl writes UTF-8 with BOM, the Jobcenter Windows-1252 (both CRLF): (encoding, BOM)
 _ENCODING = {"asyl": ("utf-8", True), "jobcenter": ("cp1252", False)}
-_KINDS = ("teilnehmende", "mentorinnen", "tandems", "kontakte", "unternehmen", "massnahmen", "integrationen",
-          "kursteilnahmen")
+_KINDS = tuple(k.name for k in ALL_KINDS)  # every export kind, in contract order
 _Rng = Callable[[int], np.random.Generator]  # the chunk's generator of a component
 _NOTIZ = b"Demo-Notiz: kein Export, nur eine Datei unbekannter Art im Posteingang.\r\n"
 

@@ -42,18 +42,8 @@ package's namespace is its public API; ``notation`` holds the signs and the text
 
 from __future__ import annotations
 
-from assets.report.disclosure.attack import Angriffsergebnis, angriff
-from assets.report.disclosure.cells import (
-    Art,
-    Beziehung,
-    GeheimhaltungsFehler,
-    Ref,
-    Zelle,
-    haelt,
-    ist_primaer,
-    ist_schutzbeduerftig,
-)
-from assets.report.disclosure.integer_audit import ganzzahlig_bestimmt
+from assets.report.disclosure.attack import angriff
+from assets.report.disclosure.cells import Art, Beziehung, Ref, Zelle
 from assets.report.disclosure.notation import (
     BA_FUSSNOTE,
     GESPERRT,
@@ -66,7 +56,7 @@ from assets.report.disclosure.notation import (
     format_wert,
     parse_de,
 )
-from assets.report.disclosure.suppression import Sperrung, ableitbar, sperren
+from assets.report.disclosure.suppression import sperren
 from assets.report.disclosure.tables import Bericht, Geheimhaltung
 
 __all__ = [
@@ -75,25 +65,17 @@ __all__ = [
     "NICHT_SINNVOLL",
     "NICHTS",
     "ZEICHENERKLAERUNG",
-    "Angriffsergebnis",
     "Art",
     "Bericht",
     "Beziehung",
     "Geheimhaltung",
-    "GeheimhaltungsFehler",
     "Ref",
-    "Sperrung",
     "Zelle",
-    "ableitbar",
     "angriff",
     "format_anzahl",
     "format_betrag",
     "format_quote",
     "format_wert",
-    "ganzzahlig_bestimmt",
-    "haelt",
-    "ist_primaer",
-    "ist_schutzbeduerftig",
     "parse_de",
     "sperren",
 ]
