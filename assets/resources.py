@@ -13,6 +13,7 @@ import duckdb
 from pydantic import PrivateAttr
 
 from assets.staging.load import check_key
+from assets.series.register import ensure_register
 from assets.staging.schema import ensure_schema
 from sources.archive import FILE_MODE
 from sources.pseudonym import KeyMissing, Pseudonymizer, load_key
@@ -200,6 +201,7 @@ class PhasenmonitorResource(dg.ConfigurableResource):
             # the same rows; above the limit it spills to OUT/warehouse.duckdb.tmp (removed as a leftover).
             con.execute(f"SET memory_limit = '{int(settings.duckdb_speicher_mb)}MB'")
             ensure_schema(con)
+            ensure_register(con)
         except BaseException:
             con.close()
             os.umask(old_umask)

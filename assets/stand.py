@@ -33,6 +33,7 @@ import dagster as dg
 import duckdb
 
 from checks.contract_records import ensure_record_table
+from assets.series.register import register_fingerprint
 from sources.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,7 +80,7 @@ def eingabestand(con: duckdb.DuckDBPyConnection, settings: Settings) -> str:
         "SELECT datei_id, suite, kontext, erfolgreich, fehlgeschlagen FROM meta.vertragspruefung WHERE ort = 'laden' ORDER BY ALL"
     ).fetchall()
     einstellungen = settings.model_copy(update={"heute": settings.run_day}).model_dump_json(exclude=BETRIEB)
-    payload = json.dumps([dateien, befunde, vertrag, einstellungen, code_stand()], default=str)
+    payload = json.dumps([dateien, befunde, vertrag, einstellungen, code_stand(), register_fingerprint(con)], default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 

@@ -2,6 +2,7 @@
 
     phasenmonitor run --inbox DIR --out DIR [--stichtag JJJJ-MM-TT]
     phasenmonitor demo-data --out DIR [--teilnehmende N] [--seed S]
+    phasenmonitor freigeben --out DIR [--stichtag JJJJ-MM-TT]
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from pathlib import Path
 
 from checks import gx_worker
 from pipelines.report_summary import print_summary
-from pipelines.runner import RunRefused, run_pipeline
+from pipelines.runner import RunRefused, run_pipeline, run_release
 from sources.pseudonym import KeyMissing
+from sources import formats
 from sources.settings import Settings
 
 
@@ -56,6 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--inbox", required=True, type=Path, help="Eingangsordner mit asyl/, jobcenter/, vhs/")
     run.add_argument("--out", required=True, type=Path, help="Datenordner für warehouse.duckdb, reporting.duckdb, bericht/")
     run.add_argument("--stichtag", type=_date, default=None, help="Stichtag JJJJ-MM-TT (Standard: ältester Datenstand der aktuellen Exporte)")
+    rel = sub.add_parser("freigeben", help="Den aktuellen Bericht an den Rat freigeben (einmal je Stichtag, danach unveränderlich).")
+    rel.add_argument("--out", required=True, type=Path, help="Datenordner des Laufs")
+    rel.add_argument("--stichtag", type=_date, default=None, help="Stichtag des freizugebenden Berichts (Standard: der des aktuellen Berichts)")
     demo = sub.add_parser("demo-data", help="Synthetischen Demo-Eingang erzeugen (deterministisch aus dem Seed).")
     demo.add_argument("--out", required=True, type=Path)
     demo.add_argument("--teilnehmende", type=int, default=60)
@@ -67,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        rc = _demo(args) if args.command == "demo-data" else _run(args)
+        rc = {"demo-data": _demo, "freigeben": _freigeben}.get(args.command, _run)(args)
         sys.stdout.flush()  # here, not at exit: a closed pipe must reach the handler below
         return rc
     except BrokenPipeError:
@@ -93,6 +98,29 @@ def _demo(args) -> int:
     rows = summary.get("rows") if isinstance(summary, dict) else None
     if rows:
         print("Zeilen: " + ", ".join(f"{k} {v}" for k, v in rows.items()))
+    return 0
+
+
+def _freigeben(args) -> int:
+    os.umask(0o077)
+    try:
+        settings = Settings.load(out=args.out, schreibsperre_warten_sekunden=0)
+        summary = run_release(settings, args.stichtag)
+    except RunRefused as exc:
+        print(f"Fehler: {exc}", file=sys.stderr)
+        return 2
+    if summary.refusal:
+        print(f"Fehler: {summary.refusal}", file=sys.stderr)
+        return 2
+    if not summary.success:
+        print("Fehler: Die Freigabe ist nicht durchgelaufen: " + "; ".join(summary.failures), file=sys.stderr)
+        if summary.details_file:
+            print(f"Einzelheiten (nur für die Betreuung): {summary.details_file}", file=sys.stderr)
+        return 1
+    m = summary.materialized.get("freigabe", {})
+    print(f"Bericht zum Stichtag {formats.datum(date.fromisoformat(m['stichtag']))} freigegeben: {m['ordner']} "
+          f"({m['dateien']} Dateien, Fingerabdruck {m['fingerabdruck'][:16]}…).")
+    print("Die Dateien dort sind unveränderlich; spätere Berichte vergleichen mit ihm und sind gegen ihn geschützt.")
     return 0
 
 

@@ -13,6 +13,7 @@ from assets.staging.assets import STAGING_ASSETS
 from sources.settings import Settings
 from pipelines.jobs import nightly_job
 from pipelines.partitions import kommunen_job
+from pipelines.release_job import release_job
 from assets.resources import PhasenmonitorResource
 from pipelines.schedules import SCHEDULES
 from pipelines.sensors import build_eingang_sensor
@@ -33,7 +34,7 @@ def build_definitions(resource: PhasenmonitorResource | None = None) -> dg.Defin
     return dg.Definitions(
         executor=dg.in_process_executor,
         assets=[raw_eingang, *STAGING_ASSETS, *METRIC_ASSETS, *REPORT_ASSETS],
-        jobs=[nightly_job, kommunen],
+        jobs=[nightly_job, kommunen, release_job],
         schedules=SCHEDULES,
         sensors=[build_eingang_sensor(kommunen)],
         resources={"phasenmonitor": resource or default_resource()},

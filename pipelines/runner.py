@@ -55,7 +55,7 @@ class RunSummary:
 
 
 # Errors a step raises on purpose, whose message is the sentence for the user (exit 2).
-REFUSALS = ("KeyMismatch", "RunLocked")
+REFUSALS = ("KeyMismatch", "RunLocked", "FreigabeAbgelehnt")
 
 
 @contextmanager
@@ -128,6 +128,35 @@ def run_pipeline(
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
     summary = summarize(result, inst)
+    if summary.details and not summary.refusal:
+        summary.details_file = _write_details(settings, summary)
+    return summary
+
+
+def run_release(settings: Settings, stichtag: date | None, instance: dg.DagsterInstance | None = None) -> RunSummary:
+    """Execute the ``freigabe`` job in-process (``phasenmonitor freigeben``)."""
+    try:
+        ensure_unlocked(settings.out)
+    except RunLocked as exc:
+        raise RunRefused(str(exc)) from None
+    if not settings.warehouse_path.exists():
+        raise RunRefused(f"In {settings.out} gibt es noch kein Warehouse; bitte zuerst `phasenmonitor run` ausführen.")
+    from pipelines.definitions import build_definitions  # heavy (see run_pipeline)
+    from pipelines.release_job import RELEASE_JOB_NAME
+    from assets.resources import PhasenmonitorResource
+
+    resource = PhasenmonitorResource(settings_json=settings.model_dump_json())
+    job = build_definitions(resource).resolve_job_def(RELEASE_JOB_NAME)
+    inst = instance or _instance()
+    result = job.execute_in_process(
+        instance=inst, raise_on_error=False,
+        run_config={"ops": {"freigabe_op": {"config": {"stichtag": stichtag.isoformat() if stichtag else None}}},
+                    "loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+    )
+    summary = summarize(result, inst)
+    for event in result.all_events:
+        if event.event_type_value == "STEP_OUTPUT":
+            summary.materialized["freigabe"] = {k: _value(v) for k, v in (event.event_specific_data.metadata or {}).items()}
     if summary.details and not summary.refusal:
         summary.details_file = _write_details(settings, summary)
     return summary

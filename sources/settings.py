@@ -42,6 +42,12 @@ class Settings(BaseModel):
     inaktiv_tage: int = Field(60, ge=1, description="Days without contact after which a running tandem's mentor is flagged.")
     prognose_monate: int = Field(3, ge=1, description="Trailing months whose average allowance drives the budget forecast.")
 
+    # --- the report series (docs/bericht.md, "Die Berichtsreihe") ------------------------------
+    reihenschutz: bool = Field(
+        True, description="Protect every report against all released ones (kennzahlen.md, 'Report series'). Off only to "
+        "show what the protection prevents: a report built without it must not be released.",
+    )
+
     # --- input handling ----------------------------------------------------------------------
     max_quarantaene_anteil: float = Field(0.5, ge=0, le=1, description="A file with more than this share of quarantined rows is rejected.")
     spalten_aliase: dict[str, dict[str, list[str]]] = Field(

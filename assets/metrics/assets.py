@@ -5,6 +5,7 @@ import json
 import dagster as dg
 
 from assets import stand
+from assets.metrics.berichtsreihe import build_berichtsreihe
 from assets.metrics.datenqualitaet import (
     build_befunde,
     build_datenqualitaet,
@@ -14,6 +15,7 @@ from assets.metrics.datenqualitaet import (
 )
 from assets.metrics.mentoring import build_mentoring_kennzahlen
 from assets.metrics.mentoring_checks import MENTORING_CHECK_SPECS, MENTORING_PRUEFUNG, mentoring_check_results
+from assets.metrics.neuberechnung import ueberblick_am
 from assets.metrics.teilnahme import build_teilnahme_kennzahlen
 from assets.resources import PhasenmonitorResource, warehouse_asset
 from assets.staging.assets import staging_key
@@ -222,4 +224,26 @@ def kennzahlen_ueberblick(context: dg.AssetExecutionContext, phasenmonitor: Phas
         return result(con, ["kennzahlen.ueberblick"], figures, neu, eingabe)
 
 
-METRIC_ASSETS = [kennzahlen_teilnahme, kennzahlen_mentoring, kennzahlen_datenqualitaet, kennzahlen_ueberblick]
+@warehouse_asset(
+    key=kennzahlen_key("berichtsreihe"),
+    deps=[kennzahlen_key("ueberblick"), kennzahlen_key("teilnahme"), kennzahlen_key("mentoring")],
+    group_name="kennzahlen",
+    kinds={"duckdb", "sql"},
+    description=(
+        "Die Berichtsreihe: kennzahlen.berichte (freigegebene Berichte), kennzahlen.veraenderung (Kennzahlen gegenüber dem "
+        "letzten freigegebenen Bericht) und kennzahlen.revisionen (freigegebene Werte und heute neu berechnete)."
+    ),
+)
+def kennzahlen_berichtsreihe(context: dg.AssetExecutionContext, phasenmonitor: PhasenmonitorResource) -> dg.MaterializeResult:
+    """Releases, the change since the last one, and the revisions of every released figure."""
+    settings = phasenmonitor.settings()
+    with phasenmonitor.warehouse() as con:
+        stichtag = resolve_stichtag(con, settings.stichtag)
+        neu, eingabe = stand.build_unless_unchanged(
+            con, settings, "kennzahlen/berichtsreihe", lambda: build_berichtsreihe(con, stichtag, lambda s: ueberblick_am(con, settings, s)))
+        freigaben = con.execute("SELECT count(*) FROM kennzahlen.berichte").fetchall()[0][0]
+        return result(con, kennzahlen_tables(("berichte", "veraenderung", "revisionen")), {"freigegebene_berichte": freigaben},
+                      neu, eingabe, stichtag=str(stichtag))
+
+
+METRIC_ASSETS = [kennzahlen_teilnahme, kennzahlen_mentoring, kennzahlen_datenqualitaet, kennzahlen_ueberblick, kennzahlen_berichtsreihe]

@@ -9,11 +9,13 @@ from assets.metrics.assets import kennzahlen_key, result
 from assets.report.bericht_tables import build_bericht_tables
 from assets.report.files import write_bericht_files
 from assets.report.publish import KATALOG, publish_reporting
+from assets.report.release import sha256
 from assets.resources import PhasenmonitorResource, warehouse_asset
+from assets.series import register
 from assets.table_metadata import tables_in
 from sources.zeitraum import resolve_stichtag
 
-KENNZAHLEN_DEPS = [kennzahlen_key(n) for n in ("teilnahme", "mentoring", "datenqualitaet", "ueberblick")]
+KENNZAHLEN_DEPS = [kennzahlen_key(n) for n in ("teilnahme", "mentoring", "datenqualitaet", "ueberblick", "berichtsreihe")]
 
 
 def bericht_key(name: str) -> dg.AssetKey:
@@ -74,8 +76,13 @@ def bericht_dateien(context: dg.AssetExecutionContext, phasenmonitor: Phasenmoni
     settings = phasenmonitor.settings()
     with phasenmonitor.warehouse() as con:
         stichtag = resolve_stichtag(con, settings.stichtag)
-        neu, eingabe = stand.build_unless_unchanged(
-            con, settings, "bericht/dateien", lambda: write_bericht_files(con, settings, stichtag), writes_files=True)
+        def schreiben() -> list[Path]:
+            paths = write_bericht_files(con, settings, stichtag)
+            # what a release takes (assets/report/release.py checks the files are still these)
+            register.save_entwurf_dateien(con, [(p.name, sha256(p)) for p in paths])
+            return paths
+
+        neu, eingabe = stand.build_unless_unchanged(con, settings, "bericht/dateien", schreiben, writes_files=True)
         paths = stand.files(con, settings, "bericht/dateien")
     return dg.MaterializeResult(
         metadata={

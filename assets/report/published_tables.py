@@ -37,6 +37,9 @@ class Tabellen:
 def lesen(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date) -> Tabellen:
     specs = bt.tabellen_specs(settings)
     frames = {n: con.sql(f"SELECT * FROM {bt.SCHEMA}.{n}").pl() for n in specs}  # names are our constants
+    if not frames["veraenderung"].height:
+        # before the first release there is nothing to compare with: no sheet, file or table
+        del specs["veraenderung"], frames["veraenderung"]
     noten: dict[str, list[str]] = {}
     for t, _, text in sorted(frames["fussnoten"].iter_rows(), key=lambda r: (r[0], int(r[1]))):
         noten.setdefault(t, []).append(text)

@@ -3,6 +3,8 @@ control, suppress, and write the text tables with their comments in one transact
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date
 
 import duckdb
@@ -18,12 +20,14 @@ from assets.report.bericht_tables.detail_tables import (
     vermittlungen,
 )
 from assets.report.bericht_tables.footnotes import datenbasis, fussnoten_fuer
-from assets.report.bericht_tables.overview import prognose_zurueckhalten, ueberblick
+from assets.report.bericht_tables import series
+from assets.report.bericht_tables.overview import prognose_zurueckhalten, ueberblick, veraenderung_zeilen
 from assets.report.bericht_tables.reading import bis_stichtag, lesen
 from assets.report.bericht_tables.specs import SCHEMA, TabellenSpec, tabellen_specs
 from assets.report.disclosure import Bericht, Geheimhaltung
+from assets.series import register
 from sources.settings import Settings
-from sources.sql import literal
+from sources.sql import literal, relation_exists
 from sources.transaction import atomic
 
 
@@ -53,6 +57,7 @@ def berechnen(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date
     sprachkurse(g, sprache)
     prognose = budget_prognose(con, settings, stichtag)
     ueberblick(g, ue, nachh, prognose, settings, letztes_q, letztes_mq)
+    _reihe(g, con, settings, stichtag, ue)
 
     bericht = g.anwenden()
     bericht.pruefen()
@@ -61,6 +66,16 @@ def berechnen(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date
 
     fussnoten = fussnoten_fuer(specs, dq, stichtag)
     return bericht, specs, fussnoten
+
+
+def _reihe(g: Geheimhaltung, con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date, ue: dict) -> None:
+    """The change since the last release, and the protection against every release but one of
+    this Stichtag itself (a reproduction of it is compared in kennzahlen.revisionen instead)."""
+    vor = register.vorbericht(con, stichtag)
+    vor_modell = register.modell(con, vor.stichtag.isoformat()) if vor else None
+    series.veraenderung(g, veraenderung_zeilen(ue), vor_modell, vor.stichtag if vor else None, settings.reihenschutz)
+    if settings.reihenschutz:
+        series.fruehere_berichte(g, [register.modell(con, f.stichtag.isoformat()) for f in register.freigaben(con) if f.stichtag != stichtag])
 
 
 def build_bericht_tables(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date) -> dict[str, int]:
@@ -96,4 +111,17 @@ def build_bericht_tables(con: duckdb.DuckDBPyConnection, settings: Settings, sti
                 text = f"{s.titel}: {s.kommentar}" if s.kommentar and s.kommentar != s.titel else s.titel
                 con.execute(f'COMMENT ON COLUMN {SCHEMA}.{name}."{s.name}" IS {literal(text)}')
             counts[name] = df.height
+        _entwurf(con, settings, stichtag, bericht, tabellen, specs)
     return counts
+
+
+def _entwurf(con, settings: Settings, stichtag: date, bericht: Bericht, tabellen: dict, specs: dict) -> None:
+    """Keep this report's model as the draft a release takes (assets/series/register.py)."""
+    register.ensure_register(con)
+    inhalt = json.dumps([[name, [list(r) for r in tabellen[name].select([s.name for s in spec.spalten]).rows()]] for name, spec in specs.items()])
+    datenstand_bis = getattr(settings, "datenstand_bis", None) or (con.execute(
+        "SELECT max(datenstand) FROM meta.dateien WHERE status = 'verwendet'").fetchall()[0][0]
+        if relation_exists(con, "meta", "dateien") else None)
+    kennzahlen = con.execute("SELECT kennzahl, wert FROM kennzahlen.ueberblick").fetchall()
+    register.save_entwurf(con, stichtag, datenstand_bis, hashlib.sha256(inhalt.encode()).hexdigest(), settings.reihenschutz, kennzahlen,
+                          series.modell_aus(bericht))

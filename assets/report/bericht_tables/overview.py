@@ -13,6 +13,35 @@ from assets.report.disclosure import GESPERRT, Art, Bericht, Geheimhaltung, Ref
 from sources.settings import Settings
 
 
+# The figures of kennzahlen.ueberblick that the overview prints as they are: key, label, unit.
+# They are the rows of the change table (bericht.veraenderung), in the overview's order.
+KENNZAHL_ZEILEN = (
+    ("teilnehmende_gesamt", "Teilnehmende seit Projektbeginn", "Personen"),
+    ("teilnehmende_aktiv", "davon am Stichtag aktiv", "Personen"),
+    ("phase_1", "aktiv in Phase 1 (Erkennen)", "Personen"),
+    ("phase_2", "aktiv in Phase 2 (Fördern)", "Personen"),
+    ("phase_3", "aktiv in Phase 3 (Integrieren)", "Personen"),
+    ("personen_mit_vermittlung", "Personen mit Vermittlung", "Personen"),
+    ("vermittlungen", "Vermittlungen (Zählweise der BA)", "Vermittlungen"),
+    ("minijobs", "nachrichtlich: Minijobs", "Minijobs"),
+    ("mentorinnen_registriert", "Mentor*innen registriert", "Mentor*innen"),
+    ("mentorinnen_mit_zuschuss", "davon mit Ehrenamtszuschuss", "Mentor*innen"),
+    ("mentorinnen_geschult", "davon geschult", "Mentor*innen"),
+    ("mentorinnen_aktiv", "aktiv (mit laufendem Tandem)", "Mentor*innen"),
+    ("tandems_aktiv", "Tandems aktiv", "Tandems"),
+    ("kontaktstunden", "Kontaktstunden seit Projektbeginn", "Stunden"),
+    ("zuschuss_ausgezahlt_eur", "ausgezahlt seit Projektbeginn", "EUR"),
+    ("zuschuss_rest_eur", "Restbudget", "EUR"),
+    ("co2_kg", "CO2-Emissionen der Fahrten seit Projektbeginn", "kg CO2e"),
+)
+
+
+def veraenderung_zeilen(ue: dict) -> list[tuple[str, float | None, Art]]:
+    """(label, value, kind) of the printed key figures, for the change table."""
+    return [(label, None if ue.get(k) is None else float(ue[k]), EINHEITEN[einheit])
+            for k, label, einheit in KENNZAHL_ZEILEN if ue.get(k) is not None]
+
+
 def _u(k: str) -> Ref:
     return ("ueberblick", k, "wert")
 

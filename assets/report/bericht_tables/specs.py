@@ -105,6 +105,27 @@ def _ueberblick(settings: Settings) -> dict[str, TabellenSpec]:
     }
 
 
+def _veraenderung() -> dict[str, TabellenSpec]:
+    return {
+        "veraenderung": TabellenSpec(
+            "veraenderung",
+            "Veränderung seit dem letzten Bericht",
+            (
+                Spalte("kennzahl", "Kennzahl", kommentar="Bezeichnung der Kennzahl wie in der Tabelle ueberblick"),
+                Spalte("wert", "Wert am Stichtag", Art.ANZAHL, kommentar="Wert dieses Berichts, wie in ueberblick veröffentlicht"),
+                Spalte("wert_vorbericht", "Wert im letzten Bericht", Art.ANZAHL, kommentar="Wert, wie er im letzten freigegebenen Bericht veröffentlicht wurde"),
+                Spalte("veraenderung", "Veränderung", Art.ANZAHL, kommentar="Wert am Stichtag minus Wert im letzten Bericht"),
+                Spalte("stichtag_vorbericht", "Stichtag des letzten Berichts", kommentar="Stichtag des letzten freigegebenen Berichts (TT.MM.JJJJ)"),
+            ),
+            ALLE_QUELLEN,
+            ("Verglichen wird mit den Werten, wie sie im letzten freigegebenen Bericht veröffentlicht wurden. Die "
+             "Veränderung enthält neue Ereignisse seit jenem Stichtag und Nachmeldungen der Partner für die Zeit davor.",
+             "Auch Veränderungen um 1 oder 2 werden geheim gehalten, ebenso jeder Wert, aus dem sich zusammen mit einem "
+             "früher veröffentlichten Bericht ein geheim gehaltener Wert errechnen ließe."),
+        ),
+    }
+
+
 def _phasen() -> dict[str, TabellenSpec]:
     return {
         "phasen_quartale": TabellenSpec(
@@ -230,4 +251,4 @@ def _sprache_und_datenbasis() -> dict[str, TabellenSpec]:
 
 def tabellen_specs(settings: Settings) -> dict[str, TabellenSpec]:
     """The published tables, in the order of the report."""
-    return {**_ueberblick(settings), **_phasen(), **_vermittlungen_und_mentoring(), **_sprache_und_datenbasis()}
+    return {**_ueberblick(settings), **_veraenderung(), **_phasen(), **_vermittlungen_und_mentoring(), **_sprache_und_datenbasis()}

@@ -198,12 +198,25 @@ def _eingrenzen(koeff: dict[int, Fraction], rhs: Fraction, lo: list, hi: list, g
     return changed
 
 
+# What a reader may assume of a change between reports: any value, also below zero (a finite
+# stand-in for minus infinity keeps the interval arithmetic in exact fractions).
+OHNE_UNTERGRENZE = Fraction(-(10**12))
+
+
+def _untergrenze(z: Zelle) -> Fraction:
+    """A '*' of a count is at least 1 (0 is printed as '–'), a hidden count at least 0, an
+    amount at least 0, a change has no lower bound."""
+    if z.vorzeichen:
+        return OHNE_UNTERGRENZE
+    return Fraction(1) if (z.sichtbar and z.art is Art.ANZAHL) else Fraction(0)
+
+
 def _intervals(
     zellen: Mapping[Ref, Zelle], order: list[Ref], constraints: list[Gleichung]
 ) -> tuple[list[Fraction], list[Fraction | None]]:
     """Interval propagation on counts: what the attacker knows about '*' narrows the range."""
     ganz = [zellen[r].art is Art.ANZAHL for r in order]
-    lo = [Fraction(1) if (zellen[r].sichtbar and zellen[r].art is Art.ANZAHL) else Fraction(0) for r in order]
+    lo = [_untergrenze(zellen[r]) for r in order]
     hi: list[Fraction | None] = [None] * len(order)
     for _ in range(200):
         changed = False

@@ -31,6 +31,9 @@ class Zelle:
     dezimalen: int = 0
     sichtbar: bool = True  # False: hidden remainder of a "davon" breakdown, never printed
     fest: bool = False  # public anyway (e.g. the budget from the configuration): never suppressed
+    # A change between two reports: may be negative, so a reader knows no lower bound of a '*';
+    # a change by 1 or 2 of a count is protected like a count of 1 or 2 (docs/bericht.md).
+    vorzeichen: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,8 +63,11 @@ def haelt(b: Beziehung, werte: Mapping[Ref, float | None], toleranz: float = 1e-
 
 
 def ist_primaer(zelle: Zelle) -> bool:
-    """Primary suppression: a count of 1 or 2."""
-    return zelle.art is Art.ANZAHL and zelle.wert is not None and int(round(zelle.wert)) in (1, 2)
+    """Primary suppression: a count of 1 or 2 (a change of a count: by 1 or 2 either way)."""
+    if zelle.art is not Art.ANZAHL or zelle.wert is None:
+        return False
+    v = int(round(zelle.wert))
+    return (abs(v) if zelle.vorzeichen else v) in (1, 2)
 
 
 def ist_schutzbeduerftig(zelle: Zelle) -> bool:

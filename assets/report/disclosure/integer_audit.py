@@ -71,8 +71,11 @@ def _nearest_first(mitte: int, lo: int, hi: int):
             return
 
 
-def _solution_found(rels, lo: list[int], hi: list[int], wahr: list[int], budget: list[int]) -> bool | None:
-    """Depth-first search for any integer point in the bounds satisfying ``rels``.
+def _solution_found(
+    rels, lo: list[int], hi: list[int], wahr: list[int], budget: list[int], nicht_null: frozenset[int] = frozenset()
+) -> bool | None:
+    """Depth-first search for any integer point in the bounds satisfying ``rels``; the unknowns
+    in ``nicht_null`` (a printed '*' of a change, which is never 0) skip 0.
     True: found; False: none exists; None: budget exhausted."""
     budget[0] -= 1
     if budget[0] < 0:
@@ -81,13 +84,15 @@ def _solution_found(rels, lo: list[int], hi: list[int], wahr: list[int], budget:
         return False
     offen = [i for i in range(len(lo)) if lo[i] < hi[i]]
     if not offen:
-        return all(sum(a * lo[i] for i, a in k.items()) == r for k, r in rels)
+        return all(lo[i] != 0 for i in nicht_null) and all(sum(a * lo[i] for i, a in k.items()) == r for k, r in rels)
     j = min(offen, key=lambda i: hi[i] - lo[i])
     unsicher = False
     for v in _nearest_first(wahr[j], lo[j], hi[j]):
+        if v == 0 and j in nicht_null:
+            continue
         l2, h2 = lo[:], hi[:]
         l2[j] = h2[j] = v
-        r = _solution_found(rels, l2, h2, wahr, budget)
+        r = _solution_found(rels, l2, h2, wahr, budget, nicht_null)
         if r:
             return True
         if r is None:
@@ -134,7 +139,8 @@ def _connected(j: int, rels: list[Zaehlgleichung], rels_of: Mapping[int, list[in
 
 
 def _anders_moeglich(
-    sub: list[Zaehlgleichung], j: int, gesehen: set[int], lo: list[int], hi: list[int], wahr: list[int]
+    sub: list[Zaehlgleichung], j: int, gesehen: set[int], lo: list[int], hi: list[int], wahr: list[int],
+    nicht_null: frozenset[int] = frozenset(),
 ) -> bool:
     """Is there a solution of ``sub`` with unknown ``j`` below or above its true value? (An
     exhausted search budget counts as no: more suppression at worst.)"""
@@ -149,7 +155,7 @@ def _anders_moeglich(
             l2[j] = wahr[j] + 1
         if l2[j] > h2[j]:
             continue
-        if _solution_found(sub, l2, h2, wahr, [_KNOTEN]):
+        if _solution_found(sub, l2, h2, wahr, [_KNOTEN], nicht_null):
             return True
     return False
 
@@ -169,11 +175,12 @@ def ganzzahlig_bestimmt(
     idx = {r: i for i, r in enumerate(order)}
     rels = _zaehlgleichungen(zellen, beziehungen, idx)
     wahr = [int(round(zellen[r].wert or 0)) for r in order]
-    lo = [1 if zellen[r].sichtbar else 0 for r in order]
     # No '*' can exceed the largest printed count of the report by much; a cap only narrows the
     # search (more suppression at worst), it never hides a disclosure.
-    cap = 10 * max([int(round(z.wert or 0)) for z in zellen.values() if z.art is Art.ANZAHL] + [1]) + 10
+    cap = 10 * max([abs(int(round(z.wert or 0))) for z in zellen.values() if z.art is Art.ANZAHL] + [1]) + 10
+    lo = [-cap if zellen[r].vorzeichen else (1 if zellen[r].sichtbar else 0) for r in order]
     hi = [cap] * len(order)
+    nicht_null = frozenset(i for i, r in enumerate(order) if zellen[r].vorzeichen and zellen[r].sichtbar)
     rels_of: dict[int, list[int]] = defaultdict(list)
     for n, (k, _) in enumerate(rels):
         for i in k:
@@ -187,6 +194,6 @@ def ganzzahlig_bestimmt(
             continue  # in no count relation: nothing to derive it from
         komp_rels, gesehen = _connected(j, rels, rels_of)
         sub = [rels[n] for n in sorted(komp_rels)]
-        if not _anders_moeglich(sub, j, gesehen, lo, hi, wahr):
+        if not _anders_moeglich(sub, j, gesehen, lo, hi, wahr, nicht_null):
             out.add(r)
     return out

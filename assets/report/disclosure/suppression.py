@@ -41,17 +41,18 @@ def sperren(
     zellen: Mapping[Ref, Zelle],
     beziehungen: Iterable[Beziehung],
     abhaengigkeiten: Mapping[Ref, Iterable[Ref]] = {},
+    vorgesperrt: Mapping[Ref, str] = {},
 ) -> Sperrung:
     """Primary, dependent and secondary suppression until no protected cell can be worked out.
 
-    Pure function; see the module docstring for the method.
+    ``vorgesperrt``: cells that are '*' already and stay so (those of a released report, which
+    a later report must not give away). Pure function; see the module docstring for the method.
     """
     werte = {r: z.wert for r, z in zellen.items()}
     gueltig = [b for b in beziehungen if all(r in zellen for r in b.refs) and haelt(b, werte)]
     abh = {r: tuple(bs) for r, bs in abhaengigkeiten.items()}
-    gesperrt: dict[Ref, str] = {
-        r: "primär" for r, z in zellen.items() if z.sichtbar and not z.fest and ist_primaer(z)
-    }
+    gesperrt: dict[Ref, str] = {r: g for r, g in vorgesperrt.items() if r in zellen}
+    gesperrt.update({r: "primär" for r, z in zellen.items() if z.sichtbar and not z.fest and r not in gesperrt and ist_primaer(z)})
     verdeckt = {r for r, z in zellen.items() if not z.sichtbar}
     rel_of: dict[Ref, list[int]] = defaultdict(list)
     for i, b in enumerate(gueltig):

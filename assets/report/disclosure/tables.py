@@ -3,7 +3,7 @@ relations between them, suppresses, and returns the text tables (``Bericht``).""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
 
 import polars as pl
@@ -19,6 +19,12 @@ from assets.report.disclosure.cells import (
 )
 from assets.report.disclosure.notation import GESPERRT, NICHT_SINNVOLL, format_wert
 from assets.report.disclosure.suppression import ableitbar, sperren
+
+
+def _text(z: Zelle) -> str:
+    """A cell as printed; a change carries its sign ('+3', '-2')."""
+    text = format_wert(z.wert, z.art, z.dezimalen)
+    return "+" + text if z.vorzeichen and z.wert is not None and z.wert > 0 and text[0].isdigit() else text
 
 
 @dataclass
@@ -54,6 +60,8 @@ class Geheimhaltung:
         self._beziehungen: list[Beziehung] = []
         self._abh: dict[Ref, tuple[Ref, ...]] = {}
         self._fest_text: dict[Ref, str] = {}
+        self._vorgesperrt: dict[Ref, str] = {}
+        self._fremd: set[Ref] = set()  # cells of earlier reports and the changes since: not this report's own
 
     # -- registration ---------------------------------------------------------------------------
 
@@ -65,6 +73,7 @@ class Geheimhaltung:
         spalten: Mapping[str, Art | str],
         dezimalen: Mapping[str, int] | None = None,
         fest: Iterable[tuple[str, str]] = (),
+        vorzeichen: Iterable[str] = (),
     ) -> None:
         if name in self._tabellen:
             raise ValueError(f"Tabelle {name} doppelt")
@@ -73,6 +82,7 @@ class Geheimhaltung:
             raise ValueError(f"Tabelle {name}: Zeilenschlüssel nicht eindeutig")
         dez = dict(dezimalen or {})
         fest = set(fest)
+        vorzeichen = set(vorzeichen)
         t = _Tabelle(name, frame, schluessel, dict(spalten), dez, zeilen)
         self._tabellen[name] = t
         for i, zeile in enumerate(zeilen):
@@ -82,7 +92,32 @@ class Geheimhaltung:
                 if v is None:
                     continue
                 ref = (name, zeile, spalte)
-                self._cells[ref] = Zelle(ref, float(v), a, dez.get(spalte, 0), True, (zeile, spalte) in fest)
+                self._cells[ref] = Zelle(ref, float(v), a, dez.get(spalte, 0), True, (zeile, spalte) in fest, spalte in vorzeichen)
+
+    def bekannt(self, zelle: Zelle, gesperrt: bool) -> None:
+        """A cell of a report published earlier: known to every reader with its value, or a '*'
+        that stays one (a later report must not give it away)."""
+        self._cells[zelle.ref] = zelle
+        self._fremd.add(zelle.ref)
+        if gesperrt:
+            self._vorgesperrt[zelle.ref] = "veröffentlicht"
+
+    def vorsperren(self, ref: Ref) -> None:
+        """A registered cell that is printed as '*' whatever its value (it repeats a '*' of a
+        report published earlier)."""
+        if ref in self._cells:
+            self._vorgesperrt[ref] = "veröffentlicht"
+
+    def differenz(self, neu: Ref, alt: Ref, bezeichnung: str = "") -> None:
+        """The change of a count between two reports: not printed, but follows from the two
+        printed values; a change by 1 or 2 is protected like a count of 1 or 2."""
+        if neu not in self._cells or alt not in self._cells:
+            return
+        a, b = self._cells[neu], self._cells[alt]
+        ref = (neu[0], neu[1], f"({neu[2]} seit {alt[0]})")
+        self._cells[ref] = Zelle(ref, a.wert - b.wert, a.art, 0, sichtbar=False, vorzeichen=True)
+        self._fremd.add(ref)
+        self.beziehung([(neu, 1), (alt, -1), (ref, -1)], 0.0, bezeichnung or f"{neu} - {alt}")
 
     def fester_text(self, ref: Ref, text: str) -> None:
         """Print a literal text in a cell that is not a number of the statistics (e.g. a month)."""
@@ -93,6 +128,19 @@ class Geheimhaltung:
 
     def hat(self, ref: Ref) -> bool:
         return ref in self._cells
+
+    def eigene(self) -> list[Ref]:
+        """This report's printed cells (not those of earlier reports, not hidden remainders)."""
+        return [r for r, z in self._cells.items() if z.sichtbar and r not in self._fremd]
+
+    def festlegen(self, ref: Ref) -> None:
+        """A cell that is public anyway (it repeats a value a released report printed)."""
+        if ref in self._cells:
+            self._cells[ref] = replace(self._cells[ref], fest=True)
+
+    def ist_fest(self, ref: Ref) -> bool:
+        z = self._cells.get(ref)
+        return z is not None and z.fest
 
     def wert(self, ref: Ref) -> float | None:
         z = self._cells.get(ref)
@@ -155,7 +203,7 @@ class Geheimhaltung:
     # -- result ---------------------------------------------------------------------------------
 
     def anwenden(self) -> "Bericht":
-        sperrung = sperren(self._cells, self._beziehungen, self._abh)
+        sperrung = sperren(self._cells, self._beziehungen, self._abh, self._vorgesperrt)
         tabellen: dict[str, pl.DataFrame] = {}
         for name, t in self._tabellen.items():
             art_spalten = {a for a in t.spalten.values() if not isinstance(a, Art)}
@@ -175,12 +223,12 @@ class Geheimhaltung:
                         vals.append(GESPERRT)
                     elif ref in self._cells:
                         z = self._cells[ref]
-                        vals.append(format_wert(z.wert, z.art, z.dezimalen))
+                        vals.append(_text(z))
                     else:
                         vals.append(NICHT_SINNVOLL)
                 cols[c] = vals
             tabellen[name] = pl.DataFrame(cols, schema={c: pl.String for c in cols})
-        return Bericht(tabellen, sperrung.gesperrt, dict(self._cells), sperrung.beziehungen, dict(self._abh))
+        return Bericht(tabellen, sperrung.gesperrt, dict(self._cells), sperrung.beziehungen, dict(self._abh), frozenset(self._fremd))
 
 
 @dataclass
@@ -192,6 +240,7 @@ class Bericht:
     zellen: dict[Ref, Zelle]
     beziehungen: list[Beziehung]
     abhaengigkeiten: dict[Ref, tuple[Ref, ...]]
+    fremd: frozenset[Ref] = frozenset()  # cells of earlier reports and the changes since
 
     def text(self, ref: Ref) -> str:
         """The printed text of a cell ('*' if suppressed)."""
@@ -200,7 +249,7 @@ class Bericht:
         z = self.zellen.get(ref)
         if z is None:
             return NICHT_SINNVOLL
-        return format_wert(z.wert, z.art, z.dezimalen)
+        return _text(z)
 
     def pruefen(self) -> None:
         """Re-run the attacker on the final state; raise if anything protected is derivable."""
@@ -210,5 +259,5 @@ class Bericht:
         if offen:
             raise GeheimhaltungsFehler(f"ableitbar: {sorted(offen)}")
         for r, z in self.zellen.items():
-            if z.sichtbar and r not in self.gesperrt and ist_primaer(z):
+            if z.sichtbar and not z.fest and r not in self.gesperrt and ist_primaer(z):
                 raise GeheimhaltungsFehler(f"Zahlenwert 1 oder 2 sichtbar: {r}")
