@@ -25,6 +25,7 @@ from assets.report.draft_sentences import (
     satz_mentoring,
     satz_sprache,
     satz_teilnehmende,
+    satz_veraenderung,
     satz_vermittlungen,
 )
 from assets.report.published_tables import FONT, Tabellen
@@ -66,13 +67,25 @@ def _spaltenbreiten_cm(titel: list[str], werte: list[list[str]], verfuegbar_cm: 
         breiten = [b * verfuegbar_cm / summe for b in breiten]
     return breiten
 
+# Columns the DOCX leaves out: the overview's section (its rows are grouped anyway) and the change
+# table's Stichtag of the last report (the same in every row: it is in the caption).
+NUR_IN_DATEIEN = {"ueberblick": {"bereich"}, "veraenderung": {"stichtag_vorbericht"}}
+
+
+def docx_tabellen(t: Tabellen) -> tuple[str, ...]:
+    """The annex tables; the change table after the overview once there is a release."""
+    if "veraenderung" in t.specs and t.frames["veraenderung"].height:
+        return (DOCX_TABELLEN[0], "veraenderung", *DOCX_TABELLEN[1:])
+    return DOCX_TABELLEN
+
 
 def _docx_tabelle(doc, t: Tabellen, name: str, nr: int, verfuegbar_cm: float) -> None:
     spec = t.specs[name]
-    spalten = [s for s in spec.spalten if not (name == "ueberblick" and s.name == "bereich")]
+    spalten = [s for s in spec.spalten if s.name not in NUR_IN_DATEIEN.get(name, ())]
     df = t.frames[name]
     cap = doc.add_paragraph(style="Caption")
-    cap.add_run(f"Tabelle {nr}: {spec.titel}")
+    zusatz = f" (zum {df['stichtag_vorbericht'][0]})" if name == "veraenderung" else ""
+    cap.add_run(f"Tabelle {nr}: {spec.titel}{zusatz}")
     cap.paragraph_format.keep_with_next = True
     klein = Pt(8.5) if len(spalten) > 6 else Pt(9)
     zeilen = [[row[s.name] for s in spalten] for row in df.iter_rows(named=True)]
@@ -209,7 +222,7 @@ def _erlaeuterungen(doc, t: Tabellen, settings: Settings, charts: dict[str, Path
         f"und die Teilnehmenden in geeignete berufliche Positionen integriert (Phase 3). Das Projekt ist am {start} "
         f"gestartet; dieser Bericht beschreibt den Stand zum Stichtag {stichtag}."
     )
-    for absatz in (satz_teilnehmende(t), satz_vermittlungen(t, settings), satz_sprache(t)):
+    for absatz in (satz_veraenderung(t), satz_teilnehmende(t), satz_vermittlungen(t, settings), satz_sprache(t)):
         if absatz:
             doc.add_paragraph(absatz)
     mentoring = texte.get("mentoring")
@@ -261,7 +274,7 @@ def _anlage(doc, t: Tabellen, charts: dict[str, Path]) -> None:
     abb = 1
     nach_tabelle = {"vermittlungen": ("vermittlungen", "Vermittlungen nach Art und Minijobs"),
                     "mentoring_quartale": ("zuschuss", "Ehrenamtszuschuss: Auszahlungen, Budget und Prognose")}
-    for nr, name in enumerate(DOCX_TABELLEN, 1):
+    for nr, name in enumerate(docx_tabellen(t), 1):
         _docx_tabelle(doc, t, name, nr, verfuegbar)
         if name in nach_tabelle and nach_tabelle[name][0] in charts:
             abb += 1

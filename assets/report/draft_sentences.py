@@ -160,3 +160,41 @@ def satz_klima(t: Tabellen) -> str:
         a.satz(f"Seit Projektbeginn entstanden durch ihre Fahrten zu den Tandemtreffen rund {co2} kg CO2-Äquivalente "
                "(Emissionsfaktoren des Umweltbundesamts, TREMOD).", co2)
     return a.text()
+
+
+# The change sentence names the flows a council member asks about first; the table has them all.
+VERAENDERUNG_IM_SATZ = (
+    ("Teilnehmende seit Projektbeginn", "Teilnehmende", ""),
+    ("Vermittlungen (Zählweise der BA)", "Vermittlungen", ""),
+    ("Kontaktstunden seit Projektbeginn", "Kontaktstunden der Tandems", ""),
+    ("ausgezahlt seit Projektbeginn", "EUR ausgezahlter Ehrenamtszuschuss", " EUR"),
+)
+
+
+VORZEICHEN = "+-\u2212"
+
+
+def _bewegung(z: dict, nomen: str, einheit: str) -> tuple[str, str | None]:
+    """'6 Teilnehmende mehr (jetzt 53)'; the clause needs the change and the value now."""
+    wert, diff = z.get("wert"), z.get("veraenderung")
+    if not (offen(wert) and offen(diff)):
+        return "", GESPERRT if GESPERRT in (wert, diff) else None
+    d = parse_de(diff)
+    if d == 0:
+        return f"{nomen.removeprefix('EUR ')} unverändert ({wert}{einheit})", diff
+    # a cumulative figure falls only through corrections (docs/bericht.md, "Die Berichtsreihe")
+    return f"{diff.lstrip(VORZEICHEN)} {nomen} {'mehr' if d > 0 else 'weniger'} (jetzt {wert}{einheit})", diff
+
+
+def satz_veraenderung(t: Tabellen) -> str:
+    """'Seit dem letzten Bericht zum …': empty before the first release (no change table)."""
+    if "veraenderung" not in t.specs or not t.frames["veraenderung"].height:
+        return ""
+    vor = t.frames["veraenderung"]["stichtag_vorbericht"][0]
+    a = Absatz()
+    a.aufzaehlung(f"Seit dem letzten Bericht zum {vor} sind es ",
+                  [_bewegung(t.zeile("veraenderung", k), nomen, e) for k, nomen, e in VERAENDERUNG_IM_SATZ])
+    a.saetze.append("Die Veränderung aller Kennzahlen gegenüber den damals veröffentlichten Werten zeigt die Tabelle "
+                    "\u201eVeränderung seit dem letzten Bericht\u201c in der Anlage; sie enthält auch Nachmeldungen der "
+                    "Partner für die Zeit vor jenem Stichtag.")
+    return a.text()

@@ -40,6 +40,10 @@ def lesen(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date) ->
     if not frames["veraenderung"].height:
         # before the first release there is nothing to compare with: no sheet, file or table
         del specs["veraenderung"], frames["veraenderung"]
+    else:
+        # the unit of each key figure, for the writers' number formats (not a published column)
+        frames["veraenderung"] = frames["veraenderung"].join(
+            frames["ueberblick"].select("kennzahl", "einheit"), on="kennzahl", how="left", maintain_order="left")
     noten: dict[str, list[str]] = {}
     for t, _, text in sorted(frames["fussnoten"].iter_rows(), key=lambda r: (r[0], int(r[1]))):
         noten.setdefault(t, []).append(text)

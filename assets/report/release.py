@@ -71,15 +71,15 @@ def _pruefen(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date 
         raise FreigabeAbgelehnt("Es gibt noch keinen Bericht, der freigegeben werden könnte; bitte zuerst `phasenmonitor run` ausführen.")
     s_entwurf, datenstand_bis, sha, reihenschutz = e
     s = stichtag or s_entwurf
-    if s != s_entwurf:
-        raise FreigabeAbgelehnt(
-            f"Der aktuelle Bericht hat den Stichtag {datum(s_entwurf)}, nicht den {datum(s)}; bitte zuerst "
-            f"`phasenmonitor run … --stichtag {s.isoformat()}` ausführen.")
     frueher = {f.stichtag: f for f in register.freigaben(con)}
     if s in frueher:
         raise FreigabeAbgelehnt(
             f"Der Bericht zum Stichtag {datum(s)} wurde bereits am {datum(frueher[s].freigegeben_am.date())} freigegeben; "
             "eine Freigabe ist endgültig.")
+    if s != s_entwurf:
+        raise FreigabeAbgelehnt(
+            f"Der aktuelle Bericht hat den Stichtag {datum(s_entwurf)}, nicht den {datum(s)}; bitte zuerst "
+            f"`phasenmonitor run … --stichtag {s.isoformat()}` ausführen.")
     if not reihenschutz:
         raise FreigabeAbgelehnt("Dieser Bericht wurde ohne Schutz gegen frühere Berichte berechnet (Einstellung reihenschutz) "
                                 "und darf nicht freigegeben werden; bitte mit der Standardeinstellung neu berechnen.")

@@ -19,17 +19,21 @@ from assets.report.published_tables import FONT, Tabellen
 from sources import formats
 
 
+# Tables whose rows are key figures of different kinds: the unit of the row decides the format.
+NACH_EINHEIT = {"ueberblick": ("wert",), "veraenderung": ("wert", "wert_vorbericht", "veraenderung")}
+
+
 def _is_count(spec: bt.TabellenSpec, spalte: bt.Spalte, row: dict) -> bool:
     """Is this cell a count (so 1 and 2 must never appear)? Used by the writer's guard."""
     if spalte.art is not Art.ANZAHL:
         return False
-    if spec.name == "ueberblick":
+    if spec.name in NACH_EINHEIT:
         return row.get("einheit") in bt.ZAEHL_EINHEITEN
     return True
 
 
 def _art(spec: bt.TabellenSpec, spalte: bt.Spalte, row: dict) -> Art | None:
-    if spec.name == "ueberblick" and spalte.name == "wert":
+    if spalte.name in NACH_EINHEIT.get(spec.name, ()):
         return bt.EINHEITEN.get(row.get("einheit"))
     return spalte.art
 
@@ -97,7 +101,7 @@ def _cells(ws, f: _Formate, name: str, spec: bt.TabellenSpec, df: pl.DataFrame, 
                 continue
             if _is_count(spec, s, row) and v in (1.0, 2.0):  # cannot happen: guarded anyway
                 raise RuntimeError(f"{name}: Zahlenwert {v} in einer Fallzahl")
-            dez = 1 if art is Art.QUOTE else (s.dezimalen if name != "ueberblick" else 0)
+            dez = 1 if art is Art.QUOTE else (s.dezimalen if name not in NACH_EINHEIT else 0)
             ws.write_number(r, c, v, f.zahl(_excel_format(art, dez)))
 
 

@@ -64,7 +64,9 @@ def berechnen(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date
     bericht.tabellen["datenbasis"] = datenbasis(dq)
     prognose_zurueckhalten(bericht, prognose)
 
-    fussnoten = fussnoten_fuer(specs, dq, stichtag)
+    # before the first release the change table stays empty, and no file prints it: no footnotes
+    veroeffentlicht = {n: s for n, s in specs.items() if n != series.TABELLE or bericht.tabellen[n].height}
+    fussnoten = fussnoten_fuer(veroeffentlicht, dq, stichtag)
     return bericht, specs, fussnoten
 
 

@@ -120,6 +120,8 @@ def _veraenderung() -> dict[str, TabellenSpec]:
             ALLE_QUELLEN,
             ("Verglichen wird mit den Werten, wie sie im letzten freigegebenen Bericht veröffentlicht wurden. Die "
              "Veränderung enthält neue Ereignisse seit jenem Stichtag und Nachmeldungen der Partner für die Zeit davor.",
+             "Beträge, Stunden und Emissionen sind auf ganze Einheiten gerundet; die Veränderung ist aus den genauen Werten "
+             "berechnet und kann daher um 1 von der Differenz der gerundeten Werte abweichen.",
              "Auch Veränderungen um 1 oder 2 werden geheim gehalten, ebenso jeder Wert, aus dem sich zusammen mit einem "
              "früher veröffentlichten Bericht ein geheim gehaltener Wert errechnen ließe."),
         ),
