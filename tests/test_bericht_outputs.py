@@ -315,7 +315,10 @@ def test_bericht_tables_are_text_and_have_footnotes(warehouse):
     assert counts["vermittlungen"] == 3  # 2024, 2025, Insgesamt
     types = con.execute("SELECT DISTINCT data_type FROM duckdb_columns() WHERE schema_name = 'bericht'").fetchall()
     assert types == [("VARCHAR",)]
-    for name in specs:
+    # nothing released: the change table exists, empty and without footnotes
+    assert counts["veraenderung"] == 0
+    assert con.execute("SELECT count(*) FROM bericht.fussnoten WHERE tabelle = 'veraenderung'").fetchall() == [(0,)]
+    for name in _vor_der_ersten_freigabe(settings):
         comment = con.execute("SELECT comment FROM duckdb_tables() WHERE schema_name = 'bericht' AND table_name = ?", [name]).fetchall()[0][0]
         assert "Stichtag: 30.09.2025" in comment and "statistischen Geheimhaltung" in comment
         noten = [t for (t,) in con.execute("SELECT text FROM bericht.fussnoten WHERE tabelle = ?", [name]).fetchall()]
