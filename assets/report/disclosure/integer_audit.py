@@ -160,6 +160,24 @@ def _anders_moeglich(
     return False
 
 
+def _ohne_freie_differenzen(sub: list[Zaehlgleichung], j: int, frei: frozenset[int]) -> list[Zaehlgleichung]:
+    """``sub`` without the relations that a hidden change (a signed cell no report prints) in
+    no other relation can always satisfy: such a relation says nothing about the other cells, and
+    left in, its change's wide range of values makes the search of a series of reports explode
+    (every released cell is tied to the new one through such a change). ``j`` itself stays."""
+    sub = list(sub)
+    while True:
+        vorkommen: dict[int, int] = defaultdict(int)
+        for koeff, _ in sub:
+            for i in koeff:
+                vorkommen[i] += 1
+        weg = {n for n, (koeff, _) in enumerate(sub)
+               if any(i in frei and i != j and vorkommen[i] == 1 and abs(a) == 1 for i, a in koeff.items())}
+        if not weg:
+            return sub
+        sub = [rel for n, rel in enumerate(sub) if n not in weg]
+
+
 def ganzzahlig_bestimmt(
     zellen: Mapping[Ref, Zelle], beziehungen: Iterable[Beziehung], unbekannt: Iterable[Ref], pruefen: Iterable[Ref]
 ) -> set[Ref]:
@@ -181,6 +199,7 @@ def ganzzahlig_bestimmt(
     lo = [-cap if zellen[r].vorzeichen else (1 if zellen[r].sichtbar else 0) for r in order]
     hi = [cap] * len(order)
     nicht_null = frozenset(i for i, r in enumerate(order) if zellen[r].vorzeichen and zellen[r].sichtbar)
+    frei = frozenset(i for i, r in enumerate(order) if zellen[r].vorzeichen and not zellen[r].sichtbar)
     rels_of: dict[int, list[int]] = defaultdict(list)
     for n, (k, _) in enumerate(rels):
         for i in k:
@@ -193,7 +212,7 @@ def ganzzahlig_bestimmt(
         if not rels_of[j]:
             continue  # in no count relation: nothing to derive it from
         komp_rels, gesehen = _connected(j, rels, rels_of)
-        sub = [rels[n] for n in sorted(komp_rels)]
+        sub = _ohne_freie_differenzen([rels[n] for n in sorted(komp_rels)], j, frei)
         if not _anders_moeglich(sub, j, gesehen, lo, hi, wahr, nicht_null):
             out.add(r)
     return out
