@@ -110,12 +110,13 @@ def _ueberblick(settings: Settings) -> dict[str, TabellenSpec]:
                 VERMITTLUNG_HINWEIS,
                 f"Nachhaltig: Die Person ist {n} Monate nach Beginn der Beschäftigung (Prüftag) beschäftigt; "
                 "bewertbar sind Vermittlungen, deren Prüftag spätestens am Stichtag liegt.",
-                BA_VERGLEICH_HINWEIS,
                 f"Ehrenamtszuschuss: {zahl(settings.stundensatz_eur, 2)} EUR je Kontaktstunde für Mentor*innen mit "
                 f"Zuschuss; Budget aus der Unternehmensspende ({zahl(settings.budget_eur, 0)} EUR). Prognose: "
                 f"durchschnittlicher Zuschuss der letzten {settings.prognose_monate} abgeschlossenen Monate.",
                 f"CO2-Äquivalente der Fahrten zu Tandemtreffen; Emissionsfaktoren in kg CO2e je Personenkilometer "
                 f"(UBA/TREMOD): {faktoren}.",
+                # last, so that the earlier footnotes keep their numbers in bericht.fussnoten
+                BA_VERGLEICH_HINWEIS,
             ),
         ),
     }
