@@ -67,7 +67,6 @@ def berichtsmonate(programmstart: date, stichtag: date) -> list[Berichtsmonat]:
 def register_berichtsmonate(con: duckdb.DuckDBPyConnection, programmstart: date, stichtag: date) -> None:
     """(Re)create the temp table ``berichtsmonate(monat, zaehltag)`` for the metric SQL to join on."""
     con.execute("CREATE OR REPLACE TEMP TABLE berichtsmonate (monat DATE, zaehltag DATE)")
-    con.executemany(
-        "INSERT INTO berichtsmonate VALUES (?, ?)",
-        [(b.monat, b.zaehltag) for b in berichtsmonate(programmstart, stichtag)],
-    )
+    rows = [(b.monat, b.zaehltag) for b in berichtsmonate(programmstart, stichtag)]
+    if rows:  # a Stichtag before the programme start has none (DuckDB refuses an empty executemany)
+        con.executemany("INSERT INTO berichtsmonate VALUES (?, ?)", rows)

@@ -142,6 +142,22 @@ def kennzahlen_db(path: Path, *, seed: int = 7, teilnehmende: int = 40, mentorin
             bewertbar += 1
             if any(j == i and bb <= check and (e is None or e >= check) for j, a, bb, e in integ if a != "geringfügig"):
                 nachhaltig += 1
+    # BA-comparable (docs/kennzahlen.md, "Mit der BA vergleichbar"): the window is the Stichtag's
+    # month and the 11 before it; placements with their month in it / mean active on its Zähltage
+    von = _add_months(date(stichtag.year, stichtag.month, 1), -11)
+    im_fenster = [m for m, _ in months if m >= von]
+    aktiv_fenster = [b[5] for b in bestand if b[0] >= von]
+    n_12m = sum(1 for (_, mm) in placements if mm in im_fenster)
+    quote_12m = n_12m / statistics.mean(aktiv_fenster) if aktiv_fenster and any(aktiv_fenster) else None
+    bewertbar_12m = nachhaltig_12m = 0
+    for (i, _), (art, b) in placements.items():
+        check = _add_months(b, 12)
+        if art == "Selbständigkeit" or check > stichtag:
+            continue
+        bewertbar_12m += 1
+        if any(j == i and a in ("SVB Vollzeit", "SVB Teilzeit", "Ausbildung") and bb <= check and (e is None or e >= check)
+               for j, a, bb, e in integ):
+            nachhaltig_12m += 1
 
     # mentoring
     mentors = []
@@ -236,9 +252,10 @@ def kennzahlen_db(path: Path, *, seed: int = 7, teilnehmende: int = 40, mentorin
         "tandems_aktiv": ment[-1][3], "kontaktstunden": sum(r[5] for r in ment),
         "zuschuss_ausgezahlt_eur": paid, "zuschuss_rest_eur": settings.budget_eur - paid,
         "co2_kg": sum(r[7] for r in ment), "ohne_einwilligung": 3,
+        "integrationsquote_12m": quote_12m, "nachhaltig_12m_bewertbar": bewertbar_12m, "nachhaltig_12m": nachhaltig_12m,
     }
     con.execute("CREATE TABLE kennzahlen.ueberblick (kennzahl VARCHAR, wert DOUBLE)")
-    con.executemany("INSERT INTO kennzahlen.ueberblick VALUES (?,?)", [(k, float(v)) for k, v in ue.items()])
+    con.executemany("INSERT INTO kennzahlen.ueberblick VALUES (?,?)", [(k, None if v is None else float(v)) for k, v in ue.items()])
     con.execute("COMMENT ON TABLE kennzahlen.ueberblick IS 'Kennzahlen am Stichtag (eine Zeile je Kennzahl)'")
     con.execute("COMMENT ON COLUMN kennzahlen.ueberblick.kennzahl IS 'Schlüssel der Kennzahl'")
     con.execute("COMMENT ON COLUMN kennzahlen.ueberblick.wert IS 'Wert der Kennzahl'")
@@ -374,6 +391,68 @@ def test_same_figure_is_suppressed_alike_in_every_table(warehouse):
     assert ue["nachrichtlich: Minijobs"] == vm[INSGESAMT][1]
 
 
+BA_ZEILEN = (bericht_tables.INTEGRATIONSQUOTE_12M, bericht_tables.BEWERTBAR_12M, bericht_tables.NACHHALTIG_12M,
+             bericht_tables.ANTEIL_12M)
+
+
+def _basis_12m(con: duckdb.DuckDBPyConnection) -> tuple[int, float]:
+    """The Integrationsquote's numerator and denominator from the monthly kennzahlen tables:
+    window 01.10.2024-30.09.2025 (the Stichtag's month and the 11 before it)."""
+    von = date(2024, 10, 1)
+    (n,) = con.execute("SELECT sum(anzahl) FROM kennzahlen.vermittlungen WHERE monat >= ? AND integrationsart <> 'geringfügig'",
+                       [von]).fetchall()[0]
+    (aktiv,) = con.execute("SELECT avg(aktiv) FROM kennzahlen.phasen_bestand WHERE monat >= ?", [von]).fetchall()[0]
+    return int(n), aktiv
+
+
+def test_ba_comparable_rows_are_labelled_footnoted_and_protected(warehouse):
+    con, settings = warehouse
+    build_bericht_tables(con, settings, STICHTAG)
+    rows = con.execute("SELECT bereich, kennzahl, wert, einheit FROM bericht.ueberblick").fetchall()
+    labels = [r[1] for r in rows]
+    # the four rows, each labelled, in the placements section after the 6-month sustainability
+    assert [k for k in labels if "BA-vergleichbar" in k] == list(BA_ZEILEN)
+    assert labels.index(BA_ZEILEN[0]) == labels.index("Anteil nachhaltiger Vermittlungen") + 1
+    ue = {k: (w, e) for _, k, w, e in rows}
+    assert [ue[k][1] for k in BA_ZEILEN] == ["%", "Vermittlungen", "Vermittlungen", "%"]
+    # the rate as published: its basis worked out from the monthly tables; withheld with a
+    # numerator of 1 or 2, else printed as the kennzahlen value
+    n, aktiv = _basis_12m(con)
+    kennzahl = dict(con.execute("SELECT kennzahl, wert FROM kennzahlen.ueberblick").fetchall())
+    assert kennzahl["integrationsquote_12m"] == pytest.approx(n / aktiv)
+    assert ue[BA_ZEILEN[0]][0] == (GESPERRT if n in (1, 2) else disclosure.format_quote(n / aktiv))
+    # the counts of the 12-month sustainability as in kennzahlen (or '*'), the rate only with both
+    bew, nh = kennzahl["nachhaltig_12m_bewertbar"], kennzahl["nachhaltig_12m"]
+    assert ue[BA_ZEILEN[1]][0] in (GESPERRT, disclosure.format_anzahl(bew))
+    assert ue[BA_ZEILEN[2]][0] in (GESPERRT, disclosure.format_anzahl(nh))
+    if GESPERRT in (ue[BA_ZEILEN[1]][0], ue[BA_ZEILEN[2]][0]):
+        assert ue[BA_ZEILEN[3]][0] == GESPERRT
+    # the hidden basis is never printed
+    assert not [k for k in labels if k.startswith("(")]
+    noten = [t for (t,) in con.execute("SELECT text FROM bericht.fussnoten WHERE tabelle = 'ueberblick'").fetchall()]
+    assert bericht_tables.BA_VERGLEICH_HINWEIS in noten and "§ 48a SGB II" in bericht_tables.BA_VERGLEICH_HINWEIS
+
+
+def test_ba_comparable_rate_withheld_with_a_numerator_of_two(tmp_path):
+    """Two placements in the 12 months: the rate would tell them (numerator = rate x mean active)."""
+    path = kennzahlen_db(tmp_path / "w.duckdb")
+    con = duckdb.connect(str(path))
+    von = date(2024, 10, 1)
+    (vorher,) = con.execute("SELECT sum(anzahl) FROM kennzahlen.vermittlungen WHERE monat >= ? AND integrationsart <> 'geringfügig'",
+                            [von]).fetchall()[0]
+    con.execute("UPDATE kennzahlen.vermittlungen SET anzahl = 0 WHERE monat >= ? AND integrationsart <> 'geringfügig'", [von])
+    con.execute("UPDATE kennzahlen.vermittlungen SET anzahl = 2 WHERE monat = DATE '2025-08-01' AND integrationsart = 'SVB Vollzeit'")
+    n, aktiv = _basis_12m(con)
+    assert n == 2
+    con.execute("UPDATE kennzahlen.ueberblick SET wert = ? WHERE kennzahl = 'integrationsquote_12m'", [n / aktiv])
+    con.execute("UPDATE kennzahlen.ueberblick SET wert = wert - ? + 2 WHERE kennzahl = 'vermittlungen'", [vorher])
+    settings = Settings(out=tmp_path)
+    bericht, _, _ = bericht_tables.berechnen(con, settings, STICHTAG)
+    rate = ("ueberblick", bericht_tables.INTEGRATIONSQUOTE_12M, "wert")
+    assert bericht.text(rate) == GESPERRT and bericht.gesperrt[rate] == "abhängig"
+    con.close()
+
+
 # --- the attack --------------------------------------------------------------------------------
 
 
@@ -430,6 +509,7 @@ def _attack_system(con: duckdb.DuckDBPyConnection, settings: Settings):
     davon(U("Mentor*innen registriert"), [U("davon geschult")], "m3")
     n = settings.nachhaltigkeit_monate
     davon(U(f"Vermittlungen mit Prüftag nach {n} Monaten (bewertbar)"), [U(f"davon nach {n} Monaten beschäftigt (nachhaltig)")], "nn")
+    davon(U(bericht_tables.BEWERTBAR_12M), [U(bericht_tables.NACHHALTIG_12M)], "nn12")
     if U("ausgezahlt seit Projektbeginn") in cells:
         eqs.append(({U("ausgezahlt seit Projektbeginn"): 1, U("Restbudget"): 1}, settings.budget_eur))
     last_q = tabs["phasen_quartale"]["quartal"][-1]
@@ -741,6 +821,11 @@ def test_docx_headings_tables_image_footnotes(bericht_dateien):
     assert disclosure.BA_FUSSNOTE in text
     for quelle, datenstand in con.execute("SELECT quelle, datenstand FROM bericht.datenbasis").fetchall():
         assert f"{quelle}: {datenstand}" in text
+    # the BA-comparable rates: the note at the end and under Table 1, the rate in the sentences
+    hinweise = [p.text for p in doc.paragraphs]
+    assert hinweise.count(bericht_tables.BA_VERGLEICH_HINWEIS) == 2
+    quote = dict(con.execute("SELECT kennzahl, wert FROM bericht.ueberblick").fetchall())[bericht_tables.INTEGRATIONSQUOTE_12M]
+    assert quote != GESPERRT and f"(BA-vergleichbar, siehe Hinweise zu den Zahlen), beträgt die Integrationsquote der letzten 12 Monate {quote}." in text
     # the sentences carry the published figures
     ue = dict(con.execute("SELECT kennzahl, wert FROM bericht.ueberblick").fetchall())
     assert f"Seit Projektbeginn sind {ue['Teilnehmende seit Projektbeginn']} Personen" in text

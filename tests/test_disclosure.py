@@ -146,6 +146,39 @@ def test_rates_medians_and_amounts_follow_their_count():
     assert b.tabellen["t"].row(1) == ("b", "10", "6", "60,0 %", "20")
 
 
+@pytest.mark.parametrize("zaehler,nenner,gedruckt", [(2.0, 8.5, "*"), (6.0, 8.5, "70,6 %"), (6.0, 1.75, "*")])
+def test_rate_with_a_hidden_numerator_and_denominator(zaehler, nenner, gedruckt):
+    """A rate whose counts are not printed (the BA-comparable Integrationsquote): it is withheld
+    when its hidden numerator or denominator is a count of 1 or 2 (a mean of 1.75 persons rounds
+    to 2), and the hidden cells are never printed."""
+    g = Geheimhaltung()
+    g.tabelle("u", pl.DataFrame({"k": ["quote"], "wert": [zaehler / nenner]}), "k", {"wert": Art.QUOTE}, {"wert": 1})
+    z, n = ("u", "quote", "(zaehler)"), ("u", "quote", "(nenner)")
+    g.verdeckt(z, zaehler)
+    g.verdeckt(n, nenner)
+    g.abhaengig(("u", "quote", "wert"), [z, n])
+    b = g.anwenden()
+    b.pruefen()
+    assert b.tabellen["u"].columns == ["k", "wert"] and b.tabellen["u"]["wert"].to_list() == [gedruckt]
+
+
+def test_rate_follows_the_suppressed_cell_its_hidden_numerator_equals():
+    """The window of the rate is the calendar year: its numerator is the year's printed total, and
+    when that is withheld (here to protect a 1 in its column) the rate is withheld too."""
+    g = Geheimhaltung()
+    g.tabelle("v", _tabelle({"2024": [1], "2025": [5], "Insgesamt": [6]}, ["n"]), "zeile", {"n": Art.ANZAHL})
+    g.spaltensummen("v", "Insgesamt", ["n"])
+    g.tabelle("u", pl.DataFrame({"k": ["quote"], "wert": [5 / 9]}), "k", {"wert": Art.QUOTE}, {"wert": 1})
+    z = ("u", "quote", "(zaehler)")
+    g.verdeckt(z, 5.0)
+    g.gleich(z, ("v", "2025", "n"))
+    g.abhaengig(("u", "quote", "wert"), [z, ("v", "2025", "n")])
+    b = g.anwenden()
+    b.pruefen()
+    assert b.text(("v", "2024", "n")) == b.text(("v", "2025", "n")) == GESPERRT
+    assert b.text(("u", "quote", "wert")) == GESPERRT
+
+
 def test_amount_suppressed_with_its_count_is_protected_in_its_column():
     g = Geheimhaltung()
     df = pl.DataFrame({"q": ["Q1", "Q2", "Q3", "Summe"], "kontakte": [2.0, 30.0, 40.0, 72.0], "stunden": [1.5, 40.0, 50.0, 91.5]})

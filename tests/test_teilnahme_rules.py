@@ -362,6 +362,8 @@ def test_contract_names_types_order_and_comments(con, lager):
 def test_empty_warehouse_gives_zero_rows_and_null_rates(con, lager):
     werte = build(con, stichtag=d(2024, 2, 10))
     assert list(werte) == list(T.UEBERBLICK_KEYS)
+    # nobody active on the Zähltage 31.01. and 10.02.: the BA-comparable rate has no denominator
+    assert werte.pop("integrationsquote_12m") is None
     assert set(werte.values()) == {0.0}
     assert tabelle(con, "phasen_dauer") == [("Eintritt bis Phase 2", 0, None), ("Eintritt bis Phase 3", 0, None)]
     assert tabelle(con, "nachhaltigkeit") == [(0, 0, None)]
@@ -408,6 +410,12 @@ def test_bestand_bewegungen_and_ueberblick(con, lager):
         "personen_mit_vermittlung": 1.0,
         "vermittlungen": 1.0,
         "minijobs": 0.0,
+        # the window (01.04.2023-15.03.2024) holds the Berichtsmonate Jan-Mar 2024: 1 placement
+        # (b, 14.02.) / mean active on 31.01., 29.02., 15.03. = (2 + 3 + 2) / 3 -> 3/7
+        "integrationsquote_12m": pytest.approx(3 / 7),
+        # b's check day 14.02.2025 lies after the Stichtag: nothing assessable
+        "nachhaltig_12m_bewertbar": 0.0,
+        "nachhaltig_12m": 0.0,
     }
 
 

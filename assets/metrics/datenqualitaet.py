@@ -20,9 +20,14 @@ DATENQUALITAET_COMMENTS = {
 }
 
 UEBERBLICK_COMMENTS = {
-    "_table": "Kennzahlen zum Stichtag, eine Zeile je Kennzahl (Definitionen: docs/kennzahlen.md).",
+    "_table": "Kennzahlen zum Stichtag, eine Zeile je Kennzahl (Definitionen: docs/kennzahlen.md). Mit den Kennzahlen "
+              "der BA nach § 48a SGB II vergleichbar (in der Sache, nicht in der Grundgesamtheit): integrationsquote_12m "
+              "(Vermittlungen der letzten 12 Berichtsmonate / durchschnittlich Aktive an deren Zähltagen), "
+              "nachhaltig_12m_bewertbar und nachhaltig_12m (Vermittlungen ohne Selbständigkeit, Prüftag Beginn + 12 Monate; "
+              "am Prüftag SV-pflichtig beschäftigt oder in Ausbildung).",
     "kennzahl": "Name der Kennzahl",
-    "wert": "Wert zum Stichtag",
+    "wert": "Wert zum Stichtag: Anzahl, Betrag oder Quote (Name mit 'quote': Anteil, 0,25 = 25 %; NULL, wenn der Nenner 0 ist "
+            "oder kein Berichtsmonat vorliegt)",
 }
 
 

@@ -12,7 +12,7 @@ from datetime import date
 import duckdb
 
 from assets.metrics.ddl import create_commented_table
-from assets.metrics.teilnahme_rules import KURS_STORNIERT, PHASE_AM_SQL, register_regeln
+from assets.metrics.teilnahme_rules import KURS_STORNIERT, PHASE_AM_SQL, integrationsquote_12m, register_regeln
 from sources.jobcenter import INTEGRATIONSARTEN
 from sources.settings import Settings
 from sources.transaction import atomic
@@ -219,7 +219,15 @@ UEBERBLICK_KEYS: tuple[str, ...] = (
     "personen_mit_vermittlung",
     "vermittlungen",
     "minijobs",
+    # BA-comparable (§48a SGB II in substance; docs/kennzahlen.md "Mit der BA vergleichbar")
+    "integrationsquote_12m",
+    "nachhaltig_12m_bewertbar",
+    "nachhaltig_12m",
 )
+
+NACHHALTIGKEIT_12M_UEBERBLICK_SQL = """
+SELECT count(*) FILTER (WHERE bewertbar), count(*) FILTER (WHERE nachhaltig) FROM tn_nachhaltigkeit_12m
+"""
 
 
 def create_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -248,11 +256,14 @@ def fill_tables(con: duckdb.DuckDBPyConnection, stichtag: date) -> None:
     )
 
 
-def ueberblick(con: duckdb.DuckDBPyConnection, stichtag: date) -> list[tuple[str, float]]:
-    """The ``kennzahlen.ueberblick`` rows this module owns, as of the Stichtag."""
+def ueberblick(con: duckdb.DuckDBPyConnection, stichtag: date) -> list[tuple[str, float | None]]:
+    """The ``kennzahlen.ueberblick`` rows this module owns, as of the Stichtag (a rate is None
+    where its denominator is 0 or missing)."""
     gesamt, aktiv, austritte, personen, vermittlungen, minijobs, p1, p2, p3 = con.execute(
         UEBERBLICK_SQL, {"stichtag": stichtag, "tag": stichtag}
     ).fetchone()
+    _, _, quote_12m = integrationsquote_12m(con, stichtag)
+    bewertbar_12m, nachhaltig_12m = con.execute(NACHHALTIGKEIT_12M_UEBERBLICK_SQL).fetchone()
     werte = {
         "teilnehmende_gesamt": gesamt,
         "teilnehmende_aktiv": aktiv,
@@ -263,13 +274,16 @@ def ueberblick(con: duckdb.DuckDBPyConnection, stichtag: date) -> list[tuple[str
         "personen_mit_vermittlung": personen,
         "vermittlungen": vermittlungen,
         "minijobs": minijobs,
+        "integrationsquote_12m": quote_12m,
+        "nachhaltig_12m_bewertbar": bewertbar_12m,
+        "nachhaltig_12m": nachhaltig_12m,
     }
-    return [(k, float(werte[k])) for k in UEBERBLICK_KEYS]
+    return [(k, None if werte[k] is None else float(werte[k])) for k in UEBERBLICK_KEYS]
 
 
 def build_teilnahme_kennzahlen(
     con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date
-) -> list[tuple[str, float]]:
+) -> list[tuple[str, float | None]]:
     """Build ``kennzahlen.phasen_bestand``, ``phasen_bewegungen``, ``phasen_dauer``,
     ``vermittlungen``, ``nachhaltigkeit`` and ``sprache`` from the ``aktuell.*`` views of ``con``
     and return the ueberblick rows (kennzahl, wert) for the participant figures.

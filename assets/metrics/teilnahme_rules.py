@@ -14,6 +14,8 @@ Order of the rules (each reads the tables of the ones before it):
 4. :func:`register_vermittlungen` -> ``tn_vermittlungen``, ``tn_minijobs`` BA counting
 5. :func:`register_phasen`        -> ``tn_phasen``        phase-2 and phase-3 start per person
 6. :func:`register_nachhaltigkeit` -> ``tn_nachhaltigkeit`` check day and result per placement
+7. :func:`register_nachhaltigkeit_12m` -> ``tn_nachhaltigkeit_12m`` the BA-comparable one (12 months);
+   :func:`integrationsquote_12m` the BA-comparable placement rate (one row, no TEMP table)
 
 Decisions where the spec is silent are marked ``Entscheidung`` and listed in docs/kennzahlen.md.
 """
@@ -271,6 +273,87 @@ def register_nachhaltigkeit(con: duckdb.DuckDBPyConnection, stichtag: date, mona
     con.execute(NACHHALTIGKEIT_SQL, {"stichtag": stichtag, "monate": monate})
 
 
+# --------------------------------------------------------------------------------------------
+# 7. BA-comparable rates (§48a SGB II, in substance)
+# --------------------------------------------------------------------------------------------
+
+# The BA's window: the contract names it in its keys (integrationsquote_12m, nachhaltig_12m), so
+# it is part of the definition, not a setting (another number would need other key names).
+BA_MONATE = 12
+SELBSTAENDIGKEIT = "Selbständigkeit"
+# What holds a placement after 12 months in the BA's sense: employment subject to social insurance
+# or vocational training (the BA reads both from the SV-Meldungen, which know no self-employment).
+ARTEN_SV: tuple[str, ...] = tuple(a for a in INTEGRATIONSARTEN_BA if a != SELBSTAENDIGKEIT)
+
+
+def ba_zeitraum_beginn(stichtag: date) -> date:
+    """First day of the BA window: the Stichtag's month and the 11 calendar months before it."""
+    return stichtag.replace(day=1) - relativedelta(months=BA_MONATE - 1)
+
+
+INTEGRATIONSQUOTE_12M_SQL = """
+-- integrationsquote_12m (K2 in substance): placements (BA counting, tn_vermittlungen) with their
+-- month among the Berichtsmonate of the window, divided by the mean of the active participants on
+-- those months' Zähltage (the stock of phasen_bestand.aktiv: Eintritt <= Zähltag <= Austritt).
+-- Entscheidung: numerator and denominator run over the same Berichtsmonate, so a programme
+-- younger than the window is measured over the months it has (no annualising), and a placement
+-- before the programme start (in no Berichtsmonat) does not count, as in kennzahlen.vermittlungen.
+-- NULL without a Berichtsmonat in the window, or when nobody was active on any of its Zähltage.
+WITH monate AS (SELECT monat, zaehltag FROM berichtsmonate WHERE monat >= $von),
+bestand AS (
+    SELECT m.monat, count(p.tn_id) AS aktiv
+    FROM monate m
+    LEFT JOIN tn_teilnehmende p
+      ON p.eintritt <= m.zaehltag AND (p.austritt IS NULL OR m.zaehltag <= p.austritt)
+    GROUP BY m.monat
+),
+zaehler AS (SELECT count(*) AS n FROM tn_vermittlungen WHERE monat IN (SELECT monat FROM monate))
+SELECT zaehler.n, avg(bestand.aktiv), zaehler.n / nullif(avg(bestand.aktiv), 0)
+FROM zaehler LEFT JOIN bestand ON true
+GROUP BY zaehler.n
+"""
+
+
+def integrationsquote_12m(con: duckdb.DuckDBPyConnection, stichtag: date) -> tuple[int, float | None, float | None]:
+    """(placements in the window, mean active on its Zähltage, rate 0..; None without a month).
+    Reads ``berichtsmonate``, ``tn_teilnehmende`` and ``tn_vermittlungen``."""
+    n, bestand, quote = con.execute(INTEGRATIONSQUOTE_12M_SQL, {"von": ba_zeitraum_beginn(stichtag)}).fetchone()
+    return int(n), bestand, quote
+
+
+NACHHALTIGKEIT_12M_SQL = """
+-- nachhaltig_12m (the BA's sustainability at 12 months, in substance): per placement (BA counting)
+-- other than Selbständigkeit, check day = Beginn + 12 calendar months, clamped to the month end
+-- like the 6-month rule (to_months; 29.02. + 12 months = 28.02.). Assessable if the check day is
+-- on or before the Stichtag; sustained if on the check day the person holds an integration of an
+-- SV kind (SVB Vollzeit, SVB Teilzeit, Ausbildung; not §16i, no mini-job): Beginn <= check day
+-- and (Ende empty or Ende >= check day). Entscheidung: like the 6-month rule, any such integration
+-- of the person holds (any employer, counted as a placement or not); Selbständigkeit neither
+-- counts nor holds.
+CREATE OR REPLACE TEMP TABLE tn_nachhaltigkeit_12m AS
+WITH v AS (
+    SELECT tn_id, beginn, CAST(beginn + to_months($monate) AS DATE) AS pruefdatum
+    FROM tn_vermittlungen
+    WHERE integrationsart <> $selbstaendigkeit
+)
+SELECT v.tn_id, v.beginn, v.pruefdatum,
+       v.pruefdatum <= $stichtag AS bewertbar,
+       v.pruefdatum <= $stichtag AND EXISTS (
+           SELECT 1 FROM tn_integrationen i
+           WHERE i.tn_id = v.tn_id AND i.ist_integration AND list_contains($arten_sv, i.integrationsart)
+             AND i.beginn <= v.pruefdatum AND (i.ende IS NULL OR i.ende >= v.pruefdatum)
+       ) AS nachhaltig
+FROM v
+"""
+
+
+def register_nachhaltigkeit_12m(con: duckdb.DuckDBPyConnection, stichtag: date) -> None:
+    """``tn_nachhaltigkeit_12m(tn_id, beginn, pruefdatum, bewertbar, nachhaltig)`` per placement
+    other than Selbständigkeit."""
+    con.execute(NACHHALTIGKEIT_12M_SQL, {"stichtag": stichtag, "monate": BA_MONATE,
+                                         "selbstaendigkeit": SELBSTAENDIGKEIT, "arten_sv": list(ARTEN_SV)})
+
+
 def register_regeln(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date) -> None:
     """Run every rule in order: the per-person TEMP tables ``tn_*`` of this connection."""
     register_teilnehmende(con, stichtag, settings.run_day)
@@ -279,4 +362,5 @@ def register_regeln(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag
     register_vermittlungen(con)
     register_phasen(con, stichtag)
     register_nachhaltigkeit(con, stichtag, settings.nachhaltigkeit_monate)
+    register_nachhaltigkeit_12m(con, stichtag)
 

@@ -18,6 +18,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from assets.report import bericht_tables as bt
 from assets.report.disclosure import BA_FUSSNOTE, ZEICHENERKLAERUNG
 from assets.report.draft_sentences import (
     satz_budget,
@@ -256,6 +257,7 @@ def _hinweise(doc, t: Tabellen, settings: Settings, stichtag: str) -> None:
         "Stichtag bzw. am letzten Tag des Quartals; Bewegungen, Vermittlungen und Kontakte im jeweiligen Zeitraum.",
         "Datenstand der verwendeten Quellen: "
         + "; ".join(f"{r['quelle']}: {r['datenstand']}" for r in t.frames["datenbasis"].iter_rows(named=True)) + ".",
+        bt.BA_VERGLEICH_HINWEIS,
         BA_FUSSNOTE,
         ZEICHENERKLAERUNG,
     ):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from assets.metrics.teilnahme_rules import BA_MONATE
 from assets.report import bericht_tables as bt
 from assets.report.disclosure import GESPERRT, NICHT_SINNVOLL, NICHTS, parse_de
 from assets.report.published_tables import Tabellen
@@ -85,7 +86,26 @@ def satz_vermittlungen(t: Tabellen, settings: Settings) -> str:
         faelle = "in keinem Fall" if nh == NICHTS else f"in {nh} Fällen"
         a.satz(f"Von {anzahl(bew, 'Vermittlungen')}, deren Beginn mindestens {n} Monate zurückliegt, war {faelle} die Person "
                f"{n} Monate nach Beginn noch beschäftigt ({quote}).", bew, nh, quote)
+    _ba_vergleich(a, t)
     return a.text()
+
+
+def _ba_vergleich(a: Absatz, t: Tabellen) -> None:
+    """The BA-comparable rates, each named as such (what the label means: the overview's footnote
+    and the notes at the end of the document)."""
+    u = t.ue
+    m = BA_MONATE
+    iq = u(bt.INTEGRATIONSQUOTE_12M)
+    a.satz(f"Berechnet wie die Kennzahlen der Jobcenter nach § 48a SGB II (BA-vergleichbar, siehe Hinweise zu den "
+           f"Zahlen), beträgt die Integrationsquote der letzten {m} Monate {iq}.", iq)
+    bew, nh, quote = u(bt.BEWERTBAR_12M), u(bt.NACHHALTIG_12M), u(bt.ANTEIL_12M)
+    if offen(bew) and bew != NICHTS:
+        faelle = "in keinem Fall" if nh == NICHTS else f"in {nh} Fällen"
+        a.satz(f"Von {anzahl(bew, 'Vermittlungen')} ohne Selbständigkeit, deren Beginn mindestens {m} Monate zurückliegt, "
+               f"war {faelle} die Person {m} Monate nach Beginn sozialversicherungspflichtig beschäftigt oder in Ausbildung "
+               f"(BA-vergleichbar: {quote}).", bew, nh, quote)
+    elif bew == GESPERRT:
+        a.ausgelassen = True
 
 
 def satz_sprache(t: Tabellen) -> str:

@@ -19,7 +19,9 @@ from __future__ import annotations
 from assets.report.bericht_tables.budget_forecast import PROGNOSE, Prognose, budget_prognose
 from assets.report.bericht_tables.builder import berechnen, build_bericht_tables
 from assets.report.bericht_tables.footnotes import DATENSTAND_PREFIX
+from assets.report.bericht_tables.overview import ANTEIL_12M, BEWERTBAR_12M, INTEGRATIONSQUOTE_12M, NACHHALTIG_12M
 from assets.report.bericht_tables.specs import (
+    BA_VERGLEICH_HINWEIS,
     EINHEITEN,
     INSGESAMT,
     SCHEMA,
@@ -31,9 +33,14 @@ from assets.report.bericht_tables.specs import (
 
 
 __all__ = [
+    "ANTEIL_12M",
+    "BA_VERGLEICH_HINWEIS",
+    "BEWERTBAR_12M",
     "DATENSTAND_PREFIX",
     "EINHEITEN",
     "INSGESAMT",
+    "INTEGRATIONSQUOTE_12M",
+    "NACHHALTIG_12M",
     "PROGNOSE",
     "SCHEMA",
     "ZAEHL_EINHEITEN",

@@ -56,7 +56,7 @@ def berechnen(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date
     letztes_mq = mentoring_quartale(g, ment, specs["mentoring_quartale"])
     sprachkurse(g, sprache)
     prognose = budget_prognose(con, settings, stichtag)
-    ueberblick(g, ue, nachh, prognose, settings, letztes_q, letztes_mq)
+    ueberblick(g, ue, nachh, prognose, settings, letztes_q, letztes_mq, verm, bestand, stichtag)
     _reihe(g, con, settings, stichtag, ue)
 
     bericht = g.anwenden()

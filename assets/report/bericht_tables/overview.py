@@ -4,14 +4,26 @@ budget forecast, withheld with the allowance it rests on."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 
+from assets.metrics.teilnahme_rules import BA_MONATE, INTEGRATIONSARTEN_BA, ba_zeitraum_beginn
 from assets.report.bericht_tables.budget_forecast import PROGNOSE, Prognose, prognose_rate_label, prognose_text
-from assets.report.bericht_tables.reading import frame, quartal, quartal_text
+from assets.report.bericht_tables.reading import frame, jahr_text, quartal, quartal_text
 from assets.report.bericht_tables.specs import EINHEITEN, INSGESAMT
 from assets.report.disclosure import GESPERRT, Art, Bericht, Geheimhaltung, Ref
 from sources.settings import Settings
 
+# The BA-comparable rows (kennzahlen.ueberblick: integrationsquote_12m, nachhaltig_12m_*): labelled
+# as such, so that no reader takes them for the BA's own published figures (footnote in specs.py).
+BA = "BA-vergleichbar"
+INTEGRATIONSQUOTE_12M = f"Integrationsquote der letzten {BA_MONATE} Monate ({BA})"
+BEWERTBAR_12M = f"Vermittlungen ohne Selbständigkeit mit Prüftag nach {BA_MONATE} Monaten (bewertbar, {BA})"
+NACHHALTIG_12M = f"davon nach {BA_MONATE} Monaten sozialversicherungspflichtig beschäftigt oder in Ausbildung ({BA})"
+ANTEIL_12M = f"Anteil nachhaltiger Vermittlungen nach {BA_MONATE} Monaten ({BA})"
+# The rate's basis, not printed (hidden cells of the disclosure control).
+ZAEHLER_12M, NENNER_12M = "(Vermittlungen im Zeitraum)", "(durchschnittlich aktiv)"
 
 # The figures of kennzahlen.ueberblick that the overview prints as they are: key, label, unit.
 # They are the rows of the change table (bericht.veraenderung), in the overview's order.
@@ -24,6 +36,8 @@ KENNZAHL_ZEILEN = (
     ("personen_mit_vermittlung", "Personen mit Vermittlung", "Personen"),
     ("vermittlungen", "Vermittlungen (Zählweise der BA)", "Vermittlungen"),
     ("minijobs", "nachrichtlich: Minijobs", "Minijobs"),
+    ("nachhaltig_12m_bewertbar", BEWERTBAR_12M, "Vermittlungen"),
+    ("nachhaltig_12m", NACHHALTIG_12M, "Vermittlungen"),
     ("mentorinnen_registriert", "Mentor*innen registriert", "Mentor*innen"),
     ("mentorinnen_mit_zuschuss", "davon mit Ehrenamtszuschuss", "Mentor*innen"),
     ("mentorinnen_geschult", "davon geschult", "Mentor*innen"),
@@ -71,6 +85,13 @@ def _zeilen(ue: dict, nh: dict | None, prognose: Prognose, settings: Settings) -
         zeile(V, f"Vermittlungen mit Prüftag nach {n} Monaten (bewertbar)", nh["bewertbar"], "Vermittlungen")
         zeile(V, f"davon nach {n} Monaten beschäftigt (nachhaltig)", nh["nachhaltig"], "Vermittlungen")
         zeile(V, "Anteil nachhaltiger Vermittlungen", (nh["nachhaltig"] / nh["bewertbar"]) if nh["bewertbar"] else None, "%")
+    if "integrationsquote_12m" in ue:  # NULL without a Berichtsmonat: printed as 'x'
+        zeile(V, INTEGRATIONSQUOTE_12M, ue["integrationsquote_12m"], "%")
+    bew_12, nh_12 = ue.get("nachhaltig_12m_bewertbar"), ue.get("nachhaltig_12m")
+    if bew_12 is not None and nh_12 is not None:
+        zeile(V, BEWERTBAR_12M, bew_12, "Vermittlungen")
+        zeile(V, NACHHALTIG_12M, nh_12, "Vermittlungen")
+        zeile(V, ANTEIL_12M, (nh_12 / bew_12) if bew_12 else None, "%")
     zeile(M, "Mentor*innen registriert", ue.get("mentorinnen_registriert"), "Mentor*innen")
     zeile(M, "davon mit Ehrenamtszuschuss", ue.get("mentorinnen_mit_zuschuss"), "Mentor*innen")
     zeile(M, "davon geschult", ue.get("mentorinnen_geschult"), "Mentor*innen")
@@ -110,6 +131,31 @@ def _gleiche_zahlen(g: Geheimhaltung, letztes_q: str | None, letztes_mq: str | N
     g.gleich(_u("CO2-Emissionen der Fahrten seit Projektbeginn"), ("mentoring_quartale", INSGESAMT, "co2_kg"))
 
 
+def _integrationsquote_schutz(g: Geheimhaltung, verm: pl.DataFrame, bestand: pl.DataFrame, stichtag: date) -> None:
+    """The BA-comparable rate is published only with its basis protected like a printed count:
+    its numerator (placements in the window, from the same monthly rows as kennzahlen.vermittlungen)
+    and its denominator (mean of the active on the window's Zähltage) are hidden cells, and the rate
+    is suppressed with either when it is 1 or 2, or with the printed cell that equals the
+    numerator (the year or the total of the placements table, when the window covers just that)."""
+    rate = _u(INTEGRATIONSQUOTE_12M)
+    if not g.hat(rate):
+        return
+    von = ba_zeitraum_beginn(stichtag)
+    fenster_verm = verm.filter((pl.col("monat") >= von) & pl.col("integrationsart").is_in(list(INTEGRATIONSARTEN_BA)))
+    fenster_aktiv = bestand.filter(pl.col("monat") >= von)["aktiv"]
+    zaehler, nenner = ("ueberblick", INTEGRATIONSQUOTE_12M, ZAEHLER_12M), ("ueberblick", INTEGRATIONSQUOTE_12M, NENNER_12M)
+    g.verdeckt(zaehler, float(fenster_verm["anzahl"].sum() or 0))
+    g.verdeckt(nenner, float(fenster_aktiv.mean()) if fenster_aktiv.len() else None)
+    gleiche = []
+    if bestand.height and von <= bestand["monat"].min():
+        gleiche.append(("vermittlungen", INSGESAMT, "insgesamt"))  # the window holds every Berichtsmonat
+    if von == date(stichtag.year, 1, 1):
+        gleiche.append(("vermittlungen", jahr_text(stichtag.year, stichtag), "insgesamt"))  # window = the calendar year
+    for ref in gleiche:
+        g.gleich(zaehler, ref)
+    g.abhaengig(rate, [zaehler, nenner, *gleiche])
+
+
 def _prognose_basis(prognose: Prognose) -> tuple[Ref, list[str]]:
     """The forecast rate's cell and the quarters of its basis months."""
     basis_q = sorted({quartal_text(*quartal(m)) for m in prognose.basis_monate})
@@ -117,7 +163,8 @@ def _prognose_basis(prognose: Prognose) -> tuple[Ref, list[str]]:
 
 
 def ueberblick(g: Geheimhaltung, ue: dict, nachh: pl.DataFrame, prognose: Prognose, settings: Settings,
-               letztes_q: str | None, letztes_mq: str | None) -> None:
+               letztes_q: str | None, letztes_mq: str | None, verm: pl.DataFrame, bestand: pl.DataFrame,
+               stichtag: date) -> None:
     """Register the overview with its breakdowns, its links to the detail tables and the forecast."""
     nh = next(nachh.iter_rows(named=True), None) if nachh.height else None
     n = settings.nachhaltigkeit_monate
@@ -130,6 +177,9 @@ def ueberblick(g: Geheimhaltung, ue: dict, nachh: pl.DataFrame, prognose: Progno
     g.davon(_u("Teilnehmende seit Projektbeginn"), [_u("Personen mit Vermittlung")], "ohne Vermittlung")
     g.davon(_u(f"Vermittlungen mit Prüftag nach {n} Monaten (bewertbar)"), [_u(f"davon nach {n} Monaten beschäftigt (nachhaltig)")], "nicht nachhaltig")
     g.abhaengig(_u("Anteil nachhaltiger Vermittlungen"), [_u(f"Vermittlungen mit Prüftag nach {n} Monaten (bewertbar)"), _u(f"davon nach {n} Monaten beschäftigt (nachhaltig)")])
+    g.davon(_u(BEWERTBAR_12M), [_u(NACHHALTIG_12M)], f"nicht nachhaltig nach {BA_MONATE} Monaten")
+    g.abhaengig(_u(ANTEIL_12M), [_u(BEWERTBAR_12M), _u(NACHHALTIG_12M)])
+    _integrationsquote_schutz(g, verm, bestand, stichtag)
     # Active mentors are protected like a breakdown of the registered wherever the data allow it
     # (davon() skips the relation when there are more active than registered mentors).
     for k in ("aktiv (mit laufendem Tandem)", "davon mit Ehrenamtszuschuss", "davon geschult"):

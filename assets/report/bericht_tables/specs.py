@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from assets.metrics.teilnahme_rules import BA_MONATE
 from assets.report.disclosure import Art
 from sources import asyl, jobcenter, vhs
 from sources.kinds import ALL_KINDS, PARTNER_NAMEN
@@ -76,6 +77,20 @@ VERMITTLUNG_HINWEIS = (
     "nicht als Vermittlung gezählt."
 )
 
+# Printed under the overview and in the DOCX notes: what "BA-vergleichbar" means and why the rows
+# so marked are not the BA's published figures (docs/kennzahlen.md, "Mit der BA vergleichbar").
+BA_VERGLEICH_HINWEIS = (
+    f"BA-vergleichbar: Diese Kennzahlen sind in der Sache wie die Kennzahlen der Jobcenter nach § 48a SGB II "
+    f"berechnet. Integrationsquote: Vermittlungen (Zählweise der BA) in den letzten {BA_MONATE} Monaten bis zum "
+    f"Stichtag geteilt durch die durchschnittliche Zahl aktiver Teilnehmender an den Monatsenden dieser Monate "
+    f"(im Monat des Stichtags am Stichtag; ist das Projekt jünger, über die Monate seit Projektbeginn). Nachhaltig "
+    f"nach {BA_MONATE} Monaten: Vermittlungen ohne Selbständigkeit, bei denen die Person {BA_MONATE} Monate nach "
+    "Beginn sozialversicherungspflichtig beschäftigt oder in Ausbildung ist. Mit den veröffentlichten Zahlen der "
+    "BA sind sie nicht gleichzusetzen: Die BA bezieht alle erwerbsfähigen Leistungsberechtigten des Jobcenters ein "
+    "und rechnet mit ihren eigenen Bestands- und Beschäftigungsdaten (Meldungen zur Sozialversicherung), dieser "
+    "Bericht nur mit den Teilnehmenden des Projekts und den Angaben der Partner."
+)
+
 
 def _ueberblick(settings: Settings) -> dict[str, TabellenSpec]:
     n = settings.nachhaltigkeit_monate
@@ -100,6 +115,8 @@ def _ueberblick(settings: Settings) -> dict[str, TabellenSpec]:
                 f"durchschnittlicher Zuschuss der letzten {settings.prognose_monate} abgeschlossenen Monate.",
                 f"CO2-Äquivalente der Fahrten zu Tandemtreffen; Emissionsfaktoren in kg CO2e je Personenkilometer "
                 f"(UBA/TREMOD): {faktoren}.",
+                # last, so that the earlier footnotes keep their numbers in bericht.fussnoten
+                BA_VERGLEICH_HINWEIS,
             ),
         ),
     }

@@ -119,6 +119,14 @@ class Geheimhaltung:
         self._fremd.add(ref)
         self.beziehung([(neu, 1), (alt, -1), (ref, -1)], 0.0, bezeichnung or f"{neu} - {alt}")
 
+    def verdeckt(self, ref: Ref, wert: float | None, art: Art = Art.ANZAHL) -> None:
+        """A figure a printed cell rests on without being printed itself (the numerator and
+        denominator of a rate whose counts the report does not show). It is protected like a
+        hidden remainder: a count of 1 or 2 must not be derivable, and a cell that depends on it
+        (``abhaengig``) is suppressed with it."""
+        if wert is not None:
+            self._cells[ref] = Zelle(ref, float(wert), art, 0, sichtbar=False)
+
     def fester_text(self, ref: Ref, text: str) -> None:
         """Print a literal text in a cell that is not a number of the statistics (e.g. a month)."""
         self._fest_text[ref] = text
