@@ -239,3 +239,158 @@ def test_a_late_older_registry_gets_the_newest_consent(spaet):
     u = {r["kennzahl"]: r["wert"] for r in query(warehouse(spaet), "SELECT * FROM kennzahlen.ueberblick")}
     assert u["teilnehmende_gesamt"] == N - 2
     assert {ds for _, ds in _staende(spaet).values()} == {JUNI}
+
+
+def test_ueberblick_am_recomputes_without_touching_the_published_tables(reihe):
+    import duckdb
+
+    from assets.metrics.neuberechnung import ueberblick_am
+    from sources.settings import Settings
+
+    out = reihe["out"]
+    settings = Settings(inbox=reihe["inbox"].root, out=out, heute=HEUTE_2)
+    con = duckdb.connect(str(warehouse(out)))
+    try:
+        vorher = con.execute("SELECT count(*), sum(hash(u)) FROM kennzahlen.ueberblick u").fetchall()
+        temp = con.execute("CREATE TEMP TABLE tn_teilnehmende AS SELECT 'bleibt' AS tn_id").fetchall()
+        # the run's own Stichtag gives exactly the overview the run published; June the revisions' wert_heute
+        assert ueberblick_am(con, settings, DEZ) == _ueberblick(out)
+        juni = ueberblick_am(con, settings, JUNI)
+        assert {k: juni[k] for (s, k) in reihe["nach_2"]["revisionen"] if s == JUNI} == {
+            k: w for (s, k), (_, w, _) in reihe["nach_2"]["revisionen"].items() if s == JUNI}
+        assert con.execute("SELECT count(*), sum(hash(u)) FROM kennzahlen.ueberblick u").fetchall() == vorher
+        assert con.execute("SELECT tn_id FROM tn_teilnehmende").fetchall() == [("bleibt",)], temp  # the caller's TEMP tables stay
+    finally:
+        con.close()
+
+
+# --- pure rules (no Dagster, in-memory DuckDB) ------------------------------------------------------
+
+def _selection_warehouse():
+    """Four registry files: June (left the inbox), August (rejected), September, December (in use)."""
+    import duckdb
+
+    from assets.staging.schema import ensure_schema
+
+    con = duckdb.connect()
+    ensure_schema(con)
+    files = [("jun", date(2026, 6, 30), "ersetzt", False), ("aug", date(2026, 8, 31), "abgelehnt", True),
+             ("sep", date(2026, 9, 30), "ersetzt", True), ("dez", DEZ, "verwendet", True)]
+    for datei_id, ds, status, im_eingang in files:
+        con.execute("INSERT INTO meta.dateien (datei_id, datei, quelle, art, datenstand, status, im_eingang) "
+                    "VALUES (?, ?, 'asyl', 'teilnehmende', ?, ?, ?)", [datei_id, f"asyl/teilnehmende_{ds}.csv", ds, status, im_eingang])
+        if status != "abgelehnt":
+            con.execute("INSERT INTO staging.teilnehmende (datei_id, datenstand, zeile, tn_id) VALUES (?, ?, 2, ?)", [datei_id, ds, f"p-{datei_id}"])
+    return con
+
+
+def test_selection_per_datenstand_limit():
+    from assets.staging.schema import datenstand_bis_in_use, set_datenstand_bis
+
+    con = _selection_warehouse()
+
+    def used():
+        return (con.execute("SELECT datei_id FROM intern.staende WHERE art = 'teilnehmende'").fetchall(),
+                con.execute("SELECT datei_id FROM aktuell.teilnehmende").fetchall())
+
+    assert used() == ([("dez",)], [("dez",)])  # no limit: the file marked verwendet
+    for bis, expected in ((date(2026, 9, 15), "jun"), (BIS, "sep"), (date(2026, 11, 30), "sep"), (date(2027, 2, 1), "dez")):
+        set_datenstand_bis(con, bis)
+        assert datenstand_bis_in_use(con) == bis
+        assert used() == ([(expected,)], [(expected,)]), bis  # the rejected August file never; June although gone
+    set_datenstand_bis(con, date(2026, 1, 1))
+    assert used() == ([], [])  # nothing on or before the limit: no snapshot of the kind
+    set_datenstand_bis(con, None)
+    assert used() == ([("dez",)], [("dez",)]) and datenstand_bis_in_use(con) is None
+    assert con.execute("SELECT count(*) FROM intern.auswahl").fetchall() == [(0,)]
+
+
+def test_in_gebrauch_reads_the_selection_or_the_files_status():
+    import duckdb
+    import polars as pl
+
+    from assets.report.bericht_tables.footnotes import datenbasis, in_gebrauch
+    from assets.staging.schema import set_datenstand_bis
+
+    con = _selection_warehouse()
+    set_datenstand_bis(con, BIS)
+    dq = pl.DataFrame({"quelle": ["asyl"], "datei": ["asyl/teilnehmende_2026-12-31.csv"], "datenstand": [DEZ], "status": ["verwendet"]})
+    basis = datenbasis(in_gebrauch(con, dq))
+    assert basis.select("datei", "datenstand").rows() == [("teilnehmende_2026-09-30.csv", "30.09.2026")]
+    bare = duckdb.connect()  # kennzahlen tables without the warehouse's schemas
+    assert datenbasis(in_gebrauch(bare, dq))["datei"].to_list() == ["teilnehmende_2026-12-31.csv"]
+
+
+def test_purge_of_people_whose_newest_registry_row_withdraws():
+    from assets.staging.consent import purge_withdrawn_history
+
+    con = _selection_warehouse()
+    con.execute("DELETE FROM staging.teilnehmende")
+    con.execute("UPDATE meta.dateien SET zeilen_geladen = 3, ohne_einwilligung = 0, zeilen_ausgeschlossen = 0 WHERE datei_id IN ('jun', 'dez')")
+    rows = [("jun", date(2026, 6, 30), "a", date(2026, 8, 1)),  # withdrawn, not listed later: purged
+            ("jun", date(2026, 6, 30), "b", date(2026, 8, 1)), ("dez", DEZ, "b", None),  # consent again later: kept
+            ("jun", date(2026, 6, 30), "c", None), ("dez", DEZ, "c", date(2027, 3, 1)),  # Widerruf not yet in force: kept
+            ("dez", DEZ, "d", None)]
+    con.executemany("INSERT INTO staging.teilnehmende (datei_id, datenstand, zeile, tn_id, widerruf) VALUES (?, ?, 2, ?, ?)", rows)
+    con.execute("INSERT INTO staging.tandems (datei_id, datenstand, zeile, tandem_id, tn_id) VALUES ('jun-t', '2026-06-30', 2, 't-a', 'a')")
+    assert purge_withdrawn_history(con, HEUTE_2) == 2  # a's registry row and tandem
+    assert sorted(r[0] for r in con.execute("SELECT DISTINCT tn_id FROM staging.teilnehmende").fetchall()) == ["b", "c", "d"]
+    assert con.execute("SELECT count(*) FROM staging.tandems").fetchall() == [(0,)]
+    # booked as excluded for consent in the file it left
+    assert con.execute("SELECT zeilen_geladen, ohne_einwilligung FROM meta.dateien WHERE datei_id = 'jun'").fetchall() == [(2, 1)]
+    assert purge_withdrawn_history(con, HEUTE_2) == 0
+
+
+def test_datenstand_bis_needs_a_stichtag_and_is_refused_in_the_config_file(monkeypatch):
+    import tempfile
+
+    from pydantic import ValidationError
+
+    from sources.settings import CONFIG_ENV, RunOnlyOption, Settings
+
+    with pytest.raises(ValidationError, match="braucht einen Stichtag"):
+        Settings(datenstand_bis=BIS)
+    assert Settings(stichtag=JUNI, datenstand_bis=BIS).datenstand_bis == BIS
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", encoding="utf-8") as fh:
+        fh.write(f"stichtag: {JUNI}\ndatenstand_bis: {BIS}\n")
+        fh.flush()
+        monkeypatch.setenv(CONFIG_ENV, fh.name)
+        with pytest.raises(RunOnlyOption, match="gilt nur für einen Lauf"):
+            Settings.load()
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"stichtag: {JUNI}\n")
+        fh.flush()
+        assert Settings.load(datenstand_bis=BIS).datenstand_bis == BIS  # from the command line
+
+
+def test_cli_refuses_datenstand_bis_without_stichtag_in_process(capsys):
+    from pipelines.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "--inbox", "eingang", "--out", "daten", "--datenstand-bis", BIS.isoformat()])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Fehler: --datenstand-bis braucht --stichtag") and err.count("\n") == 1
+
+
+def test_revisions_comment_names_a_reproduction():
+    from assets.metrics.berichtsreihe import REVISIONEN_KOMMENTARE, revisionen_kommentare
+
+    assert revisionen_kommentare(None) == REVISIONEN_KOMMENTARE
+    text = revisionen_kommentare(BIS)["_table"]
+    assert text.startswith(REVISIONEN_KOMMENTARE["_table"]) and "Reproduktion mit den Datenständen bis 30.09.2026" in text
+
+
+def test_ueberblick_am_has_every_part_and_refuses_an_open_transaction():
+    import duckdb
+
+    from assets.metrics.datenqualitaet import UEBERBLICK_ORDER
+    from assets.metrics.neuberechnung import TEILE, OffeneTransaktion, ueberblick_am
+    from sources.settings import Settings
+
+    assert tuple(TEILE) == UEBERBLICK_ORDER
+    con = duckdb.connect()
+    con.execute("BEGIN TRANSACTION")
+    with pytest.raises(OffeneTransaktion, match="außerhalb einer offenen Transaktion"):
+        ueberblick_am(con, Settings(), JUNI)
