@@ -14,7 +14,7 @@ from pydantic import PrivateAttr
 
 from assets.staging.load import check_key
 from assets.series.register import ensure_register
-from assets.staging.schema import ensure_schema
+from assets.staging.schema import ensure_schema, set_datenstand_bis
 from sources.archive import FILE_MODE
 from sources.pseudonym import KeyMissing, Pseudonymizer, load_key
 from sources.runlock import acquire_run_lock, release_run_lock
@@ -78,6 +78,8 @@ class PhasenmonitorResource(dg.ConfigurableResource):
     inbox: str = "data/inbox"
     out: str = "data/out"
     stichtag: str | None = None
+    # A reproduction from the launchpad (docs/betrieb.md): only with a Stichtag (Settings refuses it alone).
+    datenstand_bis: str | None = None
     settings_json: str | None = None
     _lock_fd: int | None = PrivateAttr(default=None)
     # The run's one writer connection: opened by the first step that needs it, shared by the
@@ -140,7 +142,8 @@ class PhasenmonitorResource(dg.ConfigurableResource):
             if self.settings_json:
                 self._settings = Settings.model_validate_json(self.settings_json)
             else:
-                self._settings = Settings.load(inbox=Path(self.inbox), out=Path(self.out), stichtag=self.stichtag)
+                self._settings = Settings.load(
+                    inbox=Path(self.inbox), out=Path(self.out), stichtag=self.stichtag, datenstand_bis=self.datenstand_bis)
         return self._settings
 
     @contextmanager
@@ -160,6 +163,9 @@ class PhasenmonitorResource(dg.ConfigurableResource):
             return
         if self._con is None:
             self._con, self._old_umask = self._open()
+            # The writing run's Datenstand limit, before any step reads aktuell.*: every step of
+            # the run sees the same snapshots (intern.staende); a run without one clears it.
+            set_datenstand_bis(self._con, self.settings().datenstand_bis)
         self._tiefe += 1
         try:
             yield self._con

@@ -65,8 +65,10 @@ class Bewertung:
 
 
 def file_in_use(con, kind: str) -> tuple[str, date] | None:
+    """(file, Datenstand) of the snapshot of ``kind`` the run uses (``intern.staende``, whose rows
+    ``aktuell.<kind>`` holds), or None."""
     row = con.execute(
-        "SELECT datei, datenstand FROM meta.dateien WHERE art = ? AND status = 'verwendet' AND im_eingang ORDER BY datenstand DESC LIMIT 1",
+        "SELECT datei, datenstand FROM intern.staende WHERE art = ? ORDER BY datenstand DESC LIMIT 1",
         [kind],
     ).fetchone()
     return (row[0], row[1]) if row else None

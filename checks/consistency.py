@@ -58,7 +58,14 @@ def lieferung(kind: ExportKind) -> Callable[[duckdb.DuckDBPyConnection, Settings
             "FROM meta.dateien WHERE art = ? AND im_eingang ORDER BY datenstand DESC, datei DESC",
             [kind.name],
         ).fetchall()
-        in_use = next((f for f in files if f[2] == "verwendet"), None)
+        # The snapshot the run uses (intern.staende): the newest valid one, or in a reproduction
+        # the newest on or before its Datenstand limit, which may have left the inbox.
+        in_use = con.execute(
+            "SELECT d.datei, d.datenstand, d.status, d.grund, d.zeilen_gelesen, d.zeilen_geladen, d.zeilen_quarantaene, "
+            "d.zeilen_ausgeschlossen FROM meta.dateien d JOIN intern.staende s USING (datei_id) WHERE s.art = ? "
+            "ORDER BY d.datenstand DESC LIMIT 1",
+            [kind.name],
+        ).fetchone()
         newest = files[0] if files else None
         meta: dict[str, Any] = {
             "dateien_im_eingang": len(files),
@@ -162,8 +169,8 @@ def zuordnung(con, settings) -> Pruefergebnis:
                 f"Zeile ist über '{h}' keiner teilnehmenden Person des verwendeten Stands zugeordnet (Warehouse inkonsistent)",
             ))
         geladen, einw, nicht = con.execute(
-            "SELECT zeilen_geladen, ohne_einwilligung, nicht_zugeordnet FROM meta.dateien WHERE art = ? AND status = 'verwendet' AND im_eingang "
-            "ORDER BY datenstand DESC LIMIT 1",
+            "SELECT d.zeilen_geladen, d.ohne_einwilligung, d.nicht_zugeordnet FROM meta.dateien d JOIN intern.staende s USING (datei_id) "
+            "WHERE s.art = ? ORDER BY d.datenstand DESC LIMIT 1",
             [kind.name],
         ).fetchone()
         zugeordnet, gesamt = geladen + einw, geladen + einw + nicht

@@ -139,9 +139,10 @@ class VertragsStatus:
 
 
 def _in_use(con, kind: ExportKind):
+    # The snapshot whose rows aktuell.<kind> holds (intern.staende), so that a record binds to them.
     return con.execute(
-        "SELECT datei_id, datei, datenstand, kontext FROM meta.dateien WHERE art = ? AND status = 'verwendet' AND im_eingang "
-        "ORDER BY datenstand DESC LIMIT 1",
+        "SELECT d.datei_id, d.datei, d.datenstand, d.kontext FROM meta.dateien d JOIN intern.staende s USING (datei_id) "
+        "WHERE s.art = ? ORDER BY d.datenstand DESC LIMIT 1",
         [kind.name],
     ).fetchone()
 

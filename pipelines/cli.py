@@ -1,6 +1,7 @@
 """The command line (its contract: docs/betrieb.md, README):
 
     phasenmonitor run --inbox DIR --out DIR [--stichtag JJJJ-MM-TT]
+    phasenmonitor run --inbox DIR --out DIR --stichtag JJJJ-MM-TT --datenstand-bis JJJJ-MM-TT
     phasenmonitor demo-data --out DIR [--teilnehmende N] [--seed S]
     phasenmonitor freigeben --out DIR [--stichtag JJJJ-MM-TT]
 """
@@ -20,7 +21,7 @@ from pipelines.report_summary import print_summary
 from pipelines.runner import RunRefused, run_pipeline, run_release
 from sources.pseudonym import KeyMissing
 from sources import formats
-from sources.settings import Settings
+from sources.settings import RunOnlyOption, Settings
 
 
 def _date(value: str) -> date:
@@ -58,6 +59,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--inbox", required=True, type=Path, help="Eingangsordner mit asyl/, jobcenter/, vhs/")
     run.add_argument("--out", required=True, type=Path, help="Datenordner für warehouse.duckdb, reporting.duckdb, bericht/")
     run.add_argument("--stichtag", type=_date, default=None, help="Stichtag JJJJ-MM-TT (Standard: ältester Datenstand der aktuellen Exporte)")
+    run.add_argument(
+        "--datenstand-bis", type=_date, default=None, metavar="JJJJ-MM-TT",
+        help="Reproduktion: je Export der jüngste gültige Stand mit Datenstand bis zu diesem Tag (nur mit --stichtag)",
+    )
     rel = sub.add_parser("freigeben", help="Den aktuellen Bericht an den Rat freigeben (einmal je Stichtag, danach unveränderlich).")
     rel.add_argument("--out", required=True, type=Path, help="Datenordner des Laufs")
     rel.add_argument("--stichtag", type=_date, default=None, help="Stichtag des freizugebenden Berichts (Standard: der des aktuellen Berichts)")
@@ -69,8 +74,17 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+REPRODUKTION_OHNE_STICHTAG = (
+    "--datenstand-bis braucht --stichtag: eine Reproduktion baut den Bericht eines bestimmten Stichtags nach "
+    "(phasenmonitor run … --stichtag JJJJ-MM-TT --datenstand-bis JJJJ-MM-TT)."
+)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "run" and args.datenstand_bis is not None and args.stichtag is None:
+        parser.error(REPRODUKTION_OHNE_STICHTAG)  # exit 2, one sentence, before anything is opened
     try:
         rc = {"demo-data": _demo, "freigeben": _freigeben}.get(args.command, _run)(args)
         sys.stdout.flush()  # here, not at exit: a closed pipe must reach the handler below
@@ -136,10 +150,11 @@ def _run(args) -> int:
     t0 = time.perf_counter()
     try:
         # By hand, a held data folder is refused at once (a Dagster run waits: sources/runlock.py).
-        settings = Settings.load(inbox=args.inbox, out=args.out, stichtag=args.stichtag, schreibsperre_warten_sekunden=0)
+        settings = Settings.load(inbox=args.inbox, out=args.out, stichtag=args.stichtag, datenstand_bis=args.datenstand_bis,
+                                 schreibsperre_warten_sekunden=0)
         # Dagster's console log only for what the summary below cannot say; failures are reported here.
         summary = run_pipeline(settings, log_level="CRITICAL")
-    except (KeyMissing, RunRefused) as exc:
+    except (KeyMissing, RunRefused, RunOnlyOption) as exc:
         gx_worker.stop()
         print(f"Fehler: {exc}", file=sys.stderr)
         return 2

@@ -32,11 +32,14 @@ def print_summary(settings: Settings, summary, elapsed: float, stream: TextIO = 
     w(f"phasenmonitor: Lauf {'abgeschlossen' if summary.success else 'mit Fehlern beendet'} in {elapsed:.1f} s")
     if summary.stichtag and summary.has_registry:
         w(f"Stichtag: {datum(summary.stichtag)}")
+    dq = summary.materialized.get("kennzahlen/datenqualitaet")
+    if settings.datenstand_bis is not None and dq is not None:
+        staende = ", ".join(f"{s['datei']}" for s in _records(dq.get("staende")))
+        w(f"Reproduktion mit den Datenständen bis {datum(settings.datenstand_bis)}: {staende or 'keine gültigen Stände'}")
     values = summary.materialized.get("kennzahlen/ueberblick", {})
     shown = [f"{k} {_fmt(values[k])}" for k in UEBERBLICK_SHOWN if values.get(k) is not None]
     if shown and summary.published:
         w("Kennzahlen: " + ", ".join(shown))
-    dq = summary.materialized.get("kennzahlen/datenqualitaet")
     if dq is None:
         return
     files = _records(dq.get("eingang"))

@@ -2,8 +2,9 @@
 
 Every rate, budget, factor, path and threshold the pipeline uses lives here, with its default and
 its source. An installation overrides values with a YAML file named by the environment variable
-``PHASENMONITOR_CONFIG`` (keys as the field names below); the command line sets the paths and the
-Stichtag. See docs/konfiguration.md.
+``PHASENMONITOR_CONFIG`` (keys as the field names below); the command line sets the paths, the
+Stichtag and, for a reproduction, the Datenstand limit (a run-only option: refused in the file).
+See docs/konfiguration.md.
 """
 
 from __future__ import annotations
@@ -12,9 +13,16 @@ import os
 from datetime import date
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 CONFIG_ENV = "PHASENMONITOR_CONFIG"
+# Options that belong to one run, never to an installation: a Datenstand limit in the YAML file
+# would silently turn every nightly run into a reproduction of an old report.
+RUN_ONLY = frozenset({"datenstand_bis"})
+
+
+class RunOnlyOption(ValueError):
+    """A run-only option stands in the configuration file; the message is one sentence."""
 
 
 class Settings(BaseModel):
@@ -28,6 +36,10 @@ class Settings(BaseModel):
     programmstart: date = Field(date(2024, 1, 1), description="Programme start (seed document: 01.01.2024).")
     stichtag: date | None = Field(None, description="Reporting date; None = oldest Datenstand of the newest valid snapshots of the required kinds.")
     heute: date | None = Field(None, description="Day of the run; None = today. Consent and 'Datenstand in the future' are judged against it.")
+    datenstand_bis: date | None = Field(
+        None, description="Reproduction (run only, needs stichtag): per export kind the newest valid snapshot with a Datenstand "
+        "on or before this day is used instead of the newest one (docs/warehouse.md, 'intern.staende').",
+    )
 
     # --- BA rules ----------------------------------------------------------------------------
     nachhaltigkeit_monate: int = Field(6, ge=1, description="Months after Beginn on which a placement's sustainability is checked (BA: 6).")
@@ -85,6 +97,14 @@ class Settings(BaseModel):
         30, ge=0, description="The inbox sensor leaves a file younger than this for its next tick (a copy may still be under way)."
     )
 
+    @model_validator(mode="after")
+    def _reproduction_needs_stichtag(self) -> "Settings":
+        # Without a Stichtag the default (the oldest Datenstand in use) would follow the limit,
+        # and a released report is identified by its Stichtag: a reproduction names both.
+        if self.datenstand_bis is not None and self.stichtag is None:
+            raise ValueError("datenstand_bis (--datenstand-bis) braucht einen Stichtag (--stichtag).")
+        return self
+
     @property
     def run_day(self) -> date:
         return self.heute or date.today()
@@ -121,5 +141,11 @@ class Settings(BaseModel):
 
             with open(cfg, encoding="utf-8") as fh:
                 values.update(yaml.safe_load(fh) or {})
+            refused = sorted(RUN_ONLY & set(values))
+            if refused:
+                raise RunOnlyOption(
+                    f"{', '.join(refused)} gilt nur für einen Lauf und gehört nicht in die Konfigurationsdatei {cfg} "
+                    "(beim Lauf angeben: phasenmonitor run --stichtag … --datenstand-bis …)."
+                )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

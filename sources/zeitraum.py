@@ -32,10 +32,9 @@ def default_stichtag(datenstaende: dict[str, date]) -> date:
 
 
 def datenstaende_in_use(con: duckdb.DuckDBPyConnection) -> dict[str, date]:
-    """kind -> Datenstand of the snapshot with status 'verwendet' in the warehouse."""
-    rows = con.execute(
-        "SELECT art, max(datenstand) FROM meta.dateien WHERE status = 'verwendet' AND art IS NOT NULL GROUP BY art"
-    ).fetchall()
+    """kind -> Datenstand of the snapshot the run uses (``intern.staende``: the newest valid one,
+    or the newest on or before the run's Datenstand limit)."""
+    rows = con.execute("SELECT art, max(datenstand) FROM intern.staende GROUP BY art").fetchall()
     return {art: ds for art, ds in rows}
 
 

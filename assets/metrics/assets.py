@@ -195,6 +195,8 @@ def _dq_figures(con, reports, stichtag) -> dict:
     by_status = dict(con.execute("SELECT status, count(*) FROM kennzahlen.datenqualitaet GROUP BY status").fetchall())
     by_schwere = dict(con.execute("SELECT schwere, count(*) FROM kennzahlen.befunde GROUP BY 1").fetchall())
     failed = [n for (n,) in con.execute("SELECT pruefung FROM meta.pruefungen WHERE NOT bestanden ORDER BY pruefung").fetchall()]
+    # the snapshots this run's figures rest on (in a reproduction older ones than the inbox's newest)
+    staende = con.execute("SELECT art, datei, datenstand FROM intern.staende ORDER BY art").fetchall()
     return {
         "stichtag": str(stichtag) if stichtag else "–",
         **{f"dateien_{k}": int(v) for k, v in sorted(by_status.items())},
@@ -203,6 +205,7 @@ def _dq_figures(con, reports, stichtag) -> dict:
         **({"bericht": dg.MetadataValue.path(str(reports[0]))} if reports else {}),
         "eingang": _table(dateien, [("datei", "text"), ("status", "text"), ("grund", "text"), ("gelesen", "int"),
                                     ("geladen", "int"), ("quarantaene", "int"), ("ausgeschlossen", "int")]),
+        "staende": _table([(a, d, str(ds)) for a, d, ds in staende], [("art", "text"), ("datei", "text"), ("datenstand", "text")]),
         "zeilen_in_quarantaene": len(fehler),
         "quarantaene_erste": _table(fehler[:FEHLER_GEZEIGT], [("datei", "text"), ("zeile", "int"), ("spalte", "text"), ("grund", "text")]),
     }
@@ -239,11 +242,15 @@ def kennzahlen_berichtsreihe(context: dg.AssetExecutionContext, phasenmonitor: P
     settings = phasenmonitor.settings()
     with phasenmonitor.warehouse() as con:
         stichtag = resolve_stichtag(con, settings.stichtag)
+        # No transaction is open here (stand.build_unless_unchanged opens none): the recomputation
+        # of each released Stichtag (ueberblick_am) needs its own on the committed warehouse.
         neu, eingabe = stand.build_unless_unchanged(
-            con, settings, "kennzahlen/berichtsreihe", lambda: build_berichtsreihe(con, stichtag, lambda s: ueberblick_am(con, settings, s)))
+            con, settings, "kennzahlen/berichtsreihe",
+            lambda: build_berichtsreihe(con, stichtag, lambda s: ueberblick_am(con, settings, s), settings.datenstand_bis))
         freigaben = con.execute("SELECT count(*) FROM kennzahlen.berichte").fetchall()[0][0]
+        reproduktion = {"datenstand_bis": str(settings.datenstand_bis)} if settings.datenstand_bis else {}
         return result(con, kennzahlen_tables(("berichte", "veraenderung", "revisionen")), {"freigegebene_berichte": freigaben},
-                      neu, eingabe, stichtag=str(stichtag))
+                      neu, eingabe, stichtag=str(stichtag), **reproduktion)
 
 
 METRIC_ASSETS = [kennzahlen_teilnahme, kennzahlen_mentoring, kennzahlen_datenqualitaet, kennzahlen_ueberblick, kennzahlen_berichtsreihe]

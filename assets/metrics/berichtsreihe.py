@@ -15,6 +15,8 @@ import polars as pl
 
 from assets.metrics.datenqualitaet import apply_comments
 from assets.series import register
+from sources.formats import datum
+from sources.transaction import atomic
 
 VERAENDERUNG_KOMMENTARE = {
     "_table": "Veränderung der Kennzahlen seit dem letzten freigegebenen Bericht (ohne Geheimhaltung): eine Zeile je "
@@ -34,6 +36,15 @@ REVISIONEN_KOMMENTARE = {
     "wert_heute": "Wert für denselben Stichtag, heute neu berechnet",
     "differenz": "wert_heute minus wert_veroeffentlicht",
 }
+# In a reproduction (--datenstand-bis) the figures differ from the released ones although the
+# snapshots are the same: people who withdrew consent since are gone from every snapshot. The
+# table says so; how many registry rows that is shows its row ohne_einwilligung (decision 35).
+REPRODUKTION_HINWEIS = (
+    "Reproduktion mit den Datenständen bis {bis}: wert_heute ist aus diesen Ständen neu berechnet. Wer seine Einwilligung "
+    "seitdem widerrufen hat, ist darin nicht enthalten (auch nicht in den älteren Ständen); deshalb kann wert_heute vom "
+    "freigegebenen Wert abweichen. Um wie viele Einträge der Teilnehmendenliste, zeigt die Zeile ohne_einwilligung."
+)
+
 _VERAENDERUNG = {"kennzahl": pl.String, "wert": pl.Float64, "wert_vorbericht": pl.Float64, "veraenderung": pl.Float64,
                  "stichtag_vorbericht": pl.Date}
 _REVISIONEN = {"stichtag": pl.Date, "kennzahl": pl.String, "wert_veroeffentlicht": pl.Float64, "wert_heute": pl.Float64,
@@ -72,9 +83,24 @@ def _schreiben(con: duckdb.DuckDBPyConnection, tabelle: str, df: pl.DataFrame, k
     apply_comments(con, f"kennzahlen.{tabelle}", kommentare)
 
 
-def build_berichtsreihe(con: duckdb.DuckDBPyConnection, stichtag: date, heute: Callable[[date], dict[str, float | None]]) -> dict[str, int]:
+def revisionen_kommentare(datenstand_bis: date | None) -> dict[str, str]:
+    """The comments of kennzahlen.revisionen; a reproduction adds why its figures differ."""
+    if datenstand_bis is None:
+        return REVISIONEN_KOMMENTARE
+    tabelle = REVISIONEN_KOMMENTARE["_table"] + " " + REPRODUKTION_HINWEIS.format(bis=datum(datenstand_bis))
+    return {**REVISIONEN_KOMMENTARE, "_table": tabelle}
+
+
+def build_berichtsreihe(
+    con: duckdb.DuckDBPyConnection, stichtag: date, heute: Callable[[date], dict[str, float | None]],
+    datenstand_bis: date | None = None,
+) -> dict[str, int]:
     """(Re)build the three tables; ``heute(s)`` gives the overview for Stichtag ``s`` with the
-    data in use (the current overview for this run's own Stichtag)."""
+    data in use (the current overview for this run's own Stichtag); ``datenstand_bis``: the
+    run's limit when it is a reproduction.
+
+    The recomputations come first, outside any transaction (assets/metrics/neuberechnung.py
+    needs its own); the three tables are then replaced in one."""
     jetzt = con.execute("SELECT kennzahl, wert FROM kennzahlen.ueberblick").fetchall()
     vor = register.vorbericht(con, stichtag)
     df_v = veraenderung(jetzt, register.kennzahlen_von(con, vor.stichtag.isoformat()) if vor else {}, vor.stichtag if vor else None)
@@ -84,7 +110,8 @@ def build_berichtsreihe(con: duckdb.DuckDBPyConnection, stichtag: date, heute: C
         return dict(jetzt) if s == stichtag else heute(s)
 
     df_r = revisionen(freigaben, heute_oder_jetzt)
-    n = {"berichte": register.build_berichte_table(con)}
-    _schreiben(con, "veraenderung", df_v, VERAENDERUNG_KOMMENTARE)
-    _schreiben(con, "revisionen", df_r, REVISIONEN_KOMMENTARE)
+    with atomic(con):
+        n = {"berichte": register.build_berichte_table(con)}
+        _schreiben(con, "veraenderung", df_v, VERAENDERUNG_KOMMENTARE)
+        _schreiben(con, "revisionen", df_r, revisionen_kommentare(datenstand_bis))
     return {**n, "veraenderung": df_v.height, "revisionen": df_r.height}

@@ -98,12 +98,14 @@ def build_befunde(con: duckdb.DuckDBPyConnection, pruef_befunde: pl.DataFrame) -
 
 
 OHNE_EINWILLIGUNG_SQL = (
-    "SELECT coalesce(sum(ohne_einwilligung), 0) FROM meta.dateien WHERE art = 'teilnehmende' AND status = 'verwendet'"
+    "SELECT coalesce(sum(d.ohne_einwilligung), 0) FROM meta.dateien d JOIN intern.staende s USING (datei_id) "
+    "WHERE s.art = 'teilnehmende'"
 )
 
 
 def ohne_einwilligung(con: duckdb.DuckDBPyConnection) -> int:
-    """Registry rows of the snapshot in use left out for want of consent (counted at parse time)."""
+    """Registry rows of the snapshot the run uses left out for want of consent: counted at parse
+    time, plus the rows a later withdrawal purged from it (assets/staging/consent.py: purge_people)."""
     return int(con.execute(OHNE_EINWILLIGUNG_SQL).fetchone()[0])
 
 

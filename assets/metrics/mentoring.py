@@ -86,10 +86,17 @@ def build_mentoring_kennzahlen(
     caller has none open, so a failure leaves the previous tables.
     """
     with atomic(con):
-        prepare_mentoring(con, settings, stichtag)
+        rows = ueberblick_werte(con, settings, stichtag)  # prepares the TEMP tables the tables below read
         _write_tables(con, settings, budget_rows(con, settings))
-        werte: dict[str, float] = {k: float(v) for k, v in stichtag_werte(con, stichtag).items()}
-        werte.update(summen_seit_programmstart(con, settings))
+    return rows
+
+
+def ueberblick_werte(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date) -> list[tuple[str, float]]:
+    """The ueberblick rows of the mentoring figures as of ``stichtag``, from TEMP tables alone: no
+    persistent table is written (assets/metrics/neuberechnung.py recomputes an earlier Stichtag)."""
+    prepare_mentoring(con, settings, stichtag)
+    werte: dict[str, float] = {k: float(v) for k, v in stichtag_werte(con, stichtag).items()}
+    werte.update(summen_seit_programmstart(con, settings))
     return [(k, werte[k]) for k in UEBERBLICK_KEYS]
 
 

@@ -281,6 +281,15 @@ def ueberblick(con: duckdb.DuckDBPyConnection, stichtag: date) -> list[tuple[str
     return [(k, None if werte[k] is None else float(werte[k])) for k in UEBERBLICK_KEYS]
 
 
+def ueberblick_werte(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date) -> list[tuple[str, float]]:
+    """The ueberblick rows of the participant figures as of ``stichtag``, from the rules' TEMP
+    tables alone: no persistent table is written (assets/metrics/neuberechnung.py recomputes
+    an earlier Stichtag with it)."""
+    register_berichtsmonate(con, settings.programmstart, stichtag)
+    register_regeln(con, settings, stichtag)
+    return ueberblick(con, stichtag)
+
+
 def build_teilnahme_kennzahlen(
     con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date
 ) -> list[tuple[str, float | None]]:
@@ -292,10 +301,8 @@ def build_teilnahme_kennzahlen(
     tables in place.
     """
     with atomic(con):
-        register_berichtsmonate(con, settings.programmstart, stichtag)
-        register_regeln(con, settings, stichtag)
+        rows = ueberblick_werte(con, settings, stichtag)  # registers the TEMP tables the tables below read
         create_tables(con)
         fill_tables(con, stichtag)
-        rows = ueberblick(con, stichtag)
     return rows
 

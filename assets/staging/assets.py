@@ -88,7 +88,7 @@ def column_descriptions(kind: ExportKind) -> dict[str, str]:
 def snapshot_version(con, kind: str, rows: int) -> dg.DataVersion:
     """The snapshot in use as Dagster's data version: the file's id (a hash of path and content)
     and its row count (a consent purge removes rows without changing the file)."""
-    row = con.execute("SELECT datei_id FROM meta.dateien WHERE art = ? AND status = 'verwendet'", [kind]).fetchone()
+    row = con.execute("SELECT datei_id FROM intern.staende WHERE art = ?", [kind]).fetchone()
     return dg.DataVersion(f"{row[0] if row else 'kein-stand'}:{rows}")
 
 

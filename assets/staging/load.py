@@ -16,6 +16,7 @@ from datetime import date, datetime
 import duckdb
 import polars as pl
 
+from assets.staging.consent import purge_people, purge_withdrawn_history, registry_needs_sweep
 from checks.contract_records import gate_outcome
 from sources.settings import Settings
 from sources.archive import archive_file, archived_path, content_hash
@@ -192,11 +193,14 @@ def base_fingerprint(settings: Settings, pseud: Pseudonymizer, kind: ExportKind)
 
 
 def _current_file(con, art: str):
-    return con.execute(
+    # fetchall: a result left open by fetchone() makes DuckDB refuse the next register() (the
+    # purge after current_outcome in stage_kind), docs/CONTRIBUTING.md "Gotchas".
+    rows = con.execute(
         "SELECT datei_id, inhalt_sha256, datei, quelle, endung, datenstand, kontext, verarbeitet_am FROM meta.dateien "
         "WHERE art = ? AND status = 'verwendet' AND im_eingang ORDER BY datenstand DESC LIMIT 1",
         [art],
-    ).fetchone()
+    ).fetchall()
+    return rows[0] if rows else None
 
 
 def context_fingerprint(con, settings: Settings, pseud: Pseudonymizer, kind: ExportKind) -> str:
@@ -206,12 +210,6 @@ def context_fingerprint(con, settings: Settings, pseud: Pseudonymizer, kind: Exp
         cur = _current_file(con, ref_kind)
         parts.append(f"{ref_kind}={cur[0]}@{cur[7]}" if cur else f"{ref_kind}=-")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
-
-
-def _registry_needs_sweep(con, run_day: date) -> bool:
-    """A withdrawal dated after the last run has come into force: the registry must be re-gated."""
-    row = con.execute("SELECT count(*) FROM aktuell.teilnehmende WHERE widerruf <= ?", [run_day]).fetchone()
-    return bool(row and row[0])
 
 
 def process_file(
@@ -273,10 +271,11 @@ def stage_kind(con: duckdb.DuckDBPyConnection, settings: Settings, pseud: Pseudo
         "ORDER BY datenstand DESC, datei",
         [kind.name],
     ).fetchall()
-    sweep = kind.name == "teilnehmende" and _registry_needs_sweep(con, settings.run_day)
+    sweep = kind.name == "teilnehmende" and registry_needs_sweep(con, settings.run_day)
     with atomic(con):
         current_found = False
         excluded_now: pl.DataFrame | None = None
+        older_staged = False
         for datei_id, sha, datei, quelle, ext, datenstand, status, file_kontext in files:
             is_candidate = not current_found
             needs = status == "neu" or (is_candidate and (file_kontext != kontext or sweep))
@@ -293,14 +292,23 @@ def stage_kind(con: duckdb.DuckDBPyConnection, settings: Settings, pseud: Pseudo
                     result.abgelehnt += 1
                 elif is_candidate and kind.name == "teilnehmende":
                     excluded_now = outcome.excluded_keys
+                else:
+                    older_staged = True
             else:
                 ok = status != "abgelehnt"
             if ok and not current_found:
                 current_found = True
                 result.aktuell, result.aktuell_datenstand = datei, datenstand
         _set_statuses(con, kind.name)
+        if kind.name == "teilnehmende" and excluded_now is None and older_staged:
+            # Only an older snapshot was staged (a late or restored delivery): it may list people
+            # the newest registry excludes since. The newest one's verdict applies to all history.
+            cur = current_outcome(con, settings, pseud, kind)
+            excluded_now = cur.excluded_keys if cur is not None else None
         if excluded_now is not None and excluded_now.height:
             result.bereinigt = purge_people(con, excluded_now["tn_id"])
+        if kind.name == "teilnehmende":
+            result.bereinigt += purge_withdrawn_history(con, settings.run_day)
     return result
 
 
@@ -356,28 +364,6 @@ def _set_statuses(con, art: str) -> None:
            WHERE art = ? AND status IN ('verwendet', 'ersetzt')""",
         [art, art],
     )
-
-
-def purge_people(con, tn_ids: pl.Series) -> int:
-    """Remove every row of people without (or with withdrawn) consent from all snapshots."""
-    ids = pl.DataFrame({"tn_id": tn_ids.drop_nulls().unique()})
-    con.register("_weg", ids)
-    # What leaves each file is booked as excluded for consent, so every file's balance
-    # (gelesen = geladen + quarantaene + ausgeschlossen) stays true for the older snapshots too.
-    con.execute("CREATE OR REPLACE TEMP TABLE _bereinigt (datei_id VARCHAR, n BIGINT)")
-    removed = 0
-    targets = [("kontakte", "tandem_id IN (SELECT tandem_id FROM staging.tandems WHERE tn_id IN (SELECT tn_id FROM _weg))")]
-    targets += [(t, "tn_id IN (SELECT tn_id FROM _weg)") for t in ("teilnehmende", "tandems", "massnahmen", "integrationen", "kursteilnahmen")]
-    for table, where in targets:  # contacts first: they are found through the tandems
-        con.execute(f"INSERT INTO _bereinigt SELECT datei_id, count(*) FROM staging.{table} WHERE {where} GROUP BY datei_id")
-        removed += con.execute(f"DELETE FROM staging.{table} WHERE {where}").fetchone()[0]
-    con.execute(
-        """UPDATE meta.dateien d SET zeilen_geladen = d.zeilen_geladen - b.n,
-               zeilen_ausgeschlossen = d.zeilen_ausgeschlossen + b.n, ohne_einwilligung = d.ohne_einwilligung + b.n
-           FROM (SELECT datei_id, sum(n) AS n FROM _bereinigt GROUP BY datei_id) b WHERE d.datei_id = b.datei_id"""
-    )
-    con.unregister("_weg")
-    return removed
 
 
 def datenqualitaet_frame(con) -> pl.DataFrame:

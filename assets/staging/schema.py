@@ -5,12 +5,19 @@ Schemas:
   processing state per kind (``meta.verarbeitung``). No personal data.
 - ``staging``: one table per export kind holding every loaded snapshot (history), pseudonymised,
   with ``datei_id`` (the file's content hash) and ``datenstand``.
-- ``aktuell``: one view per kind over the snapshot currently in use (status ``verwendet``).
+- ``intern``: ``intern.auswahl`` (the run's Datenstand limit, one row; NULL = none) and the view
+  ``intern.staende``: per kind the snapshot the run uses. Without a limit that is the file with
+  status ``verwendet`` (the newest valid one in the inbox); with ``--datenstand-bis D`` the newest
+  valid snapshot with a Datenstand on or before D, also of a file that has left the inbox (its
+  rows stay as history). ``intern.ueberblick_teile``: the parts of ``kennzahlen.ueberblick``.
+- ``aktuell``: one view per kind over the snapshot in ``intern.staende``.
 - ``kennzahlen`` / ``bericht``: computed by the metrics and report assets, copied to
   ``reporting.duckdb`` on publication.
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 import duckdb
 
@@ -60,8 +67,32 @@ CREATE TABLE IF NOT EXISTS meta.zustand (
 """
 
 
+# The statuses of a valid snapshot (assets/staging/load.py: _set_statuses).
+GUELTIG = ("verwendet", "ersetzt")
+
+# One branch per case, so that without a limit the view is exactly the former status filter (the
+# same files, the same rows in aktuell.*). With a limit: per kind the newest valid snapshot on or
+# before it, ties broken by the file name as _set_statuses breaks them.
+AUSWAHL_DDL = f"""
+CREATE SCHEMA IF NOT EXISTS intern;
+CREATE TABLE IF NOT EXISTS intern.auswahl (datenstand_bis DATE);
+CREATE OR REPLACE VIEW intern.staende AS
+WITH grenze AS (SELECT max(datenstand_bis) AS bis FROM intern.auswahl)
+SELECT d.art, d.datei_id, d.datei, d.quelle, d.datenstand
+FROM meta.dateien d, grenze g
+WHERE g.bis IS NULL AND d.status = 'verwendet' AND d.art IS NOT NULL
+UNION ALL
+SELECT art, datei_id, datei, quelle, datenstand FROM (
+    SELECT d.art, d.datei_id, d.datei, d.quelle, d.datenstand,
+           row_number() OVER (PARTITION BY d.art ORDER BY d.datenstand DESC, d.datei) AS rang
+    FROM meta.dateien d, grenze g
+    WHERE g.bis IS NOT NULL AND d.status IN {GUELTIG} AND d.art IS NOT NULL AND d.datenstand <= g.bis
+) WHERE rang = 1;
+"""
+
+
 def staging_ddl() -> str:
-    parts = ["CREATE SCHEMA IF NOT EXISTS staging;", "CREATE SCHEMA IF NOT EXISTS aktuell;"]
+    parts = ["CREATE SCHEMA IF NOT EXISTS staging;", "CREATE SCHEMA IF NOT EXISTS aktuell;", AUSWAHL_DDL]
     for k in ALL_KINDS:
         cols = ",\n    ".join(f"{name} {sqltype}" for name, sqltype, _ in k.stored_columns())
         parts.append(
@@ -69,7 +100,7 @@ def staging_ddl() -> str:
         )
         parts.append(
             f"CREATE OR REPLACE VIEW aktuell.{k.name} AS SELECT s.* FROM staging.{k.name} s "
-            f"JOIN meta.dateien d ON d.datei_id = s.datei_id AND d.status = 'verwendet' AND d.art = '{k.name}';"
+            f"JOIN intern.staende d ON d.datei_id = s.datei_id AND d.art = '{k.name}';"
         )
     return "\n".join(parts)
 
@@ -78,3 +109,20 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(META_DDL)
     con.execute(staging_ddl())
     con.execute("CREATE SCHEMA IF NOT EXISTS kennzahlen; CREATE SCHEMA IF NOT EXISTS bericht;")
+
+
+def set_datenstand_bis(con: duckdb.DuckDBPyConnection, datenstand_bis: date | None) -> None:
+    """The run's Datenstand limit for ``intern.staende`` (and so every ``aktuell.*`` view); None:
+    the newest valid snapshot of each kind. Written only when it changes, so a nightly run
+    without a limit writes nothing here."""
+    row = con.execute("SELECT count(*), max(datenstand_bis) FROM intern.auswahl").fetchone()
+    if row[0] == (0 if datenstand_bis is None else 1) and row[1] == datenstand_bis:
+        return
+    con.execute("DELETE FROM intern.auswahl")
+    if datenstand_bis is not None:
+        con.execute("INSERT INTO intern.auswahl VALUES (?)", [datenstand_bis])
+
+
+def datenstand_bis_in_use(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The limit the ``aktuell.*`` views follow now (None: none)."""
+    return con.execute("SELECT max(datenstand_bis) FROM intern.auswahl").fetchone()[0]

@@ -4,6 +4,6 @@
 SELECT k.mentor_id, d.quelle, d.datei, k.zeile, k.datum < m.eintritt AS vorher, k.zuschussfaehig
 FROM mentoring_kontakte k
 JOIN aktuell.mentorinnen m USING (mentor_id)
-LEFT JOIN meta.dateien d ON d.datei_id = k.datei_id AND d.status = 'verwendet'
+LEFT JOIN meta.dateien d ON d.datei_id = k.datei_id
 WHERE k.datum < m.eintritt OR (m.austritt IS NOT NULL AND k.datum > m.austritt)
 ORDER BY d.datei, k.zeile

@@ -11,6 +11,6 @@ SELECT l.mentor_id, d.quelle, d.datei, m.zeile
 FROM laufend l
 LEFT JOIN letzter k USING (mentor_id)
 LEFT JOIN aktuell.mentorinnen m ON m.mentor_id = l.mentor_id
-LEFT JOIN meta.dateien d ON d.datei_id = m.datei_id AND d.status = 'verwendet'
+LEFT JOIN meta.dateien d ON d.datei_id = m.datei_id
 WHERE l.erster_beginn <= $2 AND (k.letzter_kontakt IS NULL OR k.letzter_kontakt <= $2)
 ORDER BY d.datei, m.zeile, l.mentor_id

@@ -19,7 +19,7 @@ from assets.report.bericht_tables.detail_tables import (
     sprachkurse,
     vermittlungen,
 )
-from assets.report.bericht_tables.footnotes import datenbasis, fussnoten_fuer
+from assets.report.bericht_tables.footnotes import datenbasis, fussnoten_fuer, in_gebrauch
 from assets.report.bericht_tables import series
 from assets.report.bericht_tables.overview import prognose_zurueckhalten, ueberblick, veraenderung_zeilen
 from assets.report.bericht_tables.reading import bis_stichtag, lesen
@@ -45,7 +45,7 @@ def berechnen(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date
     nachh = lesen(con, "nachhaltigkeit")
     ment = bis_stichtag(lesen(con, "mentoring"), stichtag)
     sprache = lesen(con, "sprache")
-    dq = lesen(con, "datenqualitaet")
+    gebraucht = in_gebrauch(con, lesen(con, "datenqualitaet"))
 
     # Registration order breaks ties when secondary suppression picks a cell: keep it.
     pq_rows = phasen_quartale(g, bestand)
@@ -61,12 +61,12 @@ def berechnen(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date
 
     bericht = g.anwenden()
     bericht.pruefen()
-    bericht.tabellen["datenbasis"] = datenbasis(dq)
+    bericht.tabellen["datenbasis"] = datenbasis(gebraucht)
     prognose_zurueckhalten(bericht, prognose)
 
     # before the first release the change table stays empty, and no file prints it: no footnotes
     veroeffentlicht = {n: s for n, s in specs.items() if n != series.TABELLE or bericht.tabellen[n].height}
-    fussnoten = fussnoten_fuer(veroeffentlicht, dq, stichtag)
+    fussnoten = fussnoten_fuer(veroeffentlicht, gebraucht, stichtag)
     return bericht, specs, fussnoten
 
 
@@ -121,9 +121,10 @@ def _entwurf(con, settings: Settings, stichtag: date, bericht: Bericht, tabellen
     """Keep this report's model as the draft a release takes (assets/series/register.py)."""
     register.ensure_register(con)
     inhalt = json.dumps([[name, [list(r) for r in tabellen[name].select([s.name for s in spec.spalten]).rows()]] for name, spec in specs.items()])
-    datenstand_bis = getattr(settings, "datenstand_bis", None) or (con.execute(
-        "SELECT max(datenstand) FROM meta.dateien WHERE status = 'verwendet'").fetchall()[0][0]
-        if relation_exists(con, "meta", "dateien") else None)
+    # What a reproduction needs to rebuild this report: the run's own limit, else the newest
+    # Datenstand it used (--datenstand-bis that day selects the same snapshots).
+    datenstand_bis = settings.datenstand_bis or (con.execute("SELECT max(datenstand) FROM intern.staende").fetchall()[0][0]
+                                                 if relation_exists(con, "intern", "staende") else None)
     kennzahlen = con.execute("SELECT kennzahl, wert FROM kennzahlen.ueberblick").fetchall()
     register.save_entwurf(con, stichtag, datenstand_bis, hashlib.sha256(inhalt.encode()).hexdigest(), settings.reihenschutz, kennzahlen,
                           series.modell_aus(bericht))

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import duckdb
 import polars as pl
 
 from assets.report.bericht_tables.specs import PARTNER, QUELLEN_TITEL, TabellenSpec
 from assets.report.disclosure import BA_FUSSNOTE, NICHT_SINNVOLL, ZEICHENERKLAERUNG
 from sources.formats import datum
+from sources.sql import relation_exists
 
 DATENSTAND_PREFIX = "Datenstand der verwendeten Quellen: "
 
@@ -37,9 +39,23 @@ def quelle_titel(quelle: str | None, datei: str | None) -> str:
     return QUELLEN_TITEL[k] if k else (quelle or NICHT_SINNVOLL)
 
 
-def datenstand_text(spec: TabellenSpec, dq: pl.DataFrame) -> str:
-    """'Datenstand der verwendeten Quellen: <Quelle> TT.MM.JJJJ; ...' for the kinds a table uses."""
-    verwendet = [r for r in dq.filter(pl.col("status") == "verwendet").sort(["quelle", "datei"]).iter_rows(named=True)]
+IN_GEBRAUCH_SQL = "SELECT quelle, datei, datenstand FROM intern.staende ORDER BY quelle, datei"
+
+
+def in_gebrauch(con: duckdb.DuckDBPyConnection, dq: pl.DataFrame) -> pl.DataFrame:
+    """The exports this run used (quelle, datei, datenstand): the warehouse's selection
+    ``intern.staende``, so that a reproduction (``--datenstand-bis``) names the older snapshots it
+    really used. A kennzahlen database without the warehouse's schemas (a report rebuilt from
+    the published tables alone) has only the files' status: those marked ``verwendet``."""
+    if relation_exists(con, "intern", "staende"):
+        return con.sql(IN_GEBRAUCH_SQL).pl()
+    return dq.filter(pl.col("status") == "verwendet").select("quelle", "datei", "datenstand").sort(["quelle", "datei"])
+
+
+def datenstand_text(spec: TabellenSpec, gebraucht: pl.DataFrame) -> str:
+    """'Datenstand der verwendeten Quellen: <Quelle> TT.MM.JJJJ; ...' for the kinds a table uses;
+    ``gebraucht``: the exports in use (:func:`in_gebrauch`)."""
+    verwendet = [r for r in gebraucht.sort(["quelle", "datei"]).iter_rows(named=True)]
     passend = [r for r in verwendet if _kind_von(r["quelle"], r["datei"]) in spec.quellen
                or (r["quelle"] or "").lower() in {p for p, ks in PARTNER.items() if set(ks) & set(spec.quellen)} and _kind_von(None, r["datei"]) is None]
     if not passend:
@@ -52,12 +68,12 @@ def datenstand_text(spec: TabellenSpec, dq: pl.DataFrame) -> str:
     return DATENSTAND_PREFIX + "; ".join(dict.fromkeys(teile)) + "."
 
 
-def fussnoten_fuer(specs: dict[str, TabellenSpec], dq: pl.DataFrame, stichtag: date) -> list[tuple[str, int, str]]:
+def fussnoten_fuer(specs: dict[str, TabellenSpec], gebraucht: pl.DataFrame, stichtag: date) -> list[tuple[str, int, str]]:
     out = []
     for name, spec in specs.items():
         texte = [
             f"Stichtag: {datum(stichtag)}. Bestände am Stichtag bzw. am letzten Tag des Zeitraums, Bewegungen im Zeitraum.",
-            datenstand_text(spec, dq),
+            datenstand_text(spec, gebraucht),
             BA_FUSSNOTE,
             ZEICHENERKLAERUNG,
             *spec.hinweise,
@@ -66,9 +82,9 @@ def fussnoten_fuer(specs: dict[str, TabellenSpec], dq: pl.DataFrame, stichtag: d
     return out
 
 
-def datenbasis(dq: pl.DataFrame) -> pl.DataFrame:
-    """The exports in use, one row each (no figures: nothing to suppress)."""
-    verwendet = dq.filter(pl.col("status") == "verwendet").sort(["quelle", "datei"])
+def datenbasis(gebraucht: pl.DataFrame) -> pl.DataFrame:
+    """The exports in use (:func:`in_gebrauch`), one row each (no figures: nothing to suppress)."""
+    verwendet = gebraucht.sort(["quelle", "datei"])
     db_rows = [{"quelle": quelle_titel(r["quelle"], r["datei"]), "datei": _basename(r["datei"]), "datenstand": datum(r["datenstand"]) if r["datenstand"] else NICHT_SINNVOLL}
                for r in verwendet.iter_rows(named=True)]
     return pl.DataFrame(
