@@ -126,6 +126,7 @@ def test_release_freezes_files_tables_and_checksums(reihe):
     assert not os.access(ordner, os.W_OK) or os.geteuid() == 0
     assert all(p.stat().st_mode & 0o222 == 0 for p in ordner.iterdir())
     assert (ordner.stat().st_mode & 0o222) == 0
+    assert ordner.parent.stat().st_mode & 0o777 == 0o755  # readable like bericht/
     # the frozen tables are the June report as published
     juni = duckdb.connect(str(ordner / "bericht_2025-06-30.duckdb"), read_only=True)
     try:

@@ -35,6 +35,7 @@ PRUEFSUMMEN = "SHA256SUMS"
 # A release is a public document: readable by everyone, writable by no one.
 DATEI_MODUS = 0o444
 ORDNER_MODUS = 0o555
+SAMMEL_MODUS = 0o755  # OUT/veroeffentlicht/ itself, as OUT/bericht/ (assets/report/files.py)
 _ALIAS = "phasenmonitor_freigabe"
 
 
@@ -135,6 +136,7 @@ def freigeben(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date
             os.chmod(rest, 0o755)
             shutil.rmtree(rest)
     ziel.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(ziel.parent, SAMMEL_MODUS)  # the run's umask is private: the releases are readable like bericht/
     try:
         f = register.Freigabe(s, jetzt, datenstand_bis, _kopie(con, settings, s, tmp))
         with atomic(con):
