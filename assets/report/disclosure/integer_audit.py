@@ -15,6 +15,11 @@ Zaehlgleichung = tuple[dict[int, int], int]
 # Search budget per cell. If it runs out the cell is treated as determined: that can only
 # suppress more, never less.
 _KNOTEN = 20_000
+# ... and for a cell tied to released reports (its component has changes, signed cells of wide
+# range): the series model is about twice the size, and the full budget made the second
+# quarterly report of the demo take many minutes (bench/berichtsreihe.py). Smaller budget, more
+# suppression at worst.
+_KNOTEN_REIHE = 1_000
 
 
 def _ceil_div(a: int, b: int) -> int:
@@ -140,7 +145,7 @@ def _connected(j: int, rels: list[Zaehlgleichung], rels_of: Mapping[int, list[in
 
 def _anders_moeglich(
     sub: list[Zaehlgleichung], j: int, gesehen: set[int], lo: list[int], hi: list[int], wahr: list[int],
-    nicht_null: frozenset[int] = frozenset(),
+    nicht_null: frozenset[int] = frozenset(), knoten: int = _KNOTEN,
 ) -> bool:
     """Is there a solution of ``sub`` with unknown ``j`` below or above its true value? (An
     exhausted search budget counts as no: more suppression at worst.)"""
@@ -155,7 +160,7 @@ def _anders_moeglich(
             l2[j] = wahr[j] + 1
         if l2[j] > h2[j]:
             continue
-        if _solution_found(sub, l2, h2, wahr, [_KNOTEN], nicht_null):
+        if _solution_found(sub, l2, h2, wahr, [knoten], nicht_null):
             return True
     return False
 
@@ -200,6 +205,7 @@ def ganzzahlig_bestimmt(
     hi = [cap] * len(order)
     nicht_null = frozenset(i for i, r in enumerate(order) if zellen[r].vorzeichen and zellen[r].sichtbar)
     frei = frozenset(i for i, r in enumerate(order) if zellen[r].vorzeichen and not zellen[r].sichtbar)
+    signed = frozenset(i for i, r in enumerate(order) if zellen[r].vorzeichen)
     rels_of: dict[int, list[int]] = defaultdict(list)
     for n, (k, _) in enumerate(rels):
         for i in k:
@@ -213,6 +219,7 @@ def ganzzahlig_bestimmt(
             continue  # in no count relation: nothing to derive it from
         komp_rels, gesehen = _connected(j, rels, rels_of)
         sub = _ohne_freie_differenzen([rels[n] for n in sorted(komp_rels)], j, frei)
-        if not _anders_moeglich(sub, j, gesehen, lo, hi, wahr, nicht_null):
+        knoten = _KNOTEN_REIHE if any(i in signed for k, _ in sub for i in k) else _KNOTEN
+        if not _anders_moeglich(sub, j, gesehen, lo, hi, wahr, nicht_null, knoten):
             out.add(r)
     return out
