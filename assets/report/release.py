@@ -25,6 +25,7 @@ import duckdb
 
 from assets.report import bericht_tables as bt
 from assets.series import register
+from sources.archive import content_hash
 from sources.formats import datum
 from sources.settings import Settings
 from sources.sql import literal
@@ -47,12 +48,7 @@ def release_dir(settings: Settings, stichtag: date) -> Path:
     return settings.out / ORDNER / stichtag.isoformat()
 
 
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+sha256 = content_hash  # the archive's file hash (sources/archive.py): one copy
 
 
 def tabellen_sha(con: duckdb.DuckDBPyConnection, settings: Settings) -> str:
