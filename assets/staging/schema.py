@@ -115,7 +115,8 @@ def set_datenstand_bis(con: duckdb.DuckDBPyConnection, datenstand_bis: date | No
     """The run's Datenstand limit for ``intern.staende`` (and so every ``aktuell.*`` view); None:
     the newest valid snapshot of each kind. Written only when it changes, so a nightly run
     without a limit writes nothing here."""
-    row = con.execute("SELECT count(*), max(datenstand_bis) FROM intern.auswahl").fetchone()
+    # fetchall: a result left open by fetchone() would refuse the step's next register() (docs/CONTRIBUTING.md)
+    row = con.execute("SELECT count(*), max(datenstand_bis) FROM intern.auswahl").fetchall()[0]
     if row[0] == (0 if datenstand_bis is None else 1) and row[1] == datenstand_bis:
         return
     con.execute("DELETE FROM intern.auswahl")
@@ -125,4 +126,4 @@ def set_datenstand_bis(con: duckdb.DuckDBPyConnection, datenstand_bis: date | No
 
 def datenstand_bis_in_use(con: duckdb.DuckDBPyConnection) -> date | None:
     """The limit the ``aktuell.*`` views follow now (None: none)."""
-    return con.execute("SELECT max(datenstand_bis) FROM intern.auswahl").fetchone()[0]
+    return con.execute("SELECT max(datenstand_bis) FROM intern.auswahl").fetchall()[0][0]
