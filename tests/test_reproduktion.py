@@ -298,7 +298,8 @@ def _selection_warehouse():
 
 
 def test_selection_per_datenstand_limit():
-    from assets.staging.schema import datenstand_bis_in_use, set_datenstand_bis
+    from assets.staging.schema import set_datenstand_bis
+    from sources.zeitraum import reproduktion_bis
 
     con = _selection_warehouse()
 
@@ -309,12 +310,12 @@ def test_selection_per_datenstand_limit():
     assert used() == ([("dez",)], [("dez",)])  # no limit: the file marked verwendet
     for bis, expected in ((date(2026, 9, 15), "jun"), (BIS, "sep"), (date(2026, 11, 30), "sep"), (date(2027, 2, 1), "dez")):
         set_datenstand_bis(con, bis)
-        assert datenstand_bis_in_use(con) == bis
+        assert reproduktion_bis(con) == bis
         assert used() == ([(expected,)], [(expected,)]), bis  # the rejected August file never; June although gone
     set_datenstand_bis(con, date(2026, 1, 1))
     assert used() == ([], [])  # nothing on or before the limit: no snapshot of the kind
     set_datenstand_bis(con, None)
-    assert used() == ([("dez",)], [("dez",)]) and datenstand_bis_in_use(con) is None
+    assert used() == ([("dez",)], [("dez",)]) and reproduktion_bis(con) is None
     assert con.execute("SELECT count(*) FROM intern.auswahl").fetchall() == [(0,)]
 
 
