@@ -65,7 +65,8 @@ def lieferung(kind: ExportKind) -> Callable[[duckdb.DuckDBPyConnection, Settings
             "d.zeilen_ausgeschlossen FROM meta.dateien d JOIN intern.staende s USING (datei_id) WHERE s.art = ? "
             "ORDER BY d.datenstand DESC LIMIT 1",
             [kind.name],
-        ).fetchone()
+        ).fetchall()
+        in_use = in_use[0] if in_use else None
         newest = files[0] if files else None
         meta: dict[str, Any] = {
             "dateien_im_eingang": len(files),

@@ -164,10 +164,14 @@ def _run(args) -> int:
         print(f"Fehler: {summary.refusal}", file=sys.stderr)
         return 2
     if summary.staged and not summary.has_registry:
-        print(
-            "Fehler: Es gibt keine gültige Teilnehmendenliste (asyl/teilnehmende_JJJJ-MM-TT.csv); ohne sie kann kein Bericht entstehen.",
-            file=sys.stderr,
-        )
+        if settings.datenstand_bis is not None:
+            print(f"Fehler: Bis zum Datenstand {formats.datum(settings.datenstand_bis)} gibt es keinen gültigen Stand der "
+                  "Teilnehmendenliste im Warehouse; ohne ihn kann die Reproduktion keinen Bericht erzeugen.", file=sys.stderr)
+        else:
+            print(
+                "Fehler: Es gibt keine gültige Teilnehmendenliste (asyl/teilnehmende_JJJJ-MM-TT.csv); ohne sie kann kein Bericht entstehen.",
+                file=sys.stderr,
+            )
         print_summary(settings, summary, elapsed)  # the files and why they were rejected
         return 3
     print_summary(settings, summary, elapsed)

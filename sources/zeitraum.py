@@ -8,7 +8,9 @@ from datetime import date
 
 import duckdb
 
+from sources.formats import datum
 from sources.kinds import ALL_KINDS
+from sources.sql import relation_exists
 
 # Kinds whose Datenstand bounds the default Stichtag: every kind the metrics read. The optional
 # employer network does not feed any published figure, so a stale one must not hold the report back.
@@ -38,8 +40,22 @@ def datenstaende_in_use(con: duckdb.DuckDBPyConnection) -> dict[str, date]:
     return {art: ds for art, ds in rows}
 
 
+def reproduktion_bis(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The Datenstand limit the warehouse's selection follows (``intern.auswahl``), or None."""
+    if not relation_exists(con, "intern", "auswahl"):
+        return None
+    return con.execute("SELECT max(datenstand_bis) FROM intern.auswahl").fetchall()[0][0]
+
+
 def resolve_stichtag(con: duckdb.DuckDBPyConnection, explicit: date | None) -> date:
-    return explicit if explicit is not None else default_stichtag(datenstaende_in_use(con))
+    if explicit is None:
+        return default_stichtag(datenstaende_in_use(con))
+    # A reproduction whose limit lies before every registry snapshot would publish a report of
+    # nobody under the Stichtag of a real one: refused like a run without any registry.
+    bis = reproduktion_bis(con)
+    if bis is not None and "teilnehmende" not in datenstaende_in_use(con):
+        raise KeinStichtag(f"Bis zum Datenstand {datum(bis)} gibt es keinen gültigen Stand der Teilnehmendenliste im Warehouse.")
+    return explicit
 
 
 def month_end(d: date) -> date:

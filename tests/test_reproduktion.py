@@ -264,6 +264,19 @@ def test_ueberblick_am_recomputes_without_touching_the_published_tables(reihe):
         con.close()
 
 
+def test_a_limit_before_every_registry_is_refused_and_publishes_nothing(spaet):
+    """Runs after the test above on the same warehouse: a reproduction with nothing to reproduce
+    keeps the published report and says why in one sentence (exit 3, like a run without registry)."""
+    import hashlib
+
+    vorher = hashlib.sha256((spaet / "reporting.duckdb").read_bytes()).hexdigest()
+    proc = _cli_run(spaet.parent / "inbox", spaet, HEUTE_2, "--stichtag", JUNI.isoformat(), "--datenstand-bis", "2026-01-01")
+    assert proc.returncode == 3, proc.stderr[-2000:]
+    assert proc.stderr.startswith("Fehler: Bis zum Datenstand 01.01.2026 gibt es keinen gültigen Stand der Teilnehmendenliste")
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert hashlib.sha256((spaet / "reporting.duckdb").read_bytes()).hexdigest() == vorher
+
+
 # --- pure rules (no Dagster, in-memory DuckDB) ------------------------------------------------------
 
 def _selection_warehouse():
@@ -285,7 +298,8 @@ def _selection_warehouse():
 
 
 def test_selection_per_datenstand_limit():
-    from assets.staging.schema import datenstand_bis_in_use, set_datenstand_bis
+    from assets.staging.schema import set_datenstand_bis
+    from sources.zeitraum import reproduktion_bis
 
     con = _selection_warehouse()
 
@@ -296,13 +310,29 @@ def test_selection_per_datenstand_limit():
     assert used() == ([("dez",)], [("dez",)])  # no limit: the file marked verwendet
     for bis, expected in ((date(2026, 9, 15), "jun"), (BIS, "sep"), (date(2026, 11, 30), "sep"), (date(2027, 2, 1), "dez")):
         set_datenstand_bis(con, bis)
-        assert datenstand_bis_in_use(con) == bis
+        assert reproduktion_bis(con) == bis
         assert used() == ([(expected,)], [(expected,)]), bis  # the rejected August file never; June although gone
     set_datenstand_bis(con, date(2026, 1, 1))
     assert used() == ([], [])  # nothing on or before the limit: no snapshot of the kind
     set_datenstand_bis(con, None)
-    assert used() == ([("dez",)], [("dez",)]) and datenstand_bis_in_use(con) is None
+    assert used() == ([("dez",)], [("dez",)]) and reproduktion_bis(con) is None
     assert con.execute("SELECT count(*) FROM intern.auswahl").fetchall() == [(0,)]
+
+
+def test_explicit_stichtag_of_a_reproduction_needs_a_registry_snapshot():
+    from assets.staging.schema import set_datenstand_bis
+    from sources.zeitraum import KeinStichtag, resolve_stichtag
+
+    con = _selection_warehouse()
+    assert resolve_stichtag(con, JUNI) == JUNI and resolve_stichtag(con, None) == DEZ
+    set_datenstand_bis(con, BIS)
+    assert resolve_stichtag(con, JUNI) == JUNI and resolve_stichtag(con, None) == BIS
+    set_datenstand_bis(con, date(2026, 1, 1))
+    with pytest.raises(KeinStichtag, match="Bis zum Datenstand 01.01.2026"):
+        resolve_stichtag(con, JUNI)
+    con.execute("DELETE FROM meta.dateien")
+    set_datenstand_bis(con, None)
+    assert resolve_stichtag(con, JUNI) == JUNI  # without a limit an explicit Stichtag stands as before
 
 
 def test_in_gebrauch_reads_the_selection_or_the_files_status():

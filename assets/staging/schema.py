@@ -5,7 +5,8 @@ Schemas:
   processing state per kind (``meta.verarbeitung``). No personal data.
 - ``staging``: one table per export kind holding every loaded snapshot (history), pseudonymised,
   with ``datei_id`` (the file's content hash) and ``datenstand``.
-- ``intern``: ``intern.auswahl`` (the run's Datenstand limit, one row; NULL = none) and the view
+- ``intern``: ``intern.auswahl`` (the run's Datenstand limit: one row, none without a limit; read
+  by ``sources/zeitraum.py: reproduktion_bis``) and the view
   ``intern.staende``: per kind the snapshot the run uses. Without a limit that is the file with
   status ``verwendet`` (the newest valid one in the inbox); with ``--datenstand-bis D`` the newest
   valid snapshot with a Datenstand on or before D, also of a file that has left the inbox (its
@@ -115,14 +116,11 @@ def set_datenstand_bis(con: duckdb.DuckDBPyConnection, datenstand_bis: date | No
     """The run's Datenstand limit for ``intern.staende`` (and so every ``aktuell.*`` view); None:
     the newest valid snapshot of each kind. Written only when it changes, so a nightly run
     without a limit writes nothing here."""
-    row = con.execute("SELECT count(*), max(datenstand_bis) FROM intern.auswahl").fetchone()
+    # fetchall: a result left open by fetchone() would refuse the step's next register() (docs/CONTRIBUTING.md)
+    row = con.execute("SELECT count(*), max(datenstand_bis) FROM intern.auswahl").fetchall()[0]
     if row[0] == (0 if datenstand_bis is None else 1) and row[1] == datenstand_bis:
         return
     con.execute("DELETE FROM intern.auswahl")
     if datenstand_bis is not None:
         con.execute("INSERT INTO intern.auswahl VALUES (?)", [datenstand_bis])
 
-
-def datenstand_bis_in_use(con: duckdb.DuckDBPyConnection) -> date | None:
-    """The limit the ``aktuell.*`` views follow now (None: none)."""
-    return con.execute("SELECT max(datenstand_bis) FROM intern.auswahl").fetchone()[0]
