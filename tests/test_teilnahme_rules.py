@@ -15,7 +15,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fixtures.teilnahme_warehouse import Lager  # noqa: E402
+from fixtures.teilnahme_warehouse import Lager, con, lager  # noqa: E402,F401 (fixtures)
 
 from assets.metrics import teilnahme as T  # noqa: E402
 from assets.metrics import teilnahme_rules as R  # noqa: E402
@@ -24,18 +24,6 @@ from sources.settings import Settings  # noqa: E402
 d = date
 HEUTE = d(2025, 12, 31)
 STICHTAG = d(2025, 6, 30)
-
-
-@pytest.fixture
-def con():
-    c = duckdb.connect()
-    yield c
-    c.close()
-
-
-@pytest.fixture
-def lager(con):
-    return Lager(con)
 
 
 def settings(**kw) -> Settings:

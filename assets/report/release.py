@@ -15,7 +15,6 @@ removed by the next release) or a complete one.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 from datetime import date, datetime
@@ -51,16 +50,6 @@ def release_dir(settings: Settings, stichtag: date) -> Path:
 sha256 = content_hash  # the archive's file hash (sources/archive.py): one copy
 
 
-def tabellen_sha(con: duckdb.DuckDBPyConnection, settings: Settings) -> str:
-    """The hash of the ``bericht`` tables as they are, comparable with the draft's
-    (bericht_tables/builder.py computes it from the same rows while building them)."""
-    teile = []
-    for name, spec in bt.tabellen_specs(settings).items():
-        cols = ", ".join(f'"{s.name}"' for s in spec.spalten)  # our constants
-        teile.append([name, [list(r) for r in con.execute(f"SELECT {cols} FROM {bt.SCHEMA}.{name}").fetchall()]])
-    return hashlib.sha256(json.dumps(teile).encode()).hexdigest()
-
-
 def _pruefen(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date | None) -> tuple[date, date | None]:
     """The reasons a release is refused, one sentence each; returns the Stichtag and Datenstand."""
     e = register.entwurf(con)
@@ -80,7 +69,7 @@ def _pruefen(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date 
     if not reihenschutz:
         raise FreigabeAbgelehnt("Dieser Bericht wurde ohne Schutz gegen frühere Berichte berechnet (Einstellung reihenschutz) "
                                 "und darf nicht freigegeben werden; bitte mit der Standardeinstellung neu berechnen.")
-    if tabellen_sha(con, settings) != sha:
+    if bt.tabellen_sha(con, settings) != sha:
         raise FreigabeAbgelehnt("Die Tabellen im Schema bericht passen nicht mehr zum letzten Lauf; bitte zuerst `phasenmonitor run` ausführen.")
     dateien = register.entwurf_dateien(con)
     if not dateien:

@@ -17,7 +17,7 @@ This namespace is the public API.
 from __future__ import annotations
 
 from assets.report.bericht_tables.budget_forecast import PROGNOSE, Prognose, budget_prognose
-from assets.report.bericht_tables.builder import berechnen, build_bericht_tables
+from assets.report.bericht_tables.builder import berechnen, build_bericht_tables, tabellen_sha
 from assets.report.bericht_tables.footnotes import DATENSTAND_PREFIX
 from assets.report.bericht_tables.overview import ANTEIL_12M, BEWERTBAR_12M, INTEGRATIONSQUOTE_12M, NACHHALTIG_12M
 from assets.report.bericht_tables.specs import (
@@ -50,5 +50,6 @@ __all__ = [
     "berechnen",
     "budget_prognose",
     "build_bericht_tables",
+    "tabellen_sha",
     "tabellen_specs",
 ]

@@ -113,18 +113,27 @@ def build_bericht_tables(con: duckdb.DuckDBPyConnection, settings: Settings, sti
                 text = f"{s.titel}: {s.kommentar}" if s.kommentar and s.kommentar != s.titel else s.titel
                 con.execute(f'COMMENT ON COLUMN {SCHEMA}.{name}."{s.name}" IS {literal(text)}')
             counts[name] = df.height
-        _entwurf(con, settings, stichtag, bericht, tabellen, specs)
+        _entwurf(con, settings, stichtag, bericht)
     return counts
 
 
-def _entwurf(con, settings: Settings, stichtag: date, bericht: Bericht, tabellen: dict, specs: dict) -> None:
+def tabellen_sha(con: duckdb.DuckDBPyConnection, settings: Settings) -> str:
+    """The hash of the ``bericht`` tables as they are in ``con``: kept with the draft when they are
+    built, compared by the release (assets/report/release.py) before it freezes them."""
+    teile = []
+    for name, spec in tabellen_specs(settings).items():
+        cols = ", ".join(f'"{s.name}"' for s in spec.spalten)  # our constants
+        teile.append([name, [list(r) for r in con.execute(f"SELECT {cols} FROM {SCHEMA}.{name}").fetchall()]])
+    return hashlib.sha256(json.dumps(teile).encode()).hexdigest()
+
+
+def _entwurf(con, settings: Settings, stichtag: date, bericht: Bericht) -> None:
     """Keep this report's model as the draft a release takes (assets/series/register.py)."""
     register.ensure_register(con)
-    inhalt = json.dumps([[name, [list(r) for r in tabellen[name].select([s.name for s in spec.spalten]).rows()]] for name, spec in specs.items()])
     # What a reproduction needs to rebuild this report: the run's own limit, else the newest
     # Datenstand it used (--datenstand-bis that day selects the same snapshots).
     datenstand_bis = settings.datenstand_bis or (con.execute("SELECT max(datenstand) FROM intern.staende").fetchall()[0][0]
                                                  if relation_exists(con, "intern", "staende") else None)
     kennzahlen = con.execute("SELECT kennzahl, wert FROM kennzahlen.ueberblick").fetchall()
-    register.save_entwurf(con, stichtag, datenstand_bis, hashlib.sha256(inhalt.encode()).hexdigest(), settings.reihenschutz, kennzahlen,
+    register.save_entwurf(con, stichtag, datenstand_bis, tabellen_sha(con, settings), settings.reihenschutz, kennzahlen,
                           series.modell_aus(bericht))
