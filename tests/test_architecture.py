@@ -77,7 +77,7 @@ MAX_FUNCTION_LINES = 80
 # Imported inside a function only because they cost start-up time a run does not always need
 # (seconds for GX, ~1 s for matplotlib and Dagster); each such import carries a comment saying so.
 # A module of the project may be imported inside a function only if it imports one of them.
-HEAVY = {"great_expectations", "pandas", "matplotlib", "docx", "xlsxwriter", "fastexcel", "dagster", "yaml", "numpy"}
+HEAVY = {"great_expectations", "pandas", "matplotlib", "docx", "xlsxwriter", "fastexcel", "dagster", "yaml", "numpy", "scipy"}
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: p.relative_to(ROOT).as_posix())

@@ -293,3 +293,64 @@ def test_sperren_is_pure_and_deterministic():
     first = sperren(z, rel).gesperrt
     assert first == sperren(z, rel).gesperrt == {("t", "r", "a"): "primär", ("t", "r", "b"): "sekundär"}
     assert all(zz.wert is not None for zz in z.values())  # inputs untouched
+
+
+def _dense_rref(rows: list[list], w: int) -> list[tuple[int, list]]:
+    """The textbook Gauss–Jordan elimination on a dense matrix: the reference for the sparse one."""
+    from fractions import Fraction
+
+    m, out, r = [[Fraction(x) for x in row] for row in rows], [], 0
+    for c in range(w):
+        piv = next((i for i in range(r, len(m)) if m[i][c] != 0), None)
+        if piv is None:
+            continue
+        m[r], m[piv] = m[piv], m[r]
+        m[r] = [x / m[r][c] for x in m[r]]
+        for i in range(len(m)):
+            if i != r and m[i][c] != 0:
+                m[i] = [a - m[i][c] * b for a, b in zip(m[i], m[r])]
+        out.append(c)
+        r += 1
+    return list(zip(out, m))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=1, max_value=8).flatmap(lambda w: st.tuples(
+    st.lists(st.integers(min_value=-6, max_value=6), min_size=w, max_size=w),
+    st.lists(st.lists(st.sampled_from([0, 0, 0, 1, -1, 2]), min_size=w, max_size=w), min_size=1, max_size=8))))
+def test_sparse_elimination_equals_the_textbook_one(system):
+    """The attacker's sparse elimination gives the unique reduced form of every consistent system
+    (the relations of a report always hold), pivots and right-hand sides included."""
+    from assets.report.disclosure.attack import _rref
+
+    x, a = system
+    w = len(x)
+    dense = [row + [sum(k * v for k, v in zip(row, x))] for row in a]
+    sparse = [{i: v for i, v in enumerate(row) if v} for row in dense]
+    m, pivots = _rref(sparse, w)
+    expected = _dense_rref(dense, w)
+    assert pivots == [c for c, _ in expected]
+    assert m == [{i: v for i, v in enumerate(row) if v} for _, row in expected]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=1, max_value=3).flatmap(lambda n: st.tuples(
+    st.lists(st.tuples(st.lists(st.sampled_from([0, 1, -1, 2]), min_size=n, max_size=n), st.integers(-4, 4)),
+             min_size=1, max_size=3),
+    st.lists(st.integers(-3, 0), min_size=n, max_size=n), st.lists(st.integers(0, 3), min_size=n, max_size=n),
+    st.sets(st.integers(0, n - 1)))))
+def test_integer_programme_and_search_agree_with_counting_every_point(system):
+    """The integer audit's two ways of finding another solution (the depth-first search and the
+    integer programme it falls back on) against trying every integer point."""
+    from itertools import product
+
+    from assets.report.disclosure.integer_audit import _milp_loesung, _solution_found
+
+    zeilen, lo, hi, nicht_null = system
+    rels = [({i: a for i, a in enumerate(k) if a}, rhs) for k, rhs in zeilen if any(k)]
+    n = len(lo)
+    punkte = [x for x in product(*(range(a, b + 1) for a, b in zip(lo, hi)))
+              if all(x[i] != 0 for i in nicht_null) and all(sum(a * x[i] for i, a in k.items()) == r for k, r in rels)]
+    nn = frozenset(nicht_null)
+    assert _milp_loesung(rels, list(range(n)), lo, hi, nn) == bool(punkte)
+    assert _solution_found(rels, lo[:], hi[:], [0] * n, [10_000], nn) == bool(punkte)

@@ -26,27 +26,50 @@ class Angriffsergebnis:
     bestimmt: set[Ref]  # unknown cells whose value the attacker can work out exactly
 
 
-def _rref(rows: list[list[Fraction]], ncols: int) -> tuple[list[list[Fraction]], list[int]]:
-    """Reduced row echelon form of an augmented matrix (last column = right-hand side)."""
-    m = [r[:] for r in rows]
+def _rref(rows: list[dict[int, Fraction]], ncols: int) -> tuple[list[dict[int, Fraction]], list[int]]:
+    """Reduced row echelon form of a sparse augmented matrix (column ``ncols`` = right-hand
+    side), rows as {column: non-zero value}, in the order of their pivots.
+
+    Column by column like the textbook method, but each step touches only the rows that have a
+    non-zero in the pivot column (the relations are sparse: a dense matrix of a series of
+    reports made the elimination most of a report's run, bench/berichtsreihe.py). The reduced
+    form is unique, so the choice of the pivot row (the sparsest) changes nothing in the result.
+    """
+    m = [{k: Fraction(v) for k, v in r.items() if v} for r in rows]
+    in_spalte: dict[int, set[int]] = defaultdict(set)
+    for i, row in enumerate(m):
+        for c in row:
+            in_spalte[c].add(i)
+    frei = set(range(len(m)))
+    out: list[dict[int, Fraction]] = []
     pivots: list[int] = []
-    r = 0
     for c in range(ncols):
-        piv = next((i for i in range(r, len(m)) if m[i][c] != 0), None)
-        if piv is None:
+        wahl = [i for i in in_spalte.get(c, ()) if i in frei]
+        if not wahl:
             continue
-        m[r], m[piv] = m[piv], m[r]
-        f = m[r][c]
-        m[r] = [x / f for x in m[r]]
-        for i in range(len(m)):
-            if i != r and m[i][c] != 0:
-                g = m[i][c]
-                m[i] = [a - g * b for a, b in zip(m[i], m[r])]
+        p = min(wahl, key=lambda i: (len(m[i]), i))
+        frei.discard(p)
+        f = m[p][c]
+        prow = {k: v / f for k, v in m[p].items()}
+        m[p] = prow
+        for i in list(in_spalte[c]):
+            if i == p:
+                continue
+            row, g = m[i], m[i][c]
+            for k, v in prow.items():
+                neu = row.get(k, 0) - g * v
+                if neu:
+                    if k not in row:
+                        in_spalte[k].add(i)
+                    row[k] = neu
+                elif k in row:
+                    del row[k]
+                    in_spalte[k].discard(i)
         pivots.append(c)
-        r += 1
-        if r == len(m):
+        out.append(p)
+        if not frei:
             break
-    return m[:r], pivots
+    return [m[p] for p in out], pivots
 
 
 def _components(n: int, reduced: list[Gleichung]) -> list[int]:
@@ -115,15 +138,14 @@ def _eliminate(order: list[Ref], reduced: list[Gleichung], komp: list[int]) -> t
         w = len(spalten)
         rows = []
         for koeff, rhs in gruppe:
-            row = [Fraction(0)] * (w + 1)
-            for i, k in koeff.items():
-                row[lokal[i]] = Fraction(k)
-            row[w] = rhs
+            row = {lokal[i]: Fraction(k) for i, k in koeff.items() if k != 0}
+            if rhs != 0:
+                row[w] = Fraction(rhs)
             rows.append(row)
         m, pivots = _rref(rows, w)
         for row, p in zip(m, pivots):
-            nz = {spalten[i]: row[i] for i in range(w) if row[i] != 0}
-            rref_rows.append((nz, row[w]))
+            nz = {spalten[i]: v for i, v in sorted(row.items()) if i < w}
+            rref_rows.append((nz, row.get(w, Fraction(0))))
             if set(nz) == {spalten[p]}:
                 bestimmt.add(order[spalten[p]])
     return bestimmt, rref_rows

@@ -12,14 +12,16 @@ from assets.report.disclosure.cells import Art, Beziehung, Ref, Zelle
 # One count relation over the unknown counts, by index: ({index: coefficient}, right-hand side).
 Zaehlgleichung = tuple[dict[int, int], int]
 
-# Search budget per cell. If it runs out the cell is treated as determined: that can only
-# suppress more, never less.
-_KNOTEN = 20_000
-# ... and for a cell tied to released reports (its component has changes, signed cells of wide
-# range): the series model is about twice the size, and the full budget made the second
-# quarterly report of the demo take many minutes (bench/berichtsreihe.py). Smaller budget, more
-# suppression at worst.
-_KNOTEN_REIHE = 1_000
+# Search budget of the depth-first search per cell and side. It decides most cells within a few
+# nodes (an alternative solution lies next to the true values, or propagation proves there is
+# none); what it leaves open goes to an exact integer programme (``_milp_loesung``, a few ms). Before,
+# an exhausted budget counted as determined: on a series of reports (signed change cells of wide
+# range) that withheld cells nobody could work out, and the search took minutes
+# (bench/berichtsreihe.py, docs/entscheidungen.md).
+_KNOTEN = 100
+# The integer programme's time limit per solve; a solve that does not finish counts as
+# "no other solution": the cell is withheld (more suppression at worst, never less).
+_MILP_SEKUNDEN = 20.0
 
 
 def _ceil_div(a: int, b: int) -> int:
@@ -145,10 +147,10 @@ def _connected(j: int, rels: list[Zaehlgleichung], rels_of: Mapping[int, list[in
 
 def _anders_moeglich(
     sub: list[Zaehlgleichung], j: int, gesehen: set[int], lo: list[int], hi: list[int], wahr: list[int],
-    nicht_null: frozenset[int] = frozenset(), knoten: int = _KNOTEN,
+    nicht_null: frozenset[int] = frozenset(),
 ) -> bool:
-    """Is there a solution of ``sub`` with unknown ``j`` below or above its true value? (An
-    exhausted search budget counts as no: more suppression at worst.)"""
+    """Is there a solution of ``sub`` with unknown ``j`` below or above its true value? The
+    depth-first search first, the integer programme where its budget runs out."""
     for seite in ("unten", "oben"):
         l2, h2 = lo[:], hi[:]
         for i in range(len(lo)):
@@ -160,9 +162,50 @@ def _anders_moeglich(
             l2[j] = wahr[j] + 1
         if l2[j] > h2[j]:
             continue
-        if _solution_found(sub, l2, h2, wahr, [knoten], nicht_null):
+        gefunden = _solution_found(sub, l2[:], h2[:], wahr, [_KNOTEN], nicht_null)
+        if gefunden is None:
+            gefunden = _milp_loesung(sub, sorted(gesehen), l2, h2, nicht_null)
+        if gefunden:
             return True
     return False
+
+
+def _milp_loesung(sub: list[Zaehlgleichung], var: list[int], lo: list[int], hi: list[int],
+                  nicht_null: frozenset[int]) -> bool:
+    """Does ``sub`` have an integer solution within ``lo``..``hi`` (the unknowns in
+    ``nicht_null`` not 0)? Exact integer programme (HiGHS through scipy, installed with GX);
+    a solution is checked in whole numbers before it counts, and a solve that fails or runs out
+    of time counts as none (more suppression at worst)."""
+    import numpy as np  # heavy: only for the rare cells the search leaves open
+    from scipy.optimize import Bounds, LinearConstraint, milp  # heavy: as above
+
+    spalte = {i: n for n, i in enumerate(var)}
+    schalter = [i for i in var if i in nicht_null and lo[i] < 0 < hi[i]]
+    nv = len(var) + len(schalter)
+    a = np.zeros((len(sub) + 2 * len(schalter), nv))
+    unten, oben = [], []
+    for n, (koeff, rhs) in enumerate(sub):
+        for i, k in koeff.items():
+            a[n, spalte[i]] = k
+        unten.append(rhs)
+        oben.append(rhs)
+    for m, i in enumerate(schalter):  # x != 0 as x >= 1 or x <= -1, switched by a 0/1 variable y
+        zeile, y = len(sub) + 2 * m, len(var) + m
+        a[zeile, spalte[i]], a[zeile, y] = 1, 1 - lo[i]  # x + (1 - lo) y >= 1
+        a[zeile + 1, spalte[i]], a[zeile + 1, y] = 1, hi[i] + 1  # x + (hi + 1) y <= hi
+        unten += [1, -np.inf]
+        oben += [np.inf, hi[i]]
+    lo2 = [max(lo[i], 1) if i in nicht_null and lo[i] == 0 else lo[i] for i in var] + [0] * len(schalter)
+    hi2 = [min(hi[i], -1) if i in nicht_null and hi[i] == 0 else hi[i] for i in var] + [1] * len(schalter)
+    if any(x > y for x, y in zip(lo2, hi2)):
+        return False
+    res = milp(np.zeros(nv), constraints=LinearConstraint(a, unten, oben), integrality=np.ones(nv),
+               bounds=Bounds(lo2, hi2), options={"time_limit": _MILP_SEKUNDEN})
+    if res.status != 0 or res.x is None:
+        return False
+    x = {i: int(round(res.x[spalte[i]])) for i in var}
+    return (all(lo[i] <= x[i] <= hi[i] for i in var) and all(x[i] != 0 for i in var if i in nicht_null)
+            and all(sum(k * x[i] for i, k in koeff.items()) == rhs for koeff, rhs in sub))
 
 
 def _ohne_freie_differenzen(sub: list[Zaehlgleichung], j: int, frei: frozenset[int]) -> list[Zaehlgleichung]:
@@ -205,7 +248,6 @@ def ganzzahlig_bestimmt(
     hi = [cap] * len(order)
     nicht_null = frozenset(i for i, r in enumerate(order) if zellen[r].vorzeichen and zellen[r].sichtbar)
     frei = frozenset(i for i, r in enumerate(order) if zellen[r].vorzeichen and not zellen[r].sichtbar)
-    signed = frozenset(i for i, r in enumerate(order) if zellen[r].vorzeichen)
     rels_of: dict[int, list[int]] = defaultdict(list)
     for n, (k, _) in enumerate(rels):
         for i in k:
@@ -219,7 +261,6 @@ def ganzzahlig_bestimmt(
             continue  # in no count relation: nothing to derive it from
         komp_rels, gesehen = _connected(j, rels, rels_of)
         sub = _ohne_freie_differenzen([rels[n] for n in sorted(komp_rels)], j, frei)
-        knoten = _KNOTEN_REIHE if any(i in signed for k, _ in sub for i in k) else _KNOTEN
-        if not _anders_moeglich(sub, j, gesehen, lo, hi, wahr, nicht_null, knoten):
+        if not _anders_moeglich(sub, j, gesehen, lo, hi, wahr, nicht_null):
             out.add(r)
     return out
