@@ -24,6 +24,11 @@ class Spalte:
     dezimalen: int = 0
     kommentar: str = ""
 
+    @property
+    def beschreibung(self) -> str:
+        """The column's COMMENT: header and meaning."""
+        return f"{self.titel}: {self.kommentar}" if self.kommentar and self.kommentar != self.titel else self.titel
+
 
 @dataclass(frozen=True)
 class TabellenSpec:
