@@ -38,7 +38,8 @@ HINWEIS_SPALTE = {  # what the number means, by how the column was registered
     Art.QUOTE: "Anteil als Bruch 0..1 (0,471 = 47,1 %); NULL = * oder x",
     Art.BETRAG: f"gerundet wie gedruckt; {NULL_NULL}",
     Art.MEDIAN: "gerundet wie gedruckt; NULL = * oder x",
-    None: f"Anzahl, Betrag oder Anteil (Bruch 0..1) je nach Einheit der Zeile, gerundet wie gedruckt; {NULL_NULL} oder Text",
+    None: "Anzahl, Betrag oder Anteil (Bruch 0..1) je nach Einheit der Zeile, gerundet wie gedruckt; NULL = *, x oder "
+          "ein Text (der Monat der Budgetprognose), 0 = –",
 }
 
 
