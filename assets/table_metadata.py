@@ -60,11 +60,14 @@ def table_metadata(
         }
     out: dict[str, object] = {}
     total = 0
+    erstes = {}  # a table name met in a second schema (bericht_werte beside bericht) is keyed with its schema
     for schema, table in names:
+        erstes.setdefault(table, schema)
+        name = table if erstes[table] == schema else f"{schema}.{table}"
         n = _rows(con, schema, table, (schema, table) in cols)
         total += n
-        out[f"zeilen_{table}"] = n
-        out[f"spalten_{table}"] = dg.MetadataValue.table_schema(_schema(cols.get((schema, table), []), descriptions))
+        out[f"zeilen_{name}"] = n
+        out[f"spalten_{name}"] = dg.MetadataValue.table_schema(_schema(cols.get((schema, table), []), descriptions))
     return {"dagster/row_count": total, **out}
 
 

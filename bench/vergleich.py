@@ -1,5 +1,9 @@
 """Published numbers before and after a change: demo inbox and test fixtures -> every
-``kennzahlen.*`` and ``bericht.*`` table and the text of every council file.
+``kennzahlen.*``, ``bericht.*`` and ``bericht_werte.*`` table and the text of every council file.
+
+A table that differs is reported with what differs: columns added or removed, column types
+changed, and whether the values of the columns both sides have are the same (numbers compared
+across a type change, 1.0 = 1) or differ (with examples). A schema new as a whole is one line.
 
     python bench/vergleich.py                 # compare the working tree with HEAD
     python bench/vergleich.py --ref abc123    # ... with another commit
@@ -58,11 +62,12 @@ def _tables(db: Path) -> dict:
     try:
         out = {}
         for schema, table in con.execute(
-            "SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name IN ('kennzahlen', 'bericht') ORDER BY 1, 2"
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name IN ('kennzahlen', 'bericht', 'bericht_werte') ORDER BY 1, 2"
         ).fetchall():
-            cols = [r[0] for r in con.execute(f'DESCRIBE "{schema}"."{table}"').fetchall()]
+            desc = con.execute(f'DESCRIBE "{schema}"."{table}"').fetchall()
             rows = con.execute(f'SELECT * FROM "{schema}"."{table}"').fetchall()
-            out[f"{schema}.{table}"] = {"columns": cols, "rows": sorted(json.dumps(r, default=str, ensure_ascii=False) for r in rows)}
+            out[f"{schema}.{table}"] = {"columns": [r[0] for r in desc], "types": [r[1] for r in desc],
+                                        "rows": sorted(json.dumps(r, default=str, ensure_ascii=False) for r in rows)}
         return out
     finally:
         con.close()
@@ -111,6 +116,40 @@ def snapshot(tree: Path) -> dict:
     return result
 
 
+def _zahlengleich(a, b) -> bool:
+    """Equal values, also across a type change of a number (1.0 as DOUBLE, 1 as BIGINT)."""
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool) and not isinstance(b, bool):
+        return float(a) == float(b)
+    return a == b
+
+
+def _tabellen_detail(ta: dict, tb: dict) -> str:
+    """What differs in one table: columns added or removed, types changed, and whether the values
+    of the columns both sides have are the same (numbers compared across a type change)."""
+    ca, cb = ta["columns"], tb["columns"]
+    teile = []
+    neu, weg = [c for c in cb if c not in ca], [c for c in ca if c not in cb]
+    if neu or weg:
+        teile.append("columns " + ", ".join([f"+{c}" for c in neu] + [f"-{c}" for c in weg]))
+    typ_a, typ_b = dict(zip(ca, ta.get("types", []))), dict(zip(cb, tb.get("types", [])))
+    typen = [f"{c} {typ_a[c]}->{typ_b[c]}" for c in ca if c in typ_b and c in typ_a and typ_a[c] != typ_b[c]]
+    if typen:
+        teile.append("types " + ", ".join(typen))
+    gemeinsam = [c for c in ca if c in cb]
+
+    def auf_gemeinsame(rows: list[str], cols: list[str]) -> list[list]:
+        idx = [cols.index(c) for c in gemeinsam]
+        return sorted(([json.loads(r)[i] for i in idx] for r in rows), key=json.dumps)
+
+    ra, rb = auf_gemeinsame(ta["rows"], ca), auf_gemeinsame(tb["rows"], cb)
+    if len(ra) == len(rb) and all(_zahlengleich(x, y) for a, b in zip(ra, rb) for x, y in zip(a, b)):
+        teile.append("values of the common columns unchanged" if neu or weg or typen else "row order or text only")
+    else:
+        sa, sb = set(ta["rows"]), set(tb["rows"])
+        teile.append(f"VALUES differ: -{sorted(sa - sb)[:3]} +{sorted(sb - sa)[:3]}")
+    return " (" + "; ".join(teile) + ")"
+
+
 def diff(ref: dict, cur: dict) -> list[str]:
     lines = []
     for case in sorted(set(ref) | set(cur)):
@@ -119,16 +158,19 @@ def diff(ref: dict, cur: dict) -> list[str]:
             lines.append(f"{case}: exit {a.get('exit')} -> {b.get('exit')}")
         for section in ("tables", "files"):
             sa, sb = a.get(section, {}), b.get(section, {})
+            # a schema that is new as a whole (bericht_werte) is one line, not one per table
+            schemas_a = {k.split(".")[0] for k in sa}
+            neue_schemas = {k.split(".")[0] for k in sb if section == "tables" and k.split(".")[0] not in schemas_a}
+            for schema in sorted(neue_schemas):
+                lines.append(f"{case}: {section} schema {schema} is new ({sum(k.startswith(schema + '.') for k in sb)} tables)")
             for k in sorted(set(sa) | set(sb)):
                 if k not in sa:
-                    lines.append(f"{case}: {section} {k} is new")
+                    if section != "tables" or k.split(".")[0] not in neue_schemas:
+                        lines.append(f"{case}: {section} {k} is new")
                 elif k not in sb:
                     lines.append(f"{case}: {section} {k} is gone")
                 elif sa[k] != sb[k]:
-                    detail = ""
-                    if section == "tables":
-                        ra, rb = set(sa[k]["rows"]), set(sb[k]["rows"])
-                        detail = f" (columns {sa[k]['columns'] != sb[k]['columns']}; -{sorted(ra - rb)[:3]} +{sorted(rb - ra)[:3]})"
+                    detail = _tabellen_detail(sa[k], sb[k]) if section == "tables" else ""
                     lines.append(f"{case}: {section} {k} differs{detail}")
     return lines
 

@@ -54,6 +54,7 @@ from conftest import (
     write_standard,
 )
 from pipelines.runner import run_release
+from werte_support import assert_twins
 
 JUNI, DEZEMBER = date(2025, 6, 30), date(2025, 12, 31)
 HEUTE_JUNI, HEUTE_DEZEMBER = date(2025, 7, 3), date(2026, 1, 8)
@@ -202,6 +203,22 @@ def test_change_table_public_form_repeats_the_published_values(reihe):
             assert GESPERRT in (r["wert"], r["wert_vorbericht"]), label
     # the single new mentor: a change of 1
     assert v["Mentor*innen registriert"]["veraenderung"] == GESPERRT
+
+
+def test_change_table_has_its_twin_with_signed_numbers(reihe):
+    """bericht_werte after a release (docs/kennzahlen.md, version 2): the change table with rows,
+    '+4' as 4, its '*' as NULL, checked cell by cell like every other table."""
+    con = duckdb.connect(str(reihe["out"] / "reporting.duckdb"), read_only=True)
+    try:
+        n = assert_twins(con)
+        werte = {k: (w, alt, d) for k, w, alt, d in con.execute(
+            "SELECT kennzahl, wert, wert_vorbericht, veraenderung FROM bericht_werte.veraenderung").fetchall()}
+    finally:
+        con.close()
+    assert n["*"] and n["zahl"], n
+    assert werte["Vermittlungen (Zählweise der BA)"] == (14.0, 10.0, 4.0)
+    assert werte["Kontaktstunden seit Projektbeginn"] == (50.0, 40.0, 10.0)
+    assert werte["Mentor*innen registriert"][2] is None  # the single new mentor stays hidden
 
 
 def test_change_table_in_the_xlsx_and_csv_and_not_before_a_release(reihe):

@@ -28,6 +28,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from test_bericht_outputs import STICHTAG, kennzahlen_db  # noqa: E402
 from conftest import BIN, Inbox, cli_env, run, standard_rows, write_standard  # noqa: E402
 
+PUBLISHED = ("kennzahlen", "bericht", "bericht_werte")  # the schemas of reporting.duckdb (docs/kennzahlen.md, version 2)
+
 PYTHON = sys.executable
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,7 +55,7 @@ def _objects(con, db: str) -> dict[tuple[str, str], str | None]:
     return {(s, t): c for s, t, c in con.execute(
         "SELECT schema_name, table_name, comment FROM duckdb_tables() WHERE database_name = ? "
         "UNION ALL SELECT schema_name, view_name, comment FROM duckdb_views() WHERE database_name = ? AND NOT internal "
-        "AND schema_name IN ('kennzahlen', 'bericht')", [db, db]).fetchall()}
+        "AND schema_name IN ('kennzahlen', 'bericht', 'bericht_werte')", [db, db]).fetchall()}
 
 
 def test_publish_copies_tables_comments_and_writes_catalogue(tmp_path):
@@ -62,16 +64,16 @@ def test_publish_copies_tables_comments_and_writes_catalogue(tmp_path):
     assert path == settings.reporting_path and path.exists()
     assert not Path(str(path) + ".new").exists() and not Path(str(path) + ".wal").exists()
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
-    src = {k: v for k, v in _objects(con, con.execute("SELECT current_database()").fetchall()[0][0]).items() if k[0] in ("kennzahlen", "bericht")}
+    src = {k: v for k, v in _objects(con, con.execute("SELECT current_database()").fetchall()[0][0]).items() if k[0] in PUBLISHED}
     con.close()
 
     r = duckdb.connect(str(path), read_only=True)
     pub = _objects(r, r.execute("SELECT current_database()").fetchall()[0][0])
-    assert set(pub) == set(src)  # every table and view of both schemas, nothing else
-    assert {s for s, _ in pub} == {"kennzahlen", "bericht"}
+    assert set(pub) == set(src)  # every table and view of the three schemas, nothing else
+    assert {s for s, _ in pub} == set(PUBLISHED)
     assert pub == src  # table comments re-applied (views: as table comments)
     assert r.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal").fetchall() == [(0,)]  # materialised
-    cols = r.execute("SELECT table_name, column_name, comment FROM duckdb_columns() WHERE schema_name = 'bericht'").fetchall()
+    cols = r.execute("SELECT table_name, column_name, comment FROM duckdb_columns() WHERE schema_name IN ('bericht', 'bericht_werte')").fetchall()
     assert cols and all(c for _, _, c in cols)
     assert r.execute("SELECT comment FROM duckdb_columns() WHERE schema_name = 'kennzahlen' AND table_name = 'ueberblick' AND column_name = 'wert'").fetchall() == [("Wert der Kennzahl",)]
     # row order survives the copy (the council tables are read in order)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import duckdb
 import polars as pl
+
+from assets.metrics.kennzahl_texte import ANTEIL, BETRAGS_EINHEITEN, KENNZAHL_TEXTE, ZAEHL_EINHEITEN
 from sources.sql import literal
 
 DATENQUALITAET_COMMENTS = {
@@ -28,6 +30,9 @@ UEBERBLICK_COMMENTS = {
     "kennzahl": "Name der Kennzahl",
     "wert": "Wert zum Stichtag: Anzahl, Betrag oder Quote (Name mit 'quote': Anteil, 0,25 = 25 %; NULL, wenn der Nenner 0 ist "
             "oder kein Berichtsmonat vorliegt)",
+    "bezeichnung": "Deutsche Bezeichnung der Kennzahl, wie sie in der Tabelle bericht.ueberblick und im Sachstand steht",
+    "einheit": "Einheit des Werts: Fallzahlen in " + ", ".join(ZAEHL_EINHEITEN) + "; Beträge in " + ", ".join(BETRAGS_EINHEITEN)
+               + f"; {ANTEIL} = Bruch 0..1",
 }
 
 
@@ -122,15 +127,22 @@ def save_ueberblick_part(con: duckdb.DuckDBPyConnection, teil: str, rows: list[t
 UEBERBLICK_ORDER = ("teilnahme", "mentoring", "datenqualitaet")
 
 
-# The parts in UEBERBLICK_ORDER, each in its own order.
+# The parts in UEBERBLICK_ORDER, each in its own order; label and unit from KENNZAHL_TEXTE.
+# wert stays DOUBLE for every key (docs/kennzahlen.md, version 2): counts, amounts and rates share it.
 UEBERBLICK_SQL = """
 CREATE OR REPLACE TABLE kennzahlen.ueberblick AS
-SELECT kennzahl::VARCHAR AS kennzahl, wert::DOUBLE AS wert FROM intern.ueberblick_teile
-ORDER BY CASE teil WHEN 'teilnahme' THEN 1 WHEN 'mentoring' THEN 2 ELSE 3 END, pos
+SELECT t.kennzahl::VARCHAR AS kennzahl, t.wert::DOUBLE AS wert, x.bezeichnung::VARCHAR AS bezeichnung,
+       x.einheit::VARCHAR AS einheit
+FROM intern.ueberblick_teile t
+LEFT JOIN (SELECT unnest($kennzahlen) AS kennzahl, unnest($bezeichnungen) AS bezeichnung, unnest($einheiten) AS einheit) x
+  ON x.kennzahl = t.kennzahl
+ORDER BY CASE t.teil WHEN 'teilnahme' THEN 1 WHEN 'mentoring' THEN 2 ELSE 3 END, t.pos
 """
 
 
 def build_ueberblick(con: duckdb.DuckDBPyConnection) -> int:
-    con.execute(UEBERBLICK_SQL)
+    con.execute(UEBERBLICK_SQL, {"kennzahlen": list(KENNZAHL_TEXTE),
+                                 "bezeichnungen": [b for b, _ in KENNZAHL_TEXTE.values()],
+                                 "einheiten": [e for _, e in KENNZAHL_TEXTE.values()]})
     apply_comments(con, "kennzahlen.ueberblick", UEBERBLICK_COMMENTS)
     return con.execute("SELECT count(*) FROM kennzahlen.ueberblick").fetchone()[0]

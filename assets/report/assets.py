@@ -6,9 +6,9 @@ import dagster as dg
 
 from assets import stand
 from assets.metrics.assets import kennzahlen_key, result
-from assets.report.bericht_tables import build_bericht_tables
+from assets.report.bericht_tables import SCHEMA, SCHEMA_WERTE, build_bericht_tables
 from assets.report.files import write_bericht_files
-from assets.report.publish import KATALOG, publish_reporting
+from assets.report.publish import KATALOG, PUBLISHED_SCHEMAS, publish_reporting
 from assets.report.release import sha256
 from assets.resources import PhasenmonitorResource, warehouse_asset
 from assets.series import register
@@ -27,7 +27,8 @@ def bericht_key(name: str) -> dg.AssetKey:
     deps=KENNZAHLEN_DEPS,
     group_name="bericht",
     kinds={"duckdb"},
-    description="Tabellen im Schema bericht: aus kennzahlen abgeleitet, mit statistischer Geheimhaltung der BA (1 und 2 als *, 0 als –).",
+    description="Tabellen im Schema bericht: aus kennzahlen abgeleitet, mit statistischer Geheimhaltung der BA (1 und 2 als *, 0 als –); "
+                "im Schema bericht_werte dieselben Tabellen mit Zahlen (NULL für *, 0 für –).",
 )
 def bericht_tabellen(context: dg.AssetExecutionContext, phasenmonitor: PhasenmonitorResource) -> dg.MaterializeResult:
     """Council tables with primary and secondary suppression."""
@@ -36,7 +37,7 @@ def bericht_tabellen(context: dg.AssetExecutionContext, phasenmonitor: Phasenmon
         stichtag = resolve_stichtag(con, settings.stichtag)
         neu, eingabe = stand.build_unless_unchanged(
             con, settings, "bericht/tabellen", lambda: build_bericht_tables(con, settings, stichtag))
-        return result(con, tables_in(con, "bericht"), None, neu, eingabe, stichtag=str(stichtag))
+        return result(con, tables_in(con, SCHEMA) + tables_in(con, SCHEMA_WERTE), None, neu, eingabe, stichtag=str(stichtag))
 
 
 @warehouse_asset(
@@ -44,7 +45,7 @@ def bericht_tabellen(context: dg.AssetExecutionContext, phasenmonitor: Phasenmon
     deps=KENNZAHLEN_DEPS + [bericht_key("tabellen")],
     group_name="bericht",
     kinds={"duckdb"},
-    description="Veröffentlicht OUT/reporting.duckdb (Schemata kennzahlen und bericht) atomar: neben der alten Datei gebaut und dann ausgetauscht.",
+    description="Veröffentlicht OUT/reporting.duckdb (Schemata kennzahlen, bericht und bericht_werte) atomar: neben der alten Datei gebaut und dann ausgetauscht.",
 )
 def reporting_db(context: dg.AssetExecutionContext, phasenmonitor: PhasenmonitorResource) -> dg.MaterializeResult:
     """Build reporting.duckdb beside the old one and swap it in."""
@@ -56,8 +57,8 @@ def reporting_db(context: dg.AssetExecutionContext, phasenmonitor: Phasenmonitor
 
         neu, eingabe = stand.build_unless_unchanged(con, settings, "bericht/reporting_db", publish, writes_files=True)
         n = con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name IN ('kennzahlen','bericht')"
-        ).fetchone()[0]
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND list_contains(?, schema_name)",
+            [list(PUBLISHED_SCHEMAS)]).fetchone()[0]
     return dg.MaterializeResult(
         metadata={"tabellen": int(n), "neu_berechnet": neu, "datei": dg.MetadataValue.path(str(settings.reporting_path))},
         data_version=dg.DataVersion(eingabe),

@@ -25,6 +25,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from assets.metrics.kennzahl_texte import bezeichnung
 from assets.report import bericht_tables as bt
 from assets.report.disclosure import GESPERRT, NICHT_SINNVOLL, NICHTS, parse_de
 from assets.report.draft_sentences import anzahl, offen
@@ -220,7 +221,7 @@ def chart_zuschuss(t: Tabellen, prognose: bt.Prognose | None, budget: float, pat
         ende = _quartalsende(q)
         xs.append(min(ende, t.stichtag) if ende else t.stichtag)
         ys.append(acc)
-    gesamt = parse_de(t.ue("ausgezahlt seit Projektbeginn"))
+    gesamt = parse_de(t.ue(bezeichnung("zuschuss_ausgezahlt_eur")))
     if gesamt is not None:
         # end on the published total (the sum of rounded quarters may differ by a few euros)
         if xs and xs[-1] == t.stichtag:
@@ -246,7 +247,7 @@ def chart_zuschuss(t: Tabellen, prognose: bt.Prognose | None, budget: float, pat
     ax.axhline(budget, color="black", linestyle=(0, (6, 2)), linewidth=1.0, label=f"Budget {formats.zahl(budget)} EUR")
     oben = max([budget] + ys)
     ax.set_ylim(0, oben * 1.14)  # room above the budget line for its label
-    rest = parse_de(t.ue("Restbudget"))
+    rest = parse_de(t.ue(bezeichnung("zuschuss_rest_eur")))
     if ys and rest is not None and rest < 0:
         # above and left of the last point: the cumulative curve only rises, so nothing is up there
         ax.annotate(f"Budget um {formats.zahl(-rest)} EUR überschritten", xy=(xs[-1], ys[-1]), xytext=(-4, 5),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from assets.metrics.kennzahl_texte import bezeichnung
 from assets.metrics.teilnahme_rules import BA_MONATE
 from assets.report import bericht_tables as bt
 from assets.report.disclosure import GESPERRT, NICHT_SINNVOLL, NICHTS, parse_de
@@ -55,7 +56,7 @@ class Absatz:
 def satz_teilnehmende(t: Tabellen) -> str:
     u = t.ue
     a = Absatz()
-    g, akt, aus = u("Teilnehmende seit Projektbeginn"), u("davon am Stichtag aktiv"), u("davon ausgeschieden")
+    g, akt, aus = u(bezeichnung("teilnehmende_gesamt")), u(bezeichnung("teilnehmende_aktiv")), u("davon ausgeschieden")
     a.satz(f"Seit Projektbeginn sind {anzahl(g, 'Personen')} in das Projekt eingetreten.", g)
     a.satz(f"Am Stichtag nehmen {anzahl(akt, 'Personen')} aktiv teil.", akt)
     a.satz(f"Ausgeschieden sind {anzahl(aus, 'Personen')}.", aus)
@@ -73,7 +74,7 @@ def satz_vermittlungen(t: Tabellen, settings: Settings) -> str:
     u = t.ue
     n = settings.nachhaltigkeit_monate
     a = Absatz()
-    v, pers, mini = u("Vermittlungen (Zählweise der BA)"), u("Personen mit Vermittlung"), u("nachrichtlich: Minijobs")
+    v, pers, mini = u(bezeichnung("vermittlungen")), u(bezeichnung("personen_mit_vermittlung")), u(bezeichnung("minijobs"))
     a.satz(f"Seit Projektbeginn wurden nach der Zählweise der Bundesagentur für Arbeit {anzahl(v, 'Vermittlungen')} in "
            "sozialversicherungspflichtige Beschäftigung, Ausbildung oder Selbständigkeit erreicht.", v)
     a.satz(f"Mindestens eine Vermittlung hatten {anzahl(pers, 'Personen')}.", pers)
@@ -127,24 +128,24 @@ def satz_mentoring(t: Tabellen) -> str:
     u = t.ue
     ins = t.zeile("mentoring_quartale", bt.INSGESAMT)
     a = Absatz()
-    reg = u("Mentor*innen registriert")
+    reg = u(bezeichnung("mentorinnen_registriert"))
     a.satz(f"Zum Stichtag sind {anzahl(reg, 'Mentor*innen')} registriert.", reg)
     a.aufzaehlung("Davon sind ", [
-        (f"{anzahl(u('aktiv (mit laufendem Tandem)'), 'Mentor*innen')} in einem laufenden Tandem aktiv", u("aktiv (mit laufendem Tandem)")),
-        (f"{anzahl(u('davon mit Ehrenamtszuschuss'), 'Mentor*innen')} mit Ehrenamtszuschuss tätig", u("davon mit Ehrenamtszuschuss")),
-        (f"{anzahl(u('davon geschult'), 'Mentor*innen')} geschult", u("davon geschult")),
+        (f"{anzahl(u(bezeichnung('mentorinnen_aktiv')), 'Mentor*innen')} in einem laufenden Tandem aktiv", u(bezeichnung("mentorinnen_aktiv"))),
+        (f"{anzahl(u(bezeichnung('mentorinnen_mit_zuschuss')), 'Mentor*innen')} mit Ehrenamtszuschuss tätig", u(bezeichnung("mentorinnen_mit_zuschuss"))),
+        (f"{anzahl(u(bezeichnung('mentorinnen_geschult')), 'Mentor*innen')} geschult", u(bezeichnung("mentorinnen_geschult"))),
     ])
-    a.satz(f"Es laufen {anzahl(u('Tandems aktiv'), 'Tandems')}.", u("Tandems aktiv"))
+    a.satz(f"Es laufen {anzahl(u(bezeichnung('tandems_aktiv')), 'Tandems')}.", u(bezeichnung("tandems_aktiv")))
     if ins:
         a.satz(f"Seit Projektbeginn fanden {anzahl(ins['kontakte'], 'Kontakte')} mit insgesamt "
-               f"{u('Kontaktstunden seit Projektbeginn')} Stunden statt.", ins["kontakte"], u("Kontaktstunden seit Projektbeginn"))
+               f"{u(bezeichnung('kontaktstunden'))} Stunden statt.", ins["kontakte"], u(bezeichnung("kontaktstunden")))
     return a.text()
 
 
 def satz_budget(t: Tabellen) -> str:
     u = t.ue
     a = Absatz()
-    b, paid, rest = u("Budget (Unternehmensspende)"), u("ausgezahlt seit Projektbeginn"), u("Restbudget")
+    b, paid, rest = u("Budget (Unternehmensspende)"), u(bezeichnung("zuschuss_ausgezahlt_eur")), u(bezeichnung("zuschuss_rest_eur"))
     a.satz(f"Aus der Spende in Höhe von {b} EUR wurden bis zum Stichtag {'kein' if paid == NICHTS else paid + ' EUR'} "
            "Ehrenamtszuschuss ausgezahlt.", b, paid)
     rest_wert = parse_de(rest)
@@ -167,7 +168,7 @@ def satz_budget(t: Tabellen) -> str:
 def satz_klima(t: Tabellen) -> str:
     u = t.ue
     ins = t.zeile("mentoring_quartale", bt.INSGESAMT)
-    co2 = u("CO2-Emissionen der Fahrten seit Projektbeginn")
+    co2 = u(bezeichnung("co2_kg"))
     km = ins.get("kilometer") if ins else None
     a = Absatz()
     a.saetze.append("Kohlendioxidemissionen werden durch den mobilen Einsatz der ehrenamtlichen Mentor*innen verursacht.")
@@ -184,10 +185,10 @@ def satz_klima(t: Tabellen) -> str:
 
 # The change sentence names the flows a council member asks about first; the table has them all.
 VERAENDERUNG_IM_SATZ = (
-    ("Teilnehmende seit Projektbeginn", "Teilnehmende", ""),
-    ("Vermittlungen (Zählweise der BA)", "Vermittlungen", ""),
-    ("Kontaktstunden seit Projektbeginn", "Kontaktstunden der Tandems", ""),
-    ("ausgezahlt seit Projektbeginn", "EUR ausgezahlter Ehrenamtszuschuss", " EUR"),
+    (bezeichnung("teilnehmende_gesamt"), "Teilnehmende", ""),
+    (bezeichnung("vermittlungen"), "Vermittlungen", ""),
+    (bezeichnung("kontaktstunden"), "Kontaktstunden der Tandems", ""),
+    (bezeichnung("zuschuss_ausgezahlt_eur"), "EUR ausgezahlter Ehrenamtszuschuss", " EUR"),
 )
 
 

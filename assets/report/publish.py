@@ -12,7 +12,7 @@ connection), closed, and swapped in with ``os.replace``:
 - a crash before the swap leaves the previous file untouched; a stale ``.new`` is removed by the
   next run.
 
-Everything in the schemas ``kennzahlen`` and ``bericht`` is copied (views are materialised as
+Everything in the schemas ``kennzahlen``, ``bericht`` and ``bericht_werte`` is copied (views are materialised as
 tables: the warehouse objects they read are not published), and the COMMENTs on tables and
 columns are applied again, because ``CREATE TABLE AS`` does not carry them over. From the new
 file, ``OUT/bericht/datenkatalog.md`` lists every published table and column with its comment.
@@ -25,10 +25,11 @@ from pathlib import Path
 
 import duckdb
 
+from assets.report import bericht_tables as bt
 from sources.settings import Settings
 from sources.sql import literal
 
-PUBLISHED_SCHEMAS = ("kennzahlen", "bericht")
+PUBLISHED_SCHEMAS = ("kennzahlen", bt.SCHEMA, bt.SCHEMA_WERTE)
 ALIAS = "phasenmonitor_reporting_neu"  # attach name of the file being built (unlikely to clash)
 KATALOG = "datenkatalog.md"
 
@@ -76,7 +77,7 @@ def _column_comments(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str
 
 
 def publish_reporting(con: duckdb.DuckDBPyConnection, settings: Settings) -> Path:
-    """Copy schemas ``kennzahlen`` and ``bericht`` of the warehouse connection ``con`` into a new
+    """Copy schemas ``kennzahlen``, ``bericht`` and ``bericht_werte`` of the warehouse connection ``con`` into a new
     ``reporting.duckdb`` and swap it in atomically; write ``bericht/datenkatalog.md``.
 
     Returns the path of the published file.
@@ -138,6 +139,8 @@ def datenkatalog(con: duckdb.DuckDBPyConnection, database: str) -> str:
         "Veröffentlichte Tabellen mit ihren Kommentaren (automatisch erzeugt bei jeder Veröffentlichung).",
         "Schema `kennzahlen`: interne Kennzahlen ohne Geheimhaltung, nur für die Auswertung in der Verwaltung.",
         "Schema `bericht`: Ratstabellen mit statistischer Geheimhaltung (Werte als Text); nur diese dürfen das Haus verlassen.",
+        "Schema `bericht_werte`: dieselben Ratstabellen mit Zahlen statt Text (NULL, wo `bericht` * oder x zeigt; 0 für –); "
+        "öffentlich wie `bericht`.",
         "",
     ]
     cols = con.execute(

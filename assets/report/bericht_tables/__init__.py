@@ -10,7 +10,8 @@ Entry point: ``build_bericht_tables(con, settings, stichtag) -> {tabelle: zeilen
 
 Modules: ``specs`` (what each table shows), ``reading`` (kennzahlen to quarters and years),
 ``detail_tables`` and ``overview`` (registration with the disclosure control),
-``budget_forecast``, ``footnotes`` (Datenbasis and footnotes), ``builder`` (the whole run).
+``budget_forecast``, ``footnotes`` (Datenbasis and footnotes), ``werte`` (schema ``bericht_werte``:
+the same tables with numbers), ``builder`` (the whole run).
 This namespace is the public API.
 """
 
@@ -20,6 +21,7 @@ from assets.report.bericht_tables.budget_forecast import PROGNOSE, Prognose, bud
 from assets.report.bericht_tables.builder import berechnen, build_bericht_tables, tabellen_sha
 from assets.report.bericht_tables.footnotes import DATENSTAND_PREFIX
 from assets.report.bericht_tables.overview import ANTEIL_12M, BEWERTBAR_12M, INTEGRATIONSQUOTE_12M, NACHHALTIG_12M
+from assets.report.bericht_tables.werte import SCHEMA_WERTE
 from assets.report.bericht_tables.specs import (
     BA_VERGLEICH_HINWEIS,
     EINHEITEN,
@@ -43,6 +45,7 @@ __all__ = [
     "NACHHALTIG_12M",
     "PROGNOSE",
     "SCHEMA",
+    "SCHEMA_WERTE",
     "ZAEHL_EINHEITEN",
     "Prognose",
     "Spalte",

@@ -20,7 +20,7 @@ from assets.report.bericht_tables.detail_tables import (
     vermittlungen,
 )
 from assets.report.bericht_tables.footnotes import datenbasis, fussnoten_fuer, in_gebrauch
-from assets.report.bericht_tables import series
+from assets.report.bericht_tables import series, werte
 from assets.report.bericht_tables.overview import prognose_zurueckhalten, ueberblick, veraenderung_zeilen
 from assets.report.bericht_tables.reading import bis_stichtag, lesen
 from assets.report.bericht_tables.specs import SCHEMA, TabellenSpec, tabellen_specs
@@ -110,9 +110,9 @@ def build_bericht_tables(con: duckdb.DuckDBPyConnection, settings: Settings, sti
             kommentar = f"{spec.titel}. " + " ".join(noten.get(name, []))
             con.execute(f"COMMENT ON TABLE {SCHEMA}.{name} IS {literal(kommentar)}")
             for s in spec.spalten:
-                text = f"{s.titel}: {s.kommentar}" if s.kommentar and s.kommentar != s.titel else s.titel
-                con.execute(f'COMMENT ON COLUMN {SCHEMA}.{name}."{s.name}" IS {literal(text)}')
+                con.execute(f'COMMENT ON COLUMN {SCHEMA}.{name}."{s.name}" IS {literal(s.beschreibung)}')
             counts[name] = df.height
+        werte.schreiben(con, specs, bericht, tabellen, noten)
         _entwurf(con, settings, stichtag, bericht)
     return counts
 

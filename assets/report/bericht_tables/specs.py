@@ -24,6 +24,11 @@ class Spalte:
     dezimalen: int = 0
     kommentar: str = ""
 
+    @property
+    def beschreibung(self) -> str:
+        """The column's COMMENT: header and meaning."""
+        return f"{self.titel}: {self.kommentar}" if self.kommentar and self.kommentar != self.titel else self.titel
+
 
 @dataclass(frozen=True)
 class TabellenSpec:
@@ -239,7 +244,7 @@ def _sprache_und_datenbasis() -> dict[str, TabellenSpec]:
                 Spalte("abgebrochen", "abgebrochen", Art.ANZAHL, kommentar="davon abgebrochen"),
                 Spalte("pruefungen", "Prüfungen", Art.ANZAHL, kommentar="abgelegte Prüfungen mit Ergebnis"),
                 Spalte("b1_oder_hoeher", "darunter B1 oder höher", Art.ANZAHL, kommentar="Prüfungen mit Ergebnis B1, B2 oder C1"),
-                Spalte("quote_b1", "Anteil B1 oder höher", Art.QUOTE, 1, "Anteil der Prüfungen mit B1 oder höher (Prozent)"),
+                Spalte("quote_b1", "Anteil B1 oder höher", Art.QUOTE, 1, "Anteil der Prüfungen mit B1 oder höher (gedruckt in Prozent)"),
             ),
             ("kursteilnahmen", "teilnehmende"),
             ("Gezählt werden Kursteilnahmen, nicht Personen: eine Person kann mehrere Kurse besuchen.",),

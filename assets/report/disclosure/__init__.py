@@ -55,9 +55,10 @@ from assets.report.disclosure.notation import (
     format_quote,
     format_wert,
     parse_de,
+    wert_wie_gedruckt,
 )
 from assets.report.disclosure.suppression import sperren
-from assets.report.disclosure.tables import Bericht, Geheimhaltung
+from assets.report.disclosure.tables import Aufbau, Bericht, Geheimhaltung
 
 __all__ = [
     "BA_FUSSNOTE",
@@ -66,6 +67,7 @@ __all__ = [
     "NICHTS",
     "ZEICHENERKLAERUNG",
     "Art",
+    "Aufbau",
     "Bericht",
     "Beziehung",
     "Geheimhaltung",
@@ -78,4 +80,5 @@ __all__ = [
     "format_wert",
     "parse_de",
     "sperren",
+    "wert_wie_gedruckt",
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from assets.report.disclosure.cells import Art
-from sources.formats import zahl
+from sources.formats import runden, zahl
 
 GESPERRT = "*"  # suppressed for confidentiality
 NICHTS = "–"  # exactly zero (U+2013 EN DASH, as in BA tables)
@@ -54,6 +54,21 @@ def format_wert(value: float | None, art: Art, dezimalen: int = 0) -> str:
     if art is Art.MEDIAN:
         return NICHT_SINNVOLL if value is None else zahl(value, dezimalen)
     return format_betrag(value, dezimalen)
+
+
+def wert_wie_gedruckt(value: float | None, art: Art, dezimalen: int = 0) -> int | float | None:
+    """The number ``format_wert`` prints, as a number: counts as int, everything else as float
+    rounded to the printed decimals the same way (half up); a rate as a fraction 0..1 with the
+    precision of the printed percent ('66,7 %' -> 0.667). None where the text is 'x'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if art is Art.ANZAHL:
+        return int(round(value))
+    if art is Art.QUOTE:
+        return float(runden(value * 100, dezimalen or 1) / 100)
+    if art is Art.BETRAG and value == 0:
+        return 0.0
+    return float(runden(value, dezimalen))
 
 
 def parse_de(text: str | None) -> float | None:

@@ -17,7 +17,7 @@ from assets.report.disclosure.cells import (
     ist_primaer,
     ist_schutzbeduerftig,
 )
-from assets.report.disclosure.notation import GESPERRT, NICHT_SINNVOLL, format_wert
+from assets.report.disclosure.notation import GESPERRT, NICHT_SINNVOLL, format_wert, wert_wie_gedruckt
 from assets.report.disclosure.suppression import ableitbar, sperren
 
 
@@ -236,7 +236,19 @@ class Geheimhaltung:
                         vals.append(NICHT_SINNVOLL)
                 cols[c] = vals
             tabellen[name] = pl.DataFrame(cols, schema={c: pl.String for c in cols})
-        return Bericht(tabellen, sperrung.gesperrt, dict(self._cells), sperrung.beziehungen, dict(self._abh), frozenset(self._fremd))
+        aufbau = {n: Aufbau(list(t.zeilen), {c: a if isinstance(a, Art) else None for c, a in t.spalten.items()})
+                  for n, t in self._tabellen.items()}
+        return Bericht(tabellen, sperrung.gesperrt, dict(self._cells), sperrung.beziehungen, dict(self._abh), frozenset(self._fremd),
+                       aufbau, frozenset(self._fest_text))
+
+
+@dataclass(frozen=True)
+class Aufbau:
+    """How a registered table was laid out: its row keys in order, and the kind of each value
+    column (None: the kind is given per row, as in key-value tables such as the overview)."""
+
+    zeilen: list[str]
+    arten: dict[str, Art | None]
 
 
 @dataclass
@@ -249,6 +261,16 @@ class Bericht:
     beziehungen: list[Beziehung]
     abhaengigkeiten: dict[Ref, tuple[Ref, ...]]
     fremd: frozenset[Ref] = frozenset()  # cells of earlier reports and the changes since
+    aufbau: dict[str, Aufbau] = field(default_factory=dict)  # the registered tables
+    texte: frozenset[Ref] = frozenset()  # cells printed as a fixed text, not as a number
+
+    def zahl(self, ref: Ref) -> int | float | None:
+        """The number a printed cell shows, as the value it was formatted from rounded as printed:
+        None where the cell shows '*', 'x' or a text; 0 where it shows '–'."""
+        z = self.zellen.get(ref)
+        if ref in self.gesperrt or ref in self.texte or z is None or not z.sichtbar:
+            return None
+        return wert_wie_gedruckt(z.wert, z.art, z.dezimalen)
 
     def text(self, ref: Ref) -> str:
         """The printed text of a cell ('*' if suppressed)."""
