@@ -41,6 +41,8 @@ from sources.settings import Settings
 
 ZEILEN_JE_GRUPPE_HTML = 60  # lines printed per (file, column, rule) in the HTML; the XLSX has all
 SCHWERE_TEXT = {FEHLER: "Fehler", WARNUNG: "Bitte prüfen"}  # everything else: "Hinweis"
+# The pipeline's words in a reason, as a partner says them ("Quarantäne": rows held back with a fault).
+PARTNER_WORTE = (("in Quarantäne", "fehlerhaft"),)
 STATUS_TEXT = {"verwendet": "übernommen", "abgelehnt": "nicht übernommen"}
 KOPF = ("Datei", "Zeile", "Spalte", "Art", "Was ist falsch", "So beheben Sie es")
 BREITEN = (30, 6, 16, 24, 45, 50)  # XLSX column widths (characters)
@@ -89,6 +91,8 @@ def korrekturen(con: duckdb.DuckDBPyConnection, quelle: str) -> list[Korrektur]:
         if r.beheben is None:
             continue
         was = grund if (r.grund_zeigen and grund) else r.was
+        for intern, partner in PARTNER_WORTE:
+            was = was.replace(intern, partner)
         out.append(Korrektur(datei, zeile, spalte, r.titel, SCHWERE_TEXT.get(schwere, "Hinweis"), was, r.beheben))
     return out
 

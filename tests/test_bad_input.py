@@ -26,6 +26,7 @@ import pytest
 
 from conftest import (
     Inbox,
+    assert_exclusions_add_up,
     assert_staged,
     befunde,
     count,
@@ -222,7 +223,8 @@ def test_mostly_bad_file_keeps_its_row_findings(file_level):
     rel = FILE_CASES["mehr_als_haelfte_quarantaene"][0]
     assert _findings(out, rel) == [(None, None, "datei_abgelehnt"), (2, "Integrationsart", "code"), (3, "Integrationsart", "code"), (4, "Beginn", "datum")]
     d = dateien(out)[rel]
-    assert (d["zeilen_gelesen"], d["zeilen_geladen"], d["zeilen_quarantaene"], d["zeilen_ausgeschlossen"]) == (4, 0, 3, 1)
+    # a rejected file holds back all its rows (decision 43-Q1): the valid one is in quarantine with the file
+    assert (d["zeilen_gelesen"], d["zeilen_geladen"], d["zeilen_quarantaene"], d["zeilen_ausgeschlossen"]) == (4, 0, 4, 0)
     assert count(out, "staging.integrationen", "datei_id = ?", [d["datei_id"]]) == 0
 
 
@@ -230,6 +232,8 @@ def test_unknown_kind_is_reported_and_ignored(file_level):
     out, _, _ = file_level
     d = dateien(out)["asyl/notizen.docx"]
     assert d["art"] is None and d["zeilen_gelesen"] == 0
+    # no export: a note, not an error (the coordinator's report lists it apart)
+    assert [(b["regel"], b["schwere"]) for b in befunde(out, "asyl/notizen.docx")] == [("datei_ignoriert", "HINWEIS")]
     # not copied into the archive: only exports are archived
     assert not (out / "archiv" / f"{d['inhalt_sha256']}.docx").exists()
 
@@ -386,8 +390,9 @@ def test_exact_duplicate_line_counts_once(row_level):
 
     assert count(out, "aktuell.teilnehmende", "tn_id = ?", [pseudonym(tn_nr(3), "tn")]) == 1
     d = dateien(out)[rel]
-    # 14 good + 8 more lines: 7 quarantined (the duplicated key twice), 1 exact repeat excluded
-    assert (d["zeilen_gelesen"], d["zeilen_geladen"], d["zeilen_quarantaene"], d["zeilen_ausgeschlossen"]) == (22, 14, 7, 1)
+    # 14 good + 8 more lines: 7 quarantined (the duplicated key twice), 1 exact repeat: the same
+    # record, read once (decision 43-Q1)
+    assert (d["zeilen_gelesen"], d["zeilen_geladen"], d["zeilen_quarantaene"], d["zeilen_ausgeschlossen"]) == (21, 14, 7, 0)
 
 
 def test_kundennummer_of_two_registry_rows_quarantines_its_jobcenter_rows(row_level):
@@ -428,8 +433,7 @@ def test_reference_to_quarantined_key_says_so(row_level):
 
 def test_counts_add_up_for_every_file(chain):
     for out in (chain["out"],):
-        for rel, r in datenqualitaet(out).items():
-            assert r["zeilen_gelesen"] == r["zeilen_geladen"] + r["zeilen_quarantaene"] + r["zeilen_ausgeschlossen"], rel
+        assert assert_exclusions_add_up(out)
         for rel, d in dateien(out).items():
             if d["status"] in ("verwendet", "ersetzt"):
                 assert count(out, f"staging.{d['art']}", "datei_id = ?", [d["datei_id"]]) == d["zeilen_geladen"], rel

@@ -161,6 +161,18 @@ def test_no_consent_rows_never_reach_the_warehouse(out):
     assert ("mentorinnen", "ersetzt") in dateien
 
 
+def test_exclusions_are_explained_per_file(out):
+    """kennzahlen.datenqualitaet (v2) splits the excluded rows: the tandems and contacts of TN-8
+    (withdrawn) and TN-9 (never consented) are 'ohne Einwilligung', none 'nicht zugeordnet'."""
+    from conftest import assert_exclusions_add_up, datenqualitaet
+
+    assert assert_exclusions_add_up(out) >= 5
+    split = {r["datei"].split("/")[1].split("_")[0]: (r["zeilen_ohne_einwilligung"], r["zeilen_nicht_zugeordnet"])
+             for r in datenqualitaet(out).values() if r["status"] == "verwendet"}
+    assert split["tandems"] == (2, 0) and split["kontakte"] == (2, 0)
+    assert split["teilnehmende"] == (2, 0)  # the registry rows of TN-8 and TN-9 themselves
+
+
 def test_prepared_tables_are_reused_only_for_the_same_rows_and_settings(out, tmp_path):
     """prepare_mentoring builds its TEMP tables once per connection and rows: the run's steps
     share one connection, so the metrics, the check and the text blocks reuse them; a changed
