@@ -185,9 +185,11 @@ def test_file_rejected_with_reason(file_level, case):
     assert d["status"] == "abgelehnt"
     for w in words:
         assert w in d["grund"], (w, d["grund"])
-    file_findings = [b for b in befunde(out, rel) if b["regel"] == "datei_abgelehnt"]
+    # a file that is no export is a note (decision 43-Q2); every other rejection an error
+    regel, schwere = ("datei_ignoriert", "HINWEIS") if case == "unbekannte_art" else ("datei_abgelehnt", "FEHLER")
+    file_findings = [b for b in befunde(out, rel) if b["regel"] == regel]
     assert len(file_findings) == 1
-    assert (file_findings[0]["zeile"], file_findings[0]["spalte"], file_findings[0]["schwere"]) == (None, None, "FEHLER")
+    assert (file_findings[0]["zeile"], file_findings[0]["spalte"], file_findings[0]["schwere"]) == (None, None, schwere)
     assert file_findings[0]["grund"] == d["grund"]
     dq = datenqualitaet(out)[rel]
     assert dq["status"] == "abgelehnt" and dq["grund"] == d["grund"]

@@ -95,7 +95,8 @@ def test_befunde_name_file_line_and_rule_and_reach_the_report(out):
     """The mentor-side findings are rows of kennzahlen.befunde (file, line, column, rule, WARNUNG,
     German reason; no ID, no pseudonym) and appear in the internal report with a fix hint.
     Lines count the header as line 1 (fixtures/mentoring_inbox.py: list index + 2)."""
-    from checks.dq_report import FIX_HINTS
+    from checks.dq_report import fix_hint
+    from sources.findings import regel as regel_of
 
     kontakte, tandems, mentorinnen = (f"asyl/{art}_2026-11-05.csv" for art in ("kontakte", "tandems", "mentorinnen"))
     regeln = ("kontakt_ausserhalb_tandem", "tandem_nach_austritt_mentorin", "kontakt_ausserhalb_engagement",
@@ -131,7 +132,7 @@ def test_befunde_name_file_line_and_rule_and_reach_the_report(out):
     from html import escape
 
     for regel in regeln:
-        assert f"Regel: {regel}" in html and escape(FIX_HINTS[regel]) in html, regel
+        assert escape(regel_of(regel).titel) in html and escape(fix_hint(regel)) in html, regel
 
 
 def test_no_consent_rows_never_reach_the_warehouse(out):
