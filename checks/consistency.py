@@ -315,7 +315,9 @@ PRUEFUNGEN: list[Pruefung] = [
     ],
     *[
         Pruefung(f"stand_{k.name}", DATENQUALITAET, True,
-                 f"Great-Expectations-Suite des Exportvertrags '{k.name}' auf dem verwendeten Stand (aktuell.{k.name}).", _vertrag(k))
+                 f"Der verwendete Stand '{k.name}' hält den Exportvertrag ein (Spalten, Pflichtwerte, Wertelisten, eindeutige "
+                 "Nummern, Reihenfolge der Daten). Geprüft werden die geladenen Zeilen; Zeilen in Quarantäne wurden vorher "
+                 "herausgenommen.", _vertrag(k))
         for k in ALL_KINDS
     ],
     Pruefung("verweise_asyl", DATENQUALITAET, True,

@@ -1,9 +1,11 @@
 """The coordinator's data-quality report: ``OUT/intern/datenqualitaet_<Stichtag>.html``.
 
 Written for the person who has to call the partner: per partner and file, which lines and which
-column are affected, what is wrong and how to fix it (a hint per rule id, :data:`FIX_HINTS`),
-the file's status and its row balance (gelesen = geladen + Quarantäne + ausgeschlossen), and the
-result of every data check. It is built from ``meta.dateien``, ``kennzahlen.befunde`` and
+column are affected, what is wrong and how to fix it (the texts of each rule in
+``sources/findings.py``), the file's status and its row balance (gelesen = geladen + Quarantäne +
+ausgeschlossen, ausgeschlossen = ohne Einwilligung + nicht zugeordnet), and the result of every
+data check. Real errors and ignored files (no export: a note) stand apart; the partners' fix
+lists beside it are ``checks/korrekturen.py``. It is built from ``meta.dateien``, ``kennzahlen.befunde`` and
 ``meta.pruefungen`` only, so it holds no cell content and no pseudonym: file names, line
 numbers, column headers, rule ids and German reasons. One self-contained HTML file (inline CSS,
 no external resources: the server may be offline).
@@ -25,7 +27,8 @@ from typing import Callable
 import duckdb
 
 from checks.check_base import Bewertung
-from sources.archive import FILE_MODE, ensure_private_dir, open_private
+from sources.archive import FILE_MODE, ensure_private_dir, write_private
+from sources.findings import DATEI_IGNORIERT, UNBEKANNT, regel
 from sources.formats import anzahl_oder_strich, datum
 from sources.kinds import PARTNER_NAMEN
 from sources.settings import Settings
@@ -33,46 +36,7 @@ from sources.sql import relation_exists
 
 MAX_ZEILEN_JE_GRUPPE = 100  # line numbers shown per (file, column, rule); all are in kennzahlen.befunde
 
-FIX_HINTS: dict[str, str] = {
-    # row triage (sources/triage.py, cell formats in sources/cells.py)
-    "pflichtwert": "Pflichtwert fehlt: den Partner bitten, die Zelle in diesen Zeilen zu füllen und die Datei neu zu liefern.",
-    "datum": "Datum nicht lesbar: als TT.MM.JJJJ (oder JJJJ-MM-TT) eintragen; unmögliche Daten wie 31.02. korrigieren.",
-    "ganzzahl": "Ganze Zahl ohne Nachkommastellen und ohne Einheit eintragen (z. B. 45).",
-    "zahl": "Zahl mit Dezimalkomma und ohne Einheit eintragen (z. B. 12,5); Prozent als 85 oder 85 %.",
-    "code": "Nur Werte der Codeliste verwenden (erlaubte Werte siehe Grund); Schreibweise in der Fachanwendung oder Exportvorlage angleichen.",
-    "janein": "ja oder nein eintragen (auch j/n; bei Kennzeichen x oder leer).",
-    "format": "Kennung im vereinbarten Format eintragen (siehe Grund); Tippfehler, Leerzeichen oder vertauschte Nummern prüfen.",
-    "bereich": "Wert außerhalb des erlaubten Bereichs (siehe Grund): Eingabe prüfen (Tippfehler, falsche Einheit).",
-    "pflicht_wenn": "Abhängiger Pflichtwert fehlt (Austrittsgrund bei Austritt, Verkehrsmittel bei Kilometern, Ergebnis bei Prüfung): ergänzen.",
-    "reihenfolge": "Das spätere Datum liegt vor dem früheren (z. B. Austritt vor Eintritt): beide Daten beim Partner prüfen lassen.",
-    "schluessel_doppelt": "Die Nummer steht in mehreren Zeilen; alle sind in Quarantäne. Dubletten in der Quelle zusammenführen oder die falsche Nummer korrigieren.",
-    "dublette": "Exakt wiederholte Zeile, sie zählt einmal. Nur ein Hinweis: Exporteinstellung beim Partner prüfen.",
-    "leerzeile": "Leere Zeilen werden übersprungen und nicht gezählt. Nur ein Hinweis: Exportvorlage beim Partner prüfen (Leerzeilen am Ende oder zwischen Blöcken).",
-    "felder_zuviel": "Die Zeile hat mehr Felder als die Kopfzeile, meist wegen eines Semikolons in einem Wert: den Wert beim Partner in Anführungszeichen exportieren oder das Semikolon entfernen lassen und die Datei neu liefern.",
-    "zusatzspalte": "Spalte ist nicht vereinbart und wird ignoriert. Ist es eine umbenannte Vertragsspalte, den Namen angleichen oder einen Alias (spalten_aliase) konfigurieren.",
-    # references and consent (sources/linking.py)
-    "verweis": "Die Nummer verweist auf einen Eintrag, den es im verwendeten Stand der Bezugsdatei nicht gibt oder der dort in Quarantäne ist: beide Listen beim Sachgebiet Asyl abgleichen lassen.",
-    "nicht_zugeordnet": "Diese Zeilen gehören zu keiner teilnehmenden Person. Sind es Teilnehmende, JC-Kundennummer bzw. VHS-Hörernummer in der Teilnehmendenliste ergänzen.",
-    "zuordnung_mehrdeutig": "Dieselbe Kundennummer/Hörernummer steht bei mehreren Teilnehmenden: in der Teilnehmendenliste korrigieren lassen.",
-    # file level (sources/reading.py, discovery, assets/staging/load.py)
-    "datei_abgelehnt": "Die ganze Datei wurde abgelehnt (Grund siehe links). Korrigierte Datei anfordern und in den Eingang legen; bis dahin bleibt der vorige gültige Stand in Gebrauch.",
-    # the contract gate and the checks (checks/)
-    "vertrag": "Kein Partnerfehler: die Zeilen verletzen den Exportvertrag, obwohl die Zeilenprüfung sie durchgelassen hat, oder der Stand wurde im Warehouse verändert. An die Fachadministration von phasenmonitor melden (Prüfung und Erwartung nennen).",
-    "pruefung_verweis": "Kein Partnerfehler: das Warehouse ist in sich unstimmig. An die Fachadministration melden; sie liest die betroffene Datei aus dem Archiv neu ein.",
-    "pruefung_zuordnung": "Kein Partnerfehler: das Warehouse ist in sich unstimmig. An die Fachadministration melden; sie liest die betroffene Datei aus dem Archiv neu ein.",
-    "pruefung_reihenfolge": "Kein Partnerfehler: das Warehouse ist in sich unstimmig. An die Fachadministration melden; sie liest die betroffene Datei aus dem Archiv neu ein.",
-    "kontakt_ausserhalb_tandem": "Datum des Kontakts oder Beginn/Ende des Tandems beim Sachgebiet Asyl prüfen lassen; der Kontakt zählt bis zur Klärung mit.",
-    # mentor-side checks (assets/metrics/mentoring_checks.py)
-    "tandem_nach_austritt_mentorin": "Beim Sachgebiet Asyl klären: Ende des Tandems in der Tandemliste nachtragen, das Tandem einer neuen Mentor*in zuordnen oder den Austritt der Mentor*in in der Mentor*innenliste korrigieren. Bis dahin zählen Tandem und Mentor*in als aktiv.",
-    "kontakt_ausserhalb_engagement": "Beim Sachgebiet Asyl prüfen lassen, ob das Kontaktdatum oder Eintritt/Austritt der Mentor*in falsch ist; der Kontakt zählt bis zur Klärung mit und wird bei Ehrenamtszuschuss auch bezahlt. Lag er wirklich außerhalb des Engagements, die Zuschusszahlung mit der Koordination klären.",
-    "mentorin_ohne_kontakt": "Bei der Mentor*in nachfragen, ob das Tandem noch läuft: fehlende Kontakte in der Kontaktliste nachtragen lassen oder das Ende des Tandems in der Tandemliste eintragen.",
-    "plausibel_dauer": "Dauer beim Sachgebiet Asyl bestätigen lassen (Minuten statt Stunden? mehrere Termine in einer Zeile?).",
-    "plausibel_kilometer": "Kilometer bestätigen lassen (eine Fahrt hin und zurück; Komma an der richtigen Stelle?).",
-    "plausibel_anwesenheit": "Bei der VHS nachfragen: Anwesenheit nachtragen oder Status korrigieren (abgebrochen, storniert?).",
-    "aktualitaet": "Aktuellen Export beim Partner anfordern; bis dahin beziehen sich die Kennzahlen dieser Quelle auf den älteren Stand.",
-    "stand_fehlt": "Export dieser Art beim Partner anfordern und in den Eingang legen.",
-}
-FALLBACK_HINT = "Grund lesen und mit dem Partner klären."
+FALLBACK_HINT = UNBEKANNT.koordination
 
 PRUEFUNGEN_DDL = """
 CREATE SCHEMA IF NOT EXISTS meta;
@@ -83,8 +47,9 @@ CREATE OR REPLACE TABLE meta.pruefungen (
 """
 
 
-def fix_hint(regel: str | None) -> str:
-    return FIX_HINTS.get(regel or "", FALLBACK_HINT)
+def fix_hint(code: str | None) -> str:
+    """What the coordination does about a finding of rule ``code`` (sources/findings.py: REGELN)."""
+    return regel(code).koordination
 
 
 def record_pruefungen(con: duckdb.DuckDBPyConnection, bewertungen: list[Bewertung]) -> None:
@@ -134,7 +99,7 @@ def write_dq_report(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag
     path = settings.intern_dir / f"datenqualitaet_{tag.isoformat()}.html"
     dateien = con.execute(
         "SELECT quelle, datei, datenstand, status, grund, zeilen_gelesen, zeilen_geladen, zeilen_quarantaene, zeilen_ausgeschlossen, "
-        "ohne_einwilligung, nicht_zugeordnet FROM meta.dateien WHERE im_eingang ORDER BY quelle, datei"
+        "zeilen_ohne_einwilligung, zeilen_nicht_zugeordnet FROM kennzahlen.datenqualitaet ORDER BY quelle, datei"
     ).fetchall()
     befunde = con.execute(
         "SELECT quelle, datei, spalte, regel, schwere, grund, n, zeilen FROM ("
@@ -143,25 +108,28 @@ def write_dq_report(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag
         "  FROM kennzahlen.befunde GROUP BY quelle, datei, spalte, regel, schwere, grund) "
         "ORDER BY quelle, datei NULLS FIRST, CASE schwere WHEN 'FEHLER' THEN 0 WHEN 'WARNUNG' THEN 1 ELSE 2 END, erste NULLS FIRST, spalte, regel"
     ).fetchall()
-    schwere = dict(con.execute("SELECT schwere, count(*) FROM kennzahlen.befunde GROUP BY 1").fetchall())
+    # An ignored file (no export) is a note of its own section, not a finding among the errors.
+    ignoriert = [b for b in befunde if b[3] == DATEI_IGNORIERT]
+    befunde = [b for b in befunde if b[3] != DATEI_IGNORIERT]
+    schwere = defaultdict(int)
+    for b in befunde:
+        schwere[b[4]] += b[6]
     pruefungen = con.execute(
         "SELECT pruefung, asset, blockierend, bestanden, ergebnis, befunde, beschreibung FROM meta.pruefungen ORDER BY NOT blockierend, pruefung"
     ).fetchall() if relation_exists(con, "meta", "pruefungen") else []
 
     out: list[str] = []
     _head(out.append, settings, stichtag, tag, [p[0] for p in pruefungen if p[2] and not p[3]])
-    _overview(out.append, dateien, schwere)
-    _files_table(out.append, dateien)
+    ignoriert_dateien = {b[1] for b in ignoriert}
+    _overview(out.append, dateien, schwere, ignoriert_dateien)
+    _files_table(out.append, [d for d in dateien if d[1] not in ignoriert_dateien])
     _checks_table(out.append, pruefungen)
     _findings(out.append, befunde, dateien)
+    _ignored(out.append, ignoriert)
     out.append("<p><small>Vollständige Liste: Tabelle <code>kennzahlen.befunde</code> in reporting.duckdb / warehouse.duckdb. "
-               "Zeilennummern zählen die Kopfzeile als Zeile 1.</small></p></body></html>")
-    tmp = path.with_name(path.name + ".tmp")
-    # Private from its creation: it holds unsuppressed small counts, whatever umask the run has.
-    with open_private(tmp, "w", encoding="utf-8") as fh:
-        fh.write("\n".join(out))
-    os.replace(tmp, path)
-    return path
+               "Zeilennummern zählen die Kopfzeile als Zeile 1. Die Korrekturlisten für die Partner liegen im selben Ordner "
+               "(<code>korrekturen_&lt;Partner&gt;_&lt;Stichtag&gt;.xlsx</code> und <code>.html</code>).</small></p></body></html>")
+    return write_private(path, "\n".join(out).encode("utf-8"))
 
 
 def _head(w: Callable[[str], None], settings: Settings, stichtag: date | None, tag: date, blockiert: list[str]) -> None:
@@ -181,27 +149,30 @@ def _head(w: Callable[[str], None], settings: Settings, stichtag: date | None, t
           "<em>verwendet</em> markierten Dateien.</div>")
 
 
-def _overview(w: Callable[[str], None], dateien: list[tuple], schwere: dict[str, int]) -> None:
+def _overview(w: Callable[[str], None], dateien: list[tuple], schwere: dict[str, int], ignoriert: set[str]) -> None:
     by_status = defaultdict(int)
     for d in dateien:
-        by_status[d[3]] += 1
-    w("<h2>Überblick</h2><table><tr><th>Dateien im Eingang</th><th>verwendet</th><th>ersetzt</th><th>abgelehnt</th>"
-      "<th>Befunde: Fehler</th><th>Warnungen</th><th>Hinweise</th></tr>")
-    w(f"<tr><td class='n'>{len(dateien)}</td><td class='n'>{by_status['verwendet']}</td><td class='n'>{by_status['ersetzt']}</td>"
-      f"<td class='n'>{by_status['abgelehnt']}</td>"
+        by_status["ignoriert" if d[1] in ignoriert else d[3]] += 1
+    w("<h2>Überblick</h2><table><tr><th scope='col'>Dateien im Eingang</th><th scope='col'>verwendet</th><th scope='col'>ersetzt</th>"
+      "<th scope='col'>abgelehnt</th><th scope='col'>ignoriert (kein Export)</th>"
+      "<th scope='col'>Befunde: Fehler</th><th scope='col'>Warnungen</th><th scope='col'>Hinweise</th></tr>")
+    w(f"<tr><td class='n'>{len(dateien)}</td>"
+      + "".join(f"<td class='n'>{anzahl_oder_strich(by_status[s])}</td>" for s in ("verwendet", "ersetzt", "abgelehnt", "ignoriert"))
       + "".join(f"<td class='n'>{anzahl_oder_strich(schwere.get(s, 0))}</td>" for s in ("FEHLER", "WARNUNG", "HINWEIS"))
       + "</tr></table>")
 
 
 def _files_table(w: Callable[[str], None], dateien: list[tuple]) -> None:
-    w("<h2>Dateien und Zeilenbilanz</h2><p>gelesen = geladen + Quarantäne + ausgeschlossen (ohne Einwilligung, keiner Person "
-      "zugeordnet, exakte Dubletten, oder die gültigen Zeilen einer abgelehnten Datei).</p>")
-    w("<table><tr><th>Partner</th><th>Datei</th><th>Datenstand</th><th>Status</th><th>Grund</th><th>gelesen</th><th>geladen</th>"
-      "<th>Quarantäne</th><th>ausgeschlossen</th><th>davon ohne Einwilligung</th><th>davon nicht zugeordnet</th><th>Bilanz</th></tr>")
+    w("<h2>Dateien und Zeilenbilanz</h2><p>gelesen = geladen + Quarantäne + ausgeschlossen. <em>Quarantäne</em>: Zeilen mit "
+      "einem Fehler (unten je Datei mit Zeile und Spalte), bei einer abgelehnten Datei alle ihre Zeilen. <em>Ausgeschlossen</em> "
+      "nach Regel = ohne Einwilligung + keiner teilnehmenden Person zugeordnet. Eine exakt wiederholte Zeile zählt einmal.</p>")
+    w("<table><tr>" + "".join(f"<th scope='col'>{h}</th>" for h in (
+        "Partner", "Datei", "Datenstand", "Status", "Grund", "gelesen", "geladen", "Quarantäne", "ausgeschlossen",
+        "davon ohne Einwilligung", "davon nicht zugeordnet", "Bilanz")) + "</tr>")
     for quelle, datei, ds, status, grund, gel, lad, qua, aus, einw, nicht in dateien:
-        bilanz = (gel or 0) == (lad or 0) + (qua or 0) + (aus or 0)
+        bilanz = (gel or 0) == (lad or 0) + (qua or 0) + (aus or 0) and (aus or 0) == (einw or 0) + (nicht or 0)
         counts = "".join(f"<td class='n'>{anzahl_oder_strich(v)}</td>" for v in (gel, lad, qua, aus, einw, nicht))
-        w(f"<tr><td>{_e(PARTNER_NAMEN.get(quelle, quelle))}</td><td>{_e(datei)}</td><td>{_d(ds)}</td>"
+        w(f"<tr><td>{_e(PARTNER_NAMEN.get(quelle, quelle))}</td><th scope='row'>{_e(datei)}</th><td>{_d(ds)}</td>"
           f"<td class='{_e(status)}'>{_e(status)}</td><td>{_e(grund)}</td>{counts}"
           f"<td>{'stimmt' if bilanz else '<span class=FEHLER>stimmt nicht</span>'}</td></tr>")
     w("</table>")
@@ -211,16 +182,24 @@ def _checks_table(w: Callable[[str], None], pruefungen: list[tuple]) -> None:
     if not pruefungen:
         return
     w("<h2>Prüfungen</h2><p>Blockierende Prüfungen halten bei einem Fehler die Kennzahlen und die Veröffentlichung an; "
-      "Warnungen halten nichts an.</p><table><tr><th>Prüfung</th><th>Art</th><th>Ergebnis</th><th>Befunde</th><th>Was geprüft wird</th></tr>")
+      "Warnungen halten nichts an.</p>"
+      "<p><strong>Warum eine Vertragsprüfung bestanden sein kann, obwohl Zeilen in Quarantäne sind:</strong> die Prüfung "
+      "„Stand … hält den Exportvertrag ein“ sieht nur die Zeilen, die geladen wurden. Zeilen mit einem Fehler wurden beim Einlesen "
+      "vorher herausgenommen (Quarantäne); sie fehlen in den Kennzahlen und stehen unten bei ihrer Datei. Die Prüfung "
+      "„Lieferung gegen den Exportvertrag“ derselben Exportart meldet sie als Warnung.</p>"
+      "<table><tr><th scope='col'>Was geprüft wird</th><th scope='col'>Art</th><th scope='col'>Ergebnis</th>"
+      "<th scope='col'>Befunde</th><th scope='col'>Name in Dagster</th></tr>")
     for name, asset, blocking, ok, ergebnis, n, beschreibung in pruefungen:
         cls = "" if ok else ergebnis
-        w(f"<tr><td>{_e(name)}<br><small>{_e(asset)}</small></td><td>{'blockierend' if blocking else 'Warnung'}</td>"
-          f"<td class='{_e(cls)}'>{_e(ergebnis)}</td><td class='n'>{anzahl_oder_strich(n)}</td><td>{_e(beschreibung)}</td></tr>")
+        w(f"<tr><td>{_e(beschreibung)}</td><td>{'blockierend' if blocking else 'Warnung'}</td>"
+          f"<td class='{_e(cls)}'>{_e(ergebnis)}</td><td class='n'>{anzahl_oder_strich(n)}</td>"
+          f"<td><small>{_e(name)}<br>{_e(asset)}</small></td></tr>")
     w("</table>")
 
 
 def _findings(w: Callable[[str], None], befunde: list[tuple], dateien: list[tuple]) -> None:
-    w("<h2>Befunde je Partner und Datei</h2>")
+    w("<h2>Befunde je Partner und Datei</h2><p>Fehler: die Zeile (oder Datei) wurde nicht übernommen. Warnung: übernommen, "
+      "aber unplausibel. Hinweis: nichts zu korrigieren. Was davon an den Partner geht, steht in seiner Korrekturliste.</p>")
     if not befunde:
         w("<p>Keine Befunde.</p>")
     groups: dict[str, dict[str | None, list]] = defaultdict(lambda: defaultdict(list))
@@ -234,11 +213,24 @@ def _findings(w: Callable[[str], None], befunde: list[tuple], dateien: list[tupl
             title = _e(datei) if datei else "ohne Datei"
             if st:
                 title += f" <small>(Status <span class='{_e(st)}'>{_e(st)}</span>, Datenstand {_d(ds)})</small>"
-            w(f"<h4>{title}</h4><table><tr><th>Spalte</th><th>Schwere</th><th>Zeilen</th><th>Was ist falsch</th><th>So beheben</th></tr>")
-            for _, _, spalte, regel, sw, grund, n, zeilen in rows:
-                w(f"<tr><td>{_e(spalte) or '–'}</td><td class='{_e(sw)}'>{_e(sw)}</td><td>{_where(regel, n, zeilen)}</td>"
-                  f"<td>{_e(grund)}<br><small>Regel: {_e(regel)}</small></td><td>{_e(fix_hint(regel))}</td></tr>")
+            w(f"<h4>{title}</h4><table><tr><th scope='col'>Spalte</th><th scope='col'>Schwere</th><th scope='col'>Zeilen</th>"
+              "<th scope='col'>Was ist falsch</th><th scope='col'>So beheben</th></tr>")
+            for _, _, spalte, code, sw, grund, n, zeilen in rows:
+                w(f"<tr><td>{_e(spalte) or '–'}</td><td class='{_e(sw)}'>{_e(sw)}</td><td>{_where(code, n, zeilen)}</td>"
+                  f"<td><strong>{_e(regel(code).titel)}:</strong> {_e(grund)}</td><td>{_e(fix_hint(code))}</td></tr>")
             w("</table>")
+
+
+def _ignored(w: Callable[[str], None], ignoriert: list[tuple]) -> None:
+    """Files in the inbox that are no export: a note, apart from the errors."""
+    if not ignoriert:
+        return
+    w("<h2>Hinweis: ignorierte Dateien</h2><p>Diese Dateien sind keine vereinbarten Exporte (der Dateiname passt zu keiner "
+      "Exportart). Sie werden nicht gelesen und sind kein Fehler; was nicht in den Eingang gehört, bitte herausnehmen.</p>"
+      "<table><tr><th scope='col'>Ordner</th><th scope='col'>Datei</th><th scope='col'>Grund</th></tr>")
+    for quelle, datei, _, _, _, grund, _, _ in ignoriert:
+        w(f"<tr><td>{_e(quelle)}</td><th scope='row'>{_e(datei)}</th><td>{_e(grund)}</td></tr>")
+    w("</table>")
 
 
 def _where(regel: str | None, n: int, zeilen: list[int] | None) -> str:

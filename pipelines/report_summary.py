@@ -61,4 +61,5 @@ def print_summary(settings: Settings, summary, elapsed: float, stream: TextIO = 
     if summary.published:
         w(f"Ausgaben: {settings.reporting_path}, {settings.bericht_dir}/ (Ratsunterlagen, öffentlich)")
     if "bericht" in dq:
-        w(f"Intern: {settings.intern_dir}/ (Datenqualitätsbericht, nur für die Projektkoordination, nicht weitergeben)")
+        w(f"Intern: {settings.intern_dir}/ (Datenqualitätsbericht, nur für die Projektkoordination, nicht weitergeben; "
+          "Korrekturlisten korrekturen_<Partner>_<Stichtag>.xlsx/.html zum Versand an den jeweiligen Partner)")

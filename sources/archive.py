@@ -42,6 +42,16 @@ def open_private(path: Path, mode: str = "wb", **kw):
     return os.fdopen(fd, mode, **kw)
 
 
+def write_private(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (a ``.tmp`` beside it, then renamed), private (0600)
+    from its creation: the internal reports hold unsuppressed small counts."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open_private(tmp, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)
+    return path
+
+
 def archive_file(src: Path, archive_dir: Path, sha: str, ext: str) -> Path:
     """Copy ``src`` into the archive unless a copy with that content is already there."""
     ensure_private_dir(archive_dir)

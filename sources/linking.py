@@ -21,6 +21,26 @@ from sources.parsing import Parsed
 from sources.reading import LINE_COL
 
 
+@dataclass(frozen=True)
+class Zeilenbilanz:
+    """A file's row balance as ``meta.dateien`` and ``kennzahlen.datenqualitaet`` show it: the one
+    place it is computed. Every row read is loaded, quarantined, or excluded by rule, and the
+    excluded ones are either without consent or linked to no participant (exports.md):
+    ``gelesen = geladen + quarantaene + ohne_einwilligung + nicht_zugeordnet``. An exact repeat of
+    a line is the same record and counts once (it is not read a second time); the rows of a
+    rejected file are all held back with the file, in quarantine (decision 43-Q1)."""
+
+    gelesen: int
+    geladen: int
+    quarantaene: int
+    ohne_einwilligung: int
+    nicht_zugeordnet: int
+
+    @property
+    def ausgeschlossen(self) -> int:
+        return self.ohne_einwilligung + self.nicht_zugeordnet
+
+
 @dataclass
 class Outcome:
     """One file after triage, consent and references: what loads, what is excluded, and why."""
@@ -37,17 +57,15 @@ class Outcome:
 
     @property
     def gelesen(self) -> int:
+        """Lines read, exact repeats included: the base of the 50 % rule (decision 8)."""
         return self.parsed.gelesen
 
     @property
-    def ausgeschlossen(self) -> int:
+    def bilanz(self) -> Zeilenbilanz:
+        records = self.parsed.gelesen - self.parsed.dubletten
         if self.rejected:
-            return self.gelesen - self.quarantaene
-        return self.parsed.dubletten + self.ohne_einwilligung + self.nicht_zugeordnet
-
-    @property
-    def geladen(self) -> int:
-        return 0 if self.rejected else self.loaded.height
+            return Zeilenbilanz(records, 0, records, 0, 0)
+        return Zeilenbilanz(records, self.loaded.height, self.quarantaene, self.ohne_einwilligung, self.nicht_zugeordnet)
 
 
 def consent_mask(run_day: date) -> pl.Expr:

@@ -366,6 +366,22 @@ def datenqualitaet(out: Path) -> dict[str, dict[str, Any]]:
     return {r["datei"]: r for r in query(db, "SELECT * FROM kennzahlen.datenqualitaet")}
 
 
+def assert_exclusions_add_up(out: Path) -> int:
+    """kennzahlen.datenqualitaet (contract version 2) of the data folder ``out``: for every file
+    ``gelesen = geladen + quarantaene + ausgeschlossen`` and ``ausgeschlossen = ohne_einwilligung +
+    nicht_zugeordnet``, no count negative. Returns the number of files looked at."""
+    rows = datenqualitaet(out)
+    assert rows, out
+    for rel, r in rows.items():
+        counts = [r[c] for c in ("zeilen_gelesen", "zeilen_geladen", "zeilen_quarantaene", "zeilen_ausgeschlossen",
+                                 "zeilen_ohne_einwilligung", "zeilen_nicht_zugeordnet")]
+        assert all(isinstance(v, int) and v >= 0 for v in counts), (rel, r)
+        gelesen, geladen, quarantaene, ausgeschlossen, ohne, nicht = counts
+        assert gelesen == geladen + quarantaene + ausgeschlossen, (rel, r)
+        assert ausgeschlossen == ohne + nicht, (rel, r)
+    return len(rows)
+
+
 def pseudonym(value: str, domain: str, key: bytes = KEY) -> str:
     """The pseudonym the pipeline stores for an identifier (the test knows the key)."""
     from sources.pseudonym import Pseudonymizer, normalise_id

@@ -26,6 +26,7 @@ import pytest
 
 from conftest import (
     Inbox,
+    assert_exclusions_add_up,
     assert_staged,
     befunde,
     count,
@@ -184,9 +185,11 @@ def test_file_rejected_with_reason(file_level, case):
     assert d["status"] == "abgelehnt"
     for w in words:
         assert w in d["grund"], (w, d["grund"])
-    file_findings = [b for b in befunde(out, rel) if b["regel"] == "datei_abgelehnt"]
+    # a file that is no export is a note (decision 43-Q2); every other rejection an error
+    regel, schwere = ("datei_ignoriert", "HINWEIS") if case == "unbekannte_art" else ("datei_abgelehnt", "FEHLER")
+    file_findings = [b for b in befunde(out, rel) if b["regel"] == regel]
     assert len(file_findings) == 1
-    assert (file_findings[0]["zeile"], file_findings[0]["spalte"], file_findings[0]["schwere"]) == (None, None, "FEHLER")
+    assert (file_findings[0]["zeile"], file_findings[0]["spalte"], file_findings[0]["schwere"]) == (None, None, schwere)
     assert file_findings[0]["grund"] == d["grund"]
     dq = datenqualitaet(out)[rel]
     assert dq["status"] == "abgelehnt" and dq["grund"] == d["grund"]
@@ -222,7 +225,8 @@ def test_mostly_bad_file_keeps_its_row_findings(file_level):
     rel = FILE_CASES["mehr_als_haelfte_quarantaene"][0]
     assert _findings(out, rel) == [(None, None, "datei_abgelehnt"), (2, "Integrationsart", "code"), (3, "Integrationsart", "code"), (4, "Beginn", "datum")]
     d = dateien(out)[rel]
-    assert (d["zeilen_gelesen"], d["zeilen_geladen"], d["zeilen_quarantaene"], d["zeilen_ausgeschlossen"]) == (4, 0, 3, 1)
+    # a rejected file holds back all its rows (decision 43-Q1): the valid one is in quarantine with the file
+    assert (d["zeilen_gelesen"], d["zeilen_geladen"], d["zeilen_quarantaene"], d["zeilen_ausgeschlossen"]) == (4, 0, 4, 0)
     assert count(out, "staging.integrationen", "datei_id = ?", [d["datei_id"]]) == 0
 
 
@@ -230,6 +234,8 @@ def test_unknown_kind_is_reported_and_ignored(file_level):
     out, _, _ = file_level
     d = dateien(out)["asyl/notizen.docx"]
     assert d["art"] is None and d["zeilen_gelesen"] == 0
+    # no export: a note, not an error (the coordinator's report lists it apart)
+    assert [(b["regel"], b["schwere"]) for b in befunde(out, "asyl/notizen.docx")] == [("datei_ignoriert", "HINWEIS")]
     # not copied into the archive: only exports are archived
     assert not (out / "archiv" / f"{d['inhalt_sha256']}.docx").exists()
 
@@ -386,8 +392,9 @@ def test_exact_duplicate_line_counts_once(row_level):
 
     assert count(out, "aktuell.teilnehmende", "tn_id = ?", [pseudonym(tn_nr(3), "tn")]) == 1
     d = dateien(out)[rel]
-    # 14 good + 8 more lines: 7 quarantined (the duplicated key twice), 1 exact repeat excluded
-    assert (d["zeilen_gelesen"], d["zeilen_geladen"], d["zeilen_quarantaene"], d["zeilen_ausgeschlossen"]) == (22, 14, 7, 1)
+    # 14 good + 8 more lines: 7 quarantined (the duplicated key twice), 1 exact repeat: the same
+    # record, read once (decision 43-Q1)
+    assert (d["zeilen_gelesen"], d["zeilen_geladen"], d["zeilen_quarantaene"], d["zeilen_ausgeschlossen"]) == (21, 14, 7, 0)
 
 
 def test_kundennummer_of_two_registry_rows_quarantines_its_jobcenter_rows(row_level):
@@ -428,8 +435,7 @@ def test_reference_to_quarantined_key_says_so(row_level):
 
 def test_counts_add_up_for_every_file(chain):
     for out in (chain["out"],):
-        for rel, r in datenqualitaet(out).items():
-            assert r["zeilen_gelesen"] == r["zeilen_geladen"] + r["zeilen_quarantaene"] + r["zeilen_ausgeschlossen"], rel
+        assert assert_exclusions_add_up(out)
         for rel, d in dateien(out).items():
             if d["status"] in ("verwendet", "ersetzt"):
                 assert count(out, f"staging.{d['art']}", "datei_id = ?", [d["datei_id"]]) == d["zeilen_geladen"], rel

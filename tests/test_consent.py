@@ -26,6 +26,7 @@ import pytest
 
 from conftest import (
     Inbox,
+    assert_exclusions_add_up,
     assert_staged,
     befunde,
     count,
@@ -204,6 +205,8 @@ def test_counts_add_up_for_every_file(consent_runs):
         assert dq
         for rel, r in dq.items():
             assert r["zeilen_gelesen"] == r["zeilen_geladen"] + r["zeilen_quarantaene"] + r["zeilen_ausgeschlossen"], (rel, r)
+            assert r["zeilen_ausgeschlossen"] == r["zeilen_ohne_einwilligung"] + r["zeilen_nicht_zugeordnet"], (rel, r)
+    assert assert_exclusions_add_up(out)
 
 
 def test_loaded_counts_match_the_warehouse_after_purges(consent_runs):

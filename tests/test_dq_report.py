@@ -15,7 +15,8 @@ import pytest
 
 import dq_support as dq
 from checks.consistency import PRUEFUNGEN
-from checks.dq_report import FALLBACK_HINT, FIX_HINTS, fix_hint
+from checks.dq_report import FALLBACK_HINT, fix_hint
+from sources.findings import REGELN
 from conftest import KEY, PIPELINE_ROOT
 from sources.kinds import ALL_KINDS
 
@@ -87,11 +88,14 @@ def test_report_tells_the_coordinator_what_to_fix():
         assert datei in text and status in text
         if grund:
             assert grund in text
-    assert text.count("stimmt nicht") == 0 and text.count("stimmt") == len(files)  # every row balance adds up
+    ignoriert = [d for d, *_ in files if d.endswith(".docx")]
+    assert ignoriert  # the demo inbox holds a file that is no export
+    # every row balance adds up (the ignored files stand apart, without one)
+    assert text.count("stimmt nicht") == 0 and text.count("stimmt") == len(files) - len(ignoriert)
     # a rejected file: the whole-file reason and its fix
     rel = written["teilnehmende"]
     section = text[text.index(rel + " (Status"):]
-    assert "Pflichtspalte fehlt" in section and FIX_HINTS["datei_abgelehnt"] in section
+    assert "Pflichtspalte fehlt" in section and fix_hint("datei_abgelehnt") in section
     # a file with quarantined rows: lines, column, reason, fix
     rel = written["kontakte"]
     section = text[text.index(rel + " (Status"):]
@@ -104,7 +108,7 @@ def test_report_tells_the_coordinator_what_to_fix():
     )[0]
     assert n_rows >= gelesen - 2  # every row (an exact duplicate line is counted once)
     assert f"{n_rows:,}".replace(",", ".") + " Zeilen: 2, 3, 4," in section
-    assert "Kontaktart" in section and "Codeliste" in section and FIX_HINTS["code"] in section
+    assert "Kontaktart" in section and "Codeliste" in section and fix_hint("code") in section
     # every check, with its kind
     for p in PRUEFUNGEN:
         assert p.name in text
@@ -118,7 +122,7 @@ def test_report_says_when_the_metrics_were_held_back():
     text = _text(_report(blocked))
     assert "Die Kennzahlen wurden in diesem Lauf nicht neu berechnet" in text
     assert "vertrag_kontakte" in text and "verweise_asyl" in text
-    assert FIX_HINTS["vertrag"] in text and FIX_HINTS["pruefung_verweis"] in text
+    assert fix_hint("vertrag") in text and fix_hint("pruefung_verweis") in text
 
 
 def _rule_ids_in_code() -> set[str]:
@@ -140,6 +144,41 @@ def _rule_ids_in_code() -> set[str]:
     # the mentor-side rules (assets/metrics/mentoring_findings.py, written by assets/metrics/mentoring_checks.py)
     ids |= set(re.findall(r'_befund\(\s*"(\w+)"', (PIPELINE_ROOT / "assets/metrics/mentoring_findings.py").read_text(encoding="utf-8")))
     return ids
+
+
+@pytest.mark.integration
+def test_report_separates_ignored_files_and_speaks_plain_german():
+    """An ignored file (no export) is a note in its own section, not an error; no library, table
+    or rule id in the text; why a contract check passes while rows are in quarantine."""
+    text = _text(_report(dq.base_run()))
+    fehler_teil, hinweis_teil = text.split("Hinweis: ignorierte Dateien")
+    assert "notizen.docx" in hinweis_teil and "notizen.docx" not in fehler_teil
+    n_fehler = dq.query(dq.base_run().out / "warehouse.duckdb", "SELECT count(*) FROM kennzahlen.befunde WHERE schwere = 'FEHLER'")[0][0]
+    assert "Befunde: Fehler Warnungen Hinweise" in text
+    assert "ignoriert (kein Export)" in text
+    assert "Warum eine Vertragsprüfung bestanden sein kann, obwohl Zeilen in Quarantäne sind" in text
+    for technical in ("Great-Expectations", "Great Expectations", "Suite", "aktuell.", "inaktiv_tage", "Regel:"):
+        assert technical not in text, technical
+    assert not [code for code in REGELN if "_" in code and code in text]
+    assert n_fehler > 0
+
+
+def test_every_rule_has_plain_german_texts():
+    """sources/findings.py: every rule id a finding can carry has a title, what is wrong and what
+    the coordination does; a partner's rule also how the partner fixes it. No text names a rule
+    id, a library or a table (the texts are sent as they are)."""
+    ids = _rule_ids_in_code() | {"datei_ignoriert"}
+    assert ids <= set(REGELN), sorted(ids - set(REGELN))
+    for code, r in REGELN.items():
+        texts = [r.titel, r.was, r.koordination] + ([r.beheben] if r.beheben else [])
+        assert all(t and t.strip() == t for t in texts), code
+        for t in texts:
+            assert not re.search(r"Great|Expectation|Suite|kennzahlen\.|aktuell\.|meta\.|staging\.", t), (code, t)
+            assert not [c for c in REGELN if "_" in c and c in t], (code, t)
+    # what goes to a partner: the row and file rules and the plausibility checks, not the warehouse's
+    an_partner = {c for c, r in REGELN.items() if r.beheben}
+    assert {"pflichtwert", "code", "schluessel_doppelt", "datei_abgelehnt", "kontakt_ausserhalb_tandem", "aktualitaet"} <= an_partner
+    assert not an_partner & {"vertrag", "pruefung_verweis", "pruefung_zuordnung", "pruefung_reihenfolge", "datei_ignoriert"}
 
 
 def test_every_rule_has_a_fix_hint():
@@ -211,7 +250,7 @@ def test_report_without_registry_is_named_after_the_run_day(tmp_path):
     assert path.parent == settings.intern_dir and not settings.bericht_dir.exists()
     text = _text(path.read_text(encoding="utf-8"))
     assert "kein Stichtag bestimmbar" in text and "Pflichtspalte fehlt" in text and "'Eintritt'" in text
-    assert FIX_HINTS["stand_fehlt"] in text
+    assert fix_hint("stand_fehlt") in text
 
 
 # --- privacy ----------------------------------------------------------------------------------------

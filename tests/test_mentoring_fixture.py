@@ -95,7 +95,8 @@ def test_befunde_name_file_line_and_rule_and_reach_the_report(out):
     """The mentor-side findings are rows of kennzahlen.befunde (file, line, column, rule, WARNUNG,
     German reason; no ID, no pseudonym) and appear in the internal report with a fix hint.
     Lines count the header as line 1 (fixtures/mentoring_inbox.py: list index + 2)."""
-    from checks.dq_report import FIX_HINTS
+    from checks.dq_report import fix_hint
+    from sources.findings import regel as regel_of
 
     kontakte, tandems, mentorinnen = (f"asyl/{art}_2026-11-05.csv" for art in ("kontakte", "tandems", "mentorinnen"))
     regeln = ("kontakt_ausserhalb_tandem", "tandem_nach_austritt_mentorin", "kontakt_ausserhalb_engagement",
@@ -131,7 +132,7 @@ def test_befunde_name_file_line_and_rule_and_reach_the_report(out):
     from html import escape
 
     for regel in regeln:
-        assert f"Regel: {regel}" in html and escape(FIX_HINTS[regel]) in html, regel
+        assert escape(regel_of(regel).titel) in html and escape(fix_hint(regel)) in html, regel
 
 
 def test_no_consent_rows_never_reach_the_warehouse(out):
@@ -159,6 +160,18 @@ def test_no_consent_rows_never_reach_the_warehouse(out):
     assert km == [0.0, 0.0, 0.0, 3.0, 4.2, 5.5, 7.5, 8.0, 10.0, 10.0, 12.5, 15.0, 20.0, 25.0]
     # the older mentor snapshot (M-9) is replaced, not used
     assert ("mentorinnen", "ersetzt") in dateien
+
+
+def test_exclusions_are_explained_per_file(out):
+    """kennzahlen.datenqualitaet (v2) splits the excluded rows: the tandems and contacts of TN-8
+    (withdrawn) and TN-9 (never consented) are 'ohne Einwilligung', none 'nicht zugeordnet'."""
+    from conftest import assert_exclusions_add_up, datenqualitaet
+
+    assert assert_exclusions_add_up(out) >= 5
+    split = {r["datei"].split("/")[1].split("_")[0]: (r["zeilen_ohne_einwilligung"], r["zeilen_nicht_zugeordnet"])
+             for r in datenqualitaet(out).values() if r["status"] == "verwendet"}
+    assert split["tandems"] == (2, 0) and split["kontakte"] == (2, 0)
+    assert split["teilnehmende"] == (2, 0)  # the registry rows of TN-8 and TN-9 themselves
 
 
 def test_prepared_tables_are_reused_only_for_the_same_rows_and_settings(out, tmp_path):

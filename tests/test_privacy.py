@@ -213,12 +213,16 @@ def _inbox_state(inbox: Path) -> dict[str, tuple]:
 
 def assert_report_files(out: Path) -> None:
     """The files the scan must look into are there: the council's files under OUT/bericht/ and the
-    coordinator's data-quality report (under OUT/bericht/ or OUT/intern/: anywhere but the archive)."""
+    coordinator's data-quality report (under OUT/bericht/ or OUT/intern/: anywhere but the archive)
+    and the partners' fix lists."""
     bericht = out / "bericht"
     for pattern in ("*.docx", "*.xlsx", "*.csv"):
         assert [p for p in bericht.glob(pattern) if p.is_file()], f"no {pattern} in {bericht}"
     html = [p for p in out.rglob("datenqualitaet_*.html") if p.is_file() and not p.is_relative_to(out / "archiv")]
     assert html, f"no datenqualitaet_*.html under {out}"
+    # the partners' fix lists beside it (one XLSX and one HTML per partner), scanned like the report
+    listen = [p for p in (out / "intern").glob("korrekturen_*") if p.suffix in (".xlsx", ".html")]
+    assert len(listen) == 6, f"fix lists under {out / 'intern'}: {sorted(p.name for p in listen)}"
 
 
 # --- fixtures -----------------------------------------------------------------------------------

@@ -228,6 +228,7 @@ def _read_reporting(path: Path) -> dict[str, object]:
     con = duckdb.connect(str(path), read_only=True)
     try:
         out: dict[str, object] = {t: sorted(con.execute(f"SELECT * FROM kennzahlen.{t}").fetchall()) for t in TABLES}
+        out["datenqualitaet"] = con.sql("SELECT * FROM kennzahlen.datenqualitaet").pl().to_dicts()
         out["kommentare"] = con.execute(
             "SELECT table_name, NULL, comment FROM duckdb_tables() WHERE schema_name = 'kennzahlen' "
             "UNION ALL SELECT table_name, column_name, comment FROM duckdb_columns() WHERE schema_name = 'kennzahlen'"
@@ -260,6 +261,16 @@ def published(tmp_path_factory) -> dict[date, dict[str, object]]:
 @pytest.fixture(params=[STICHTAG_A, STICHTAG_B], ids=["A_2024-09-30", "B_2025-03-31"])
 def reporting(request, published):
     return request.param, published[request.param]
+
+
+def test_exclusions_add_up_for_every_file(reporting):
+    """kennzahlen.datenqualitaet (v2): per file the excluded rows are ohne Einwilligung or nicht
+    zugeordnet, and the row balance holds."""
+    _, pub = reporting
+    assert pub["datenqualitaet"]
+    for r in pub["datenqualitaet"]:
+        assert r["zeilen_gelesen"] == r["zeilen_geladen"] + r["zeilen_quarantaene"] + r["zeilen_ausgeschlossen"], r
+        assert r["zeilen_ausgeschlossen"] == r["zeilen_ohne_einwilligung"] + r["zeilen_nicht_zugeordnet"], r
 
 
 def test_ueberblick(reporting):

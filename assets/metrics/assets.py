@@ -24,6 +24,7 @@ from checks.asset_checks import check_result, check_specs_of, pruefungen_of
 from checks.check_base import Bewertung
 from checks.consistency import DATENQUALITAET, PRUEFUNGEN, findings_of
 from checks.dq_report import record_pruefungen, write_dq_report
+from checks.korrekturen import write_korrekturen
 from sources.kinds import ALL_KINDS
 from sources.zeitraum import KeinStichtag, resolve_stichtag
 
@@ -115,7 +116,8 @@ def kennzahlen_mentoring(context: dg.AssetExecutionContext, phasenmonitor: Phase
     kinds={"duckdb", "sql"},
     description=(
         "kennzahlen.datenqualitaet (eine Zeile je Datei im Eingang mit Status, Grund und Zeilenbilanz), kennzahlen.befunde "
-        "(eine Zeile je Befund) und der Datenqualitätsbericht intern/datenqualitaet_<Stichtag>.html. Trägt die "
+        "(eine Zeile je Befund), der Datenqualitätsbericht intern/datenqualitaet_<Stichtag>.html und die Korrekturlisten "
+        "der Partner intern/korrekturen_<Partner>_<Stichtag>.xlsx/.html. Trägt die "
         "blockierenden Datenprüfungen: schlägt eine fehl, laufen die Kennzahlen und die Veröffentlichung nicht."
     ),
 )
@@ -152,9 +154,10 @@ def kennzahlen_datenqualitaet(context: dg.AssetExecutionContext, phasenmonitor: 
         bewertungen.append(Bewertung(MENTORING_PRUEFUNG, MENTORING_PRUEFUNG.run(con, settings)))
         record_pruefungen(con, bewertungen)
         build_befunde(con, findings_of(bewertungen))
-        bericht = write_dq_report(con, settings, stichtag)
-        stand.record(con, settings, "kennzahlen/datenqualitaet", eingabe, [bericht], checks)
-        return result(con, DQ_TABELLEN, None, True, eingabe, checks, **_dq_figures(con, [bericht], stichtag))
+        # the report and the partners' fix lists beside it, from the same findings
+        berichte = [write_dq_report(con, settings, stichtag), *write_korrekturen(con, settings, stichtag)]
+        stand.record(con, settings, "kennzahlen/datenqualitaet", eingabe, berichte, checks)
+        return result(con, DQ_TABELLEN, None, True, eingabe, checks, **_dq_figures(con, berichte, stichtag))
 
 
 DQ_TABELLEN = kennzahlen_tables(("datenqualitaet", "befunde"))
@@ -203,6 +206,7 @@ def _dq_figures(con, reports, stichtag) -> dict:
         **{f"befunde_{k.lower()}": int(v) for k, v in sorted(by_schwere.items())},
         "pruefungen_nicht_bestanden": ", ".join(failed) or "keine",
         **({"bericht": dg.MetadataValue.path(str(reports[0]))} if reports else {}),
+        **({"korrekturlisten": dg.MetadataValue.path(str(reports[0].parent))} if len(reports) > 1 else {}),
         "eingang": _table(dateien, [("datei", "text"), ("status", "text"), ("grund", "text"), ("gelesen", "int"),
                                     ("geladen", "int"), ("quarantaene", "int"), ("ausgeschlossen", "int")]),
         "staende": _table([(a, d, str(ds)) for a, d, ds in staende], [("art", "text"), ("datei", "text"), ("datenstand", "text")]),

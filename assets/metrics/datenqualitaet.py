@@ -9,16 +9,21 @@ from assets.metrics.kennzahl_texte import ANTEIL, BETRAGS_EINHEITEN, KENNZAHL_TE
 from sources.sql import literal
 
 DATENQUALITAET_COMMENTS = {
-    "_table": "Eine Zeile je Datei im Eingang: Status, Grund und Zeilenbilanz (gelesen = geladen + Quarantäne + ausgeschlossen).",
+    "_table": "Eine Zeile je Datei im Eingang: Status, Grund und Zeilenbilanz (gelesen = geladen + Quarantäne + ausgeschlossen; "
+              "ausgeschlossen = ohne Einwilligung + nicht zugeordnet).",
     "quelle": "Lieferant: asyl, jobcenter, vhs (bei unbekannten Dateien der Ordnername)",
     "datei": "Pfad der Datei im Eingangsordner",
     "datenstand": "Datenstand laut Dateiname (NULL, wenn der Name keinen gültigen enthält)",
     "status": "verwendet (neuester gültiger Stand), ersetzt (älterer gültiger Stand) oder abgelehnt",
     "grund": "Grund der Ablehnung der ganzen Datei (NULL bei verwendeten und ersetzten Dateien)",
-    "zeilen_gelesen": "Datenzeilen der Datei (ohne Kopfzeile)",
+    "zeilen_gelesen": "Datenzeilen der Datei (ohne Kopfzeile und Leerzeilen; eine exakt wiederholte Zeile zählt einmal)",
     "zeilen_geladen": "Zeilen, die ins Warehouse geladen wurden",
-    "zeilen_quarantaene": "Zeilen mit Regelverstoß (Befunde mit Zeile, Spalte, Grund in meta.befunde)",
-    "zeilen_ausgeschlossen": "Zeilen, die nach Regel nicht verarbeitet werden: ohne Einwilligung, keiner teilnehmenden Person zugeordnet, exakte Dubletten, oder die gültigen Zeilen einer abgelehnten Datei",
+    "zeilen_quarantaene": "Zeilen mit Regelverstoß (Befunde mit Zeile, Spalte, Grund in kennzahlen.befunde); bei einer abgelehnten "
+                          "Datei alle ihre Zeilen (sie bleiben mit der Datei zurückgehalten)",
+    "zeilen_ausgeschlossen": "Zeilen, die nach Regel nicht verarbeitet werden: zeilen_ohne_einwilligung + zeilen_nicht_zugeordnet",
+    "zeilen_ohne_einwilligung": "Ausgeschlossene Zeilen von Personen ohne oder mit widerrufener Einwilligung (auch die bei einem "
+                                "späteren Widerruf aus älteren Ständen entfernten Zeilen)",
+    "zeilen_nicht_zugeordnet": "Ausgeschlossene Jobcenter- und VHS-Zeilen, die zu keiner teilnehmenden Person gehören",
 }
 
 UEBERBLICK_COMMENTS = {
@@ -51,7 +56,10 @@ CREATE OR REPLACE TABLE kennzahlen.datenqualitaet AS
 SELECT quelle::VARCHAR AS quelle, datei::VARCHAR AS datei, datenstand::DATE AS datenstand,
        status::VARCHAR AS status, grund::VARCHAR AS grund,
        zeilen_gelesen::BIGINT AS zeilen_gelesen, zeilen_geladen::BIGINT AS zeilen_geladen,
-       zeilen_quarantaene::BIGINT AS zeilen_quarantaene, zeilen_ausgeschlossen::BIGINT AS zeilen_ausgeschlossen
+       zeilen_quarantaene::BIGINT AS zeilen_quarantaene, zeilen_ausgeschlossen::BIGINT AS zeilen_ausgeschlossen,
+       -- the split of zeilen_ausgeschlossen, computed once at load time (sources/linking.py: Zeilenbilanz)
+       coalesce(ohne_einwilligung, 0)::BIGINT AS zeilen_ohne_einwilligung,
+       coalesce(nicht_zugeordnet, 0)::BIGINT AS zeilen_nicht_zugeordnet
 FROM meta.dateien WHERE im_eingang ORDER BY quelle, datei
 """
 

@@ -24,6 +24,7 @@ import polars as pl
 from assets.metrics.mentoring_findings import mentoring_befunde
 from checks.check_base import BEFUND_COLUMNS, Pruefergebnis, Pruefung
 from sources.findings import WARNUNG
+from sources.settings import Settings
 from sources.zeitraum import KeinStichtag, resolve_stichtag
 
 
@@ -45,7 +46,8 @@ REGELN: dict[str, tuple[str, str]] = {
     ),
     "mentorin_ohne_kontakt": (
         "mentoring_ohne_kontakt",
-        "Mentor*innen laufender Tandems ohne Kontakt in den letzten inaktiv_tage Tagen vor dem Stichtag.",
+        "Mentor*innen laufender Tandems ohne Kontakt in der eingestellten Frist vor dem Stichtag "
+        f"(Standard: {Settings.model_fields['inaktiv_tage'].default} Tage).",
     ),
 }
 

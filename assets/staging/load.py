@@ -24,7 +24,7 @@ from sources.contract import ExportKind
 from sources.discovery import InboxFile
 from sources.kinds import ALL_KINDS, BY_NAME
 from sources.linking import Outcome, apply_references, gate_registry, reject_if_mostly_bad
-from sources.findings import BEFUND_SCHEMA, FEHLER
+from sources.findings import BEFUND_SCHEMA, DATEI_IGNORIERT, FEHLER, HINWEIS
 from sources.parsing import Parsed, parse_export
 from sources.pseudonym import Pseudonymizer
 from sources.reading import LINE_COL, FileRejected
@@ -115,7 +115,7 @@ def register_inbox(con: duckdb.DuckDBPyConnection, settings: Settings, files: li
                 [datei_id, sha, f.rel, f.quelle, f.art, f.datenstand, f.size, f.mtime_ns, status, grund, f.ext, now],
             )
             if grund:
-                _insert_befunde(con, datei_id, f.quelle, f.rel, f.art, _file_finding(grund))
+                _insert_befunde(con, datei_id, f.quelle, f.rel, f.art, _file_finding(grund, ignoriert=f.art is None))
         # A file that left the inbox is no longer a candidate; its rows stay as history.
         con.execute("CREATE OR REPLACE TEMP TABLE _present (datei_id VARCHAR)")
         con.executemany("INSERT INTO _present VALUES (?)", [(d,) for d in present])
@@ -143,7 +143,7 @@ def _recheck_name(con, settings: Settings, f: InboxFile, datei_id: str, sha: str
                    nicht_zugeordnet = 0 WHERE datei_id = ?""",
             [f.problem, datei_id],
         )
-        _insert_befunde(con, datei_id, f.quelle, f.rel, f.art, _file_finding(f.problem))
+        _insert_befunde(con, datei_id, f.quelle, f.rel, f.art, _file_finding(f.problem, ignoriert=f.art is None))
         stats.abgelehnt_name += 1
     elif f.problem is None and rejected_by_name:
         archive_file(f.path, settings.archive_dir, sha, f.ext)
@@ -152,9 +152,12 @@ def _recheck_name(con, settings: Settings, f: InboxFile, datei_id: str, sha: str
         stats.neu += 1
 
 
-def _file_finding(grund: str) -> pl.DataFrame:
+def _file_finding(grund: str, ignoriert: bool = False) -> pl.DataFrame:
+    """The finding of a whole file. A file whose name matches no export kind is no delivery that
+    went wrong: it is left alone, a note (HINWEIS), not an error."""
+    regel, schwere = (DATEI_IGNORIERT, HINWEIS) if ignoriert else ("datei_abgelehnt", FEHLER)
     return pl.DataFrame(
-        {"zeile": [None], "spalte": [None], "regel": ["datei_abgelehnt"], "schwere": [FEHLER], "grund": [grund]},
+        {"zeile": [None], "spalte": [None], "regel": [regel], "schwere": [schwere], "grund": [grund]},
         schema=BEFUND_SCHEMA,
     )
 
@@ -285,9 +288,10 @@ def stage_kind(con: duckdb.DuckDBPyConnection, settings: Settings, pseud: Pseudo
                 result.verarbeitet += 1
                 ok = isinstance(outcome, Outcome) and not outcome.rejected
                 if isinstance(outcome, Outcome):
-                    result.quarantaene += outcome.quarantaene
-                    result.ausgeschlossen += outcome.ausgeschlossen
-                    result.geladen += outcome.geladen
+                    bilanz = outcome.bilanz
+                    result.quarantaene += bilanz.quarantaene
+                    result.ausgeschlossen += bilanz.ausgeschlossen
+                    result.geladen += bilanz.geladen
                 if not ok:
                     result.abgelehnt += 1
                 elif is_candidate and kind.name == "teilnehmende":
@@ -326,6 +330,7 @@ def _store(con, kind: ExportKind, datei_id, quelle, datei, datenstand, kontext, 
         _insert_befunde(con, datei_id, quelle, datei, kind.name, _file_finding(outcome))
         return
     p: Parsed = outcome.parsed
+    b = outcome.bilanz
     befunde = outcome.befunde
     if outcome.rejected:
         befunde = pl.concat([_file_finding(outcome.rejected), befunde])
@@ -347,8 +352,8 @@ def _store(con, kind: ExportKind, datei_id, quelle, datei, datenstand, kontext, 
                zeilen_quarantaene = ?, zeilen_ausgeschlossen = ?, ohne_einwilligung = ?, nicht_zugeordnet = ?,
                kodierung = ?, kontext = ?, verarbeitet_am = ? WHERE datei_id = ?""",
         [
-            "abgelehnt" if outcome.rejected else "ersetzt", outcome.rejected, p.gelesen, outcome.geladen,
-            outcome.quarantaene, outcome.ausgeschlossen, outcome.ohne_einwilligung, outcome.nicht_zugeordnet,
+            "abgelehnt" if outcome.rejected else "ersetzt", outcome.rejected, b.gelesen, b.geladen,
+            b.quarantaene, b.ausgeschlossen, b.ohne_einwilligung, b.nicht_zugeordnet,
             p.encoding, kontext, now, datei_id,
         ],
     )
