@@ -50,6 +50,9 @@ FIX_HINTS: dict[str, str] = {
     "leerzeile": "Leere Zeilen werden übersprungen und nicht gezählt. Nur ein Hinweis: Exportvorlage beim Partner prüfen (Leerzeilen am Ende oder zwischen Blöcken).",
     "felder_zuviel": "Die Zeile hat mehr Felder als die Kopfzeile, meist wegen eines Semikolons in einem Wert: den Wert beim Partner in Anführungszeichen exportieren oder das Semikolon entfernen lassen und die Datei neu liefern.",
     "zusatzspalte": "Spalte ist nicht vereinbart und wird ignoriert. Ist es eine umbenannte Vertragsspalte, den Namen angleichen oder einen Alias (spalten_aliase) konfigurieren.",
+    # how an XLSX sheet was read (sources/workbook.py)
+    "titelzeilen": "Über der Kopfzeile stehen Titelzeilen; sie wurden übersprungen. Nur ein Hinweis: am besten liefert der Partner die Kopfzeile in Zeile 1.",
+    "blatt_ausgeblendet": "Das erste Tabellenblatt ist ausgeblendet; gelesen wurde das erste sichtbare. Nur ein Hinweis: beim Partner prüfen, ob das richtige Blatt vorne liegt.",
     # references and consent (sources/linking.py)
     "verweis": "Die Nummer verweist auf einen Eintrag, den es im verwendeten Stand der Bezugsdatei nicht gibt oder der dort in Quarantäne ist: beide Listen beim Sachgebiet Asyl abgleichen lassen.",
     "nicht_zugeordnet": "Diese Zeilen gehören zu keiner teilnehmenden Person. Sind es Teilnehmende, JC-Kundennummer bzw. VHS-Hörernummer in der Teilnehmendenliste ergänzen.",

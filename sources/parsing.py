@@ -21,7 +21,7 @@ from sources.findings import BEFUND_SCHEMA, FEHLER, HINWEIS
 from sources.pseudonym import Pseudonymizer
 from sources.reading import LINE_COL, FileRejected, Table, read_export
 from sources.triage import triage
-from sources.workbook import header_below_titles
+from sources.workbook import header_below_titles, percent_rows
 
 
 @dataclass
@@ -70,6 +70,40 @@ def map_headers(kind: ExportKind, header: list[str], extra_aliases: dict[str, li
     if missing:
         raise FileRejected("Pflichtspalte fehlt: " + ", ".join(f"'{m}'" for m in missing) + ".")
     return mapping, extras
+
+
+def _notes(hinweise: list[tuple[int, str, str]]) -> pl.DataFrame:
+    """The reader's notes (title rows, a hidden sheet) as HINWEIS findings."""
+    return pl.DataFrame(
+        {"zeile": [z for z, _, _ in hinweise], "spalte": [None] * len(hinweise), "regel": [r for _, r, _ in hinweise],
+         "schwere": [HINWEIS] * len(hinweise), "grund": [g for _, _, g in hinweise]},
+        schema=BEFUND_SCHEMA,
+    )
+
+
+def _read(path: Path, ext: str, kind: ExportKind, extra_aliases: dict[str, list[str]]) -> Table:
+    """The file as text, its header found; in an XLSX file, numbers shown as percentages (0.92
+    shown as 92 %) are the percentage the partner sees, in the contract's percent columns."""
+    table = _with_header(read_export(path, ext), ext, kind, extra_aliases)
+    percent = [c.field for c in kind.columns if c.type == "percent"]
+    if ext != "xlsx" or not percent:
+        return table
+    shown = percent_rows(path, table.sheet, table.header_line)
+    if not shown:
+        return table
+    mapping, _ = map_headers(kind, table.header, extra_aliases)
+    data_cols = [c for c in table.rows.columns if c != LINE_COL]
+    scaled = []
+    for i, f in mapping.items():
+        rows = shown.get(unicodedata.normalize("NFC", table.header[i]).strip())
+        if f in percent and rows:
+            v = pl.col(data_cols[i])
+            # rounded to 10 places: 0.92 * 100 is 92.00000000000001 in binary
+            as_shown = (v.cast(pl.Float64, strict=False) * 100).round(10).cast(pl.String)
+            scaled.append(pl.when(pl.col(LINE_COL).is_in(sorted(rows))).then(as_shown).otherwise(v).alias(data_cols[i]))
+    if scaled:
+        table.rows = table.rows.with_columns(scaled)
+    return table
 
 
 def _with_header(table: Table, ext: str, kind: ExportKind, extra_aliases: dict[str, list[str]]) -> Table:
@@ -152,7 +186,7 @@ def parse_export(
     age_bounds: list[int] | None = None,
 ) -> Parsed:
     """Read, triage and pseudonymise one export. Raises FileRejected for file-level problems."""
-    table = _with_header(read_export(path, ext), ext, kind, extra_aliases or {})
+    table = _read(path, ext, kind, extra_aliases or {})
     frame, header, encoding, surplus = table.rows, table.header, table.encoding, table.surplus
     excel_1904, hinweise = table.excel_1904, table.hinweise
     del table
@@ -179,11 +213,7 @@ def parse_export(
             schema=BEFUND_SCHEMA,
         )])
     if hinweise:
-        befunde = pl.concat([befunde, pl.DataFrame(
-            {"zeile": [z for z, _, _ in hinweise], "spalte": [None] * len(hinweise), "regel": [r for _, r, _ in hinweise],
-             "schwere": [HINWEIS] * len(hinweise), "grund": [g for _, _, g in hinweise]},
-            schema=BEFUND_SCHEMA,
-        )])
+        befunde = pl.concat([befunde, _notes(hinweise)])
     headers = {f: header[i].strip() for i, f in mapping.items()}
     for c in kind.columns:
         headers.setdefault(c.field, c.header)

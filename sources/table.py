@@ -27,6 +27,7 @@ class Table:
     surplus: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SURPLUS_SCHEMA))
     header_line: int = 1  # the line (sheet row) of the header
     excel_1904: bool = False  # XLSX: serial dates count from 1904-01-01 (old Mac workbooks)
+    sheet: int = 0  # XLSX: the index of the sheet read
     # Notes on how the file was read, for the data-quality report: (line, rule, German reason).
     hinweise: list[tuple[int, str, str]] = field(default_factory=list)
 

@@ -17,7 +17,9 @@ What real workbooks vary in, and how it is read (docs/datenvertrag.md, "Variante
 from __future__ import annotations
 
 import re
+import unicodedata
 import zipfile
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -58,7 +60,7 @@ def read_xlsx_text(path: Path) -> Table:
         raise FileRejected(f"XLSX-Datei nicht lesbar ({type(exc).__name__}).") from None
     frame = frame.with_columns(pl.all().cast(pl.String).str.normalize("NFC"))
     body, header = split_header(frame)  # the sheet's row numbers, line breaks in cells or not
-    table = Table(body, header, "xlsx", excel_1904=uses_1904_dates(path))
+    table = Table(body, header, "xlsx", excel_1904=uses_1904_dates(path), sheet=index)
     if hidden:
         table.hinweise.append((1, "blatt_ausgeblendet", (
             f"Das erste Tabellenblatt ist ausgeblendet ({', '.join(hidden)}); gelesen wurde das erste sichtbare "
@@ -113,3 +115,82 @@ def header_below_titles(table: Table, is_header: Callable[[list[str]], bool]) ->
             return promoted
     return None
 
+
+# --- cells shown as percentages ---------------------------------------------------------------------
+# Excel keeps "92 %" typed into a cell as the number 0.92 with a percent format; the reader sees
+# 92 %, the file holds 0.92. The formats are read from the workbook's XML (styles, sheet, shared
+# strings) with the standard library, and only when its styles have a percent format at all.
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PERCENT_BUILTIN = {9, 10}  # "0%" and "0.00%"
+_CELL = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+def _percent_styles(z: zipfile.ZipFile) -> set[int]:
+    try:
+        root = ET.fromstring(z.read("xl/styles.xml"))
+    except KeyError:
+        return set()
+    custom = {int(f.get("numFmtId", "-1")): f.get("formatCode", "") for f in root.iter(_MAIN + "numFmt")}
+    xfs = root.find(_MAIN + "cellXfs")
+    # a '%' outside quoted text and escapes is the percent format
+    shown = lambda code: "%" in re.sub(r'"[^"]*"|\\.', "", code)  # noqa: E731
+    return {
+        i for i, xf in enumerate(xfs if xfs is not None else [])
+        if int(xf.get("numFmtId", "0")) in _PERCENT_BUILTIN or shown(custom.get(int(xf.get("numFmtId", "0")), ""))
+    }
+
+
+def _sheet_part(z: zipfile.ZipFile, index: int) -> str:
+    sheets = list(ET.fromstring(z.read("xl/workbook.xml")).iter(_MAIN + "sheet"))
+    rid = sheets[index].get(_REL + "id")
+    rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    target = next(r.get("Target", "") for r in rels if r.get("Id") == rid)
+    return target.lstrip("/") if target.startswith("/") else "xl/" + target
+
+
+def _shared_strings(z: zipfile.ZipFile) -> list[str]:
+    try:
+        root = ET.fromstring(z.read("xl/sharedStrings.xml"))
+    except KeyError:
+        return []
+    return ["".join(t.text or "" for t in si.iter(_MAIN + "t")) for si in root.iter(_MAIN + "si")]
+
+
+def percent_rows(path: Path, sheet_index: int, header_line: int) -> dict[str, set[int]]:
+    """Header text (NFC, trimmed) -> the sheet rows whose cell in that column is a number shown as
+    a percentage. Empty when the workbook has no percent format (the usual case: nothing is read)."""
+    try:
+        return _percent_rows(path, sheet_index, header_line)
+    except (OSError, KeyError, IndexError, ValueError, StopIteration, ET.ParseError, zipfile.BadZipFile):
+        # fastexcel read the cells; without their formats a 0.92 could be 92 % or 0.92: not safe
+        raise FileRejected("XLSX-Datei nicht sicher lesbar: die Zahlenformate der Zellen (Prozent) sind nicht lesbar.") from None
+
+
+def _percent_rows(path: Path, sheet_index: int, header_line: int) -> dict[str, set[int]]:
+    with zipfile.ZipFile(path) as z:
+        styles = _percent_styles(z)
+        if not styles:
+            return {}
+        strings = _shared_strings(z)
+        headers: dict[str, str] = {}
+        rows: dict[str, set[int]] = {}
+        for _, c in ET.iterparse(z.open(_sheet_part(z, sheet_index))):
+            if c.tag != _MAIN + "c":
+                continue
+            m = _CELL.match(c.get("r", ""))
+            v = c.find(_MAIN + "v")
+            if m and int(m.group(2)) == header_line:
+                kind = c.get("t")
+                if kind == "s" and v is not None:
+                    text = strings[int(v.text)]
+                elif kind == "inlineStr":
+                    text = "".join(t.text or "" for t in c.iter(_MAIN + "t"))
+                else:
+                    text = v.text or "" if v is not None else ""
+                headers[m.group(1)] = unicodedata.normalize("NFC", text).strip()
+            elif m and v is not None and c.get("t", "n") == "n" and int(c.get("s", "0")) in styles:
+                rows.setdefault(m.group(1), set()).add(int(m.group(2)))
+            c.clear()
+    return {headers[col]: r for col, r in rows.items() if col in headers}

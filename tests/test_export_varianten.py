@@ -264,6 +264,28 @@ def test_vhs_xlsx_cell_variants(tmp_path, dates, percent, epoch_1904):
     assert_same(parse_file(path, "kursteilnahmen"), plain(tmp_path, V.KURSE))
 
 
+@pytest.mark.parametrize("writer", ["xlsxwriter", "openpyxl"])
+def test_vhs_xlsx_attendance_in_percent_format(tmp_path, writer):
+    """"92 %" typed into Excel is stored as 0.92 with a percent format: read as the 92 the VHS sees
+    (before, 0.92 was stored: an attendance of under one percent, without any finding)."""
+    header, rows = V.kurs_rows("cells", "fraction")
+    path = tmp_path / Path(V.KURSE_XLSX).name
+    if writer == "xlsxwriter":
+        V.xlsxwriter_workbook(path, header, rows, percent_format=True)
+    else:
+        V.openpyxl_workbook(path, header, rows, above=[["Kursteilnahmen"]], percent_format=True)
+    assert_same(parse_file(path, "kursteilnahmen"), plain(tmp_path, V.KURSE), line_shift=writer == "openpyxl",
+                hints=("titelzeilen",) if writer == "openpyxl" else ())
+
+
+def test_vhs_xlsx_fraction_without_percent_format_stays_a_number(tmp_path):
+    """Only the cell's format makes 0.92 a percentage; a plain 0.92 is 0.92, as the VHS sees it."""
+    header, rows = V.kurs_rows("cells", "fraction")
+    parsed = parse_file(V.xlsxwriter_workbook(tmp_path / Path(V.KURSE_XLSX).name, header, rows), "kursteilnahmen")
+    j = header.index("Anwesenheit")
+    assert parsed.quarantaene == 0 and parsed.rows["anwesenheit"].to_list() == [r[j] for r in rows]
+
+
 def test_four_digit_number_in_a_date_column_is_no_serial_date(tmp_path):
     header, rows = V.kurs_rows("cells")
     rows[0][header.index("Kursende")] = 2024  # a year typed alone
@@ -316,8 +338,8 @@ def test_vhs_xlsx_hidden_first_sheet_and_second_sheet(tmp_path):
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) ist nicht installiert")
 def test_vhs_xlsx_saved_by_libreoffice(tmp_path):
-    header, rows = V.kurs_rows("cells")
-    source = V.openpyxl_workbook(tmp_path / "excel" / "kursteilnahmen.xlsx", header, rows, above=[["Kursteilnahmen"]])
+    header, rows = V.kurs_rows("cells", "fraction")
+    source = V.openpyxl_workbook(tmp_path / "excel" / "kursteilnahmen.xlsx", header, rows, above=[["Kursteilnahmen"]], percent_format=True)
     path = V.libreoffice_xlsx(source, tmp_path / "lo")
     final = path.rename(path.with_name(Path(V.KURSE_XLSX).name))
     assert_same(parse_file(final, "kursteilnahmen"), plain(tmp_path, V.KURSE), line_shift=1, hints=("titelzeilen",))
@@ -403,3 +425,18 @@ def test_e2e_file_tables_agree_but_for_the_file_form(two_runs):
     assert variant["dq"] == plain_["dq"] and variant["basis"] == plain_["basis"]
     assert variant["errors"] == plain_["errors"]
     assert variant["hints"] == sorted(plain_["hints"] + ["blatt_ausgeblendet", "titelzeilen"])
+
+
+def test_vhs_xlsx_merged_data_cells_are_quarantined_not_filled_down(tmp_path):
+    """A value merged over several rows stands in the first cell only; which rows it was meant for
+    is a guess, so the other rows miss a required value (line and column named)."""
+    import openpyxl
+
+    header, rows = V.kurs_rows()
+    path = V.openpyxl_workbook(tmp_path / Path(V.KURSE_XLSX).name, header, rows)
+    wb = openpyxl.load_workbook(path)
+    col = header.index("Kursnummer") + 1
+    wb.active.merge_cells(start_row=2, start_column=col, end_row=3, end_column=col)
+    wb.save(path)
+    parsed = parse_file(path, "kursteilnahmen")
+    assert [(z, s, r) for z, s, r, _ in findings(parsed, "FEHLER")] == [(3, "Kursnummer", "pflichtwert")]
