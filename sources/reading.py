@@ -9,9 +9,8 @@ row, not of the file: it is left out of the frame and listed in ``Table.surplus`
 
 The variants real exporters write are absorbed here, before any rule sees a value (the list is in
 docs/datenvertrag.md, "Varianten der Exporte"): text is Unicode-normalised to NFC (a Mac writes
-``ö`` as ``o`` + U+0308), a file with CR-only line ends (old Mac Excel) gets LF, and a trailing ``;``
-on every data line but not on the header is one empty field, not a shifted row. XLSX files are
-read in sources/workbook.py.
+``ö`` as ``o`` + U+0308), and a file with CR-only line ends (Excel for Mac) gets LF. XLSX files
+are read in sources/workbook.py.
 """
 
 from __future__ import annotations
@@ -98,10 +97,6 @@ def nfc_bytes(data: bytes) -> bytes:
     return data if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text).encode("utf-8")
 
 
-def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
-
-
 _OTHER_SEPARATORS = {"\t": "Tabulator", ",": "Komma"}
 
 
@@ -184,16 +179,6 @@ class _Scan:
     max_fields: int = 0
     odd_line: int | None = None  # first record polars may refuse (quotes), if any
     error_line: int | None = None  # record at which the csv module gave up
-    data_records: int = 0  # records after the header with any value
-    surplus_widths: set[int] = field(default_factory=set)
-    surplus_filled: bool = False  # a value beyond the header's fields in some record
-
-    @property
-    def trailing_delimiter(self) -> bool:
-        """Every data record, and only they, has the same number of fields more than the header,
-        all of them empty: the exporter ends each data line with ';' (and not the header line).
-        Then no value is shifted; a single wider record could be one with a ';' in a value."""
-        return bool(self.surplus) and not self.surplus_filled and len(self.surplus_widths) == 1 and len(self.surplus) == self.data_records
 
 
 def _scan_records(data: bytes) -> _Scan:
@@ -215,14 +200,10 @@ def _scan_records(data: bytes) -> _Scan:
             n = len(rec)
             if i == 0:
                 scan.header_fields = max(n, 1)  # polars makes one (empty) column of an empty first line
-            else:
-                scan.data_records += any(v.strip() for v in rec)
-            if i > 0 and n > scan.header_fields:
+            elif n > scan.header_fields:
                 scan.first_wide = scan.first_wide or start
                 if any(v.strip() for v in rec):  # ";;;;;;;;" is a blank line, however wide
                     scan.surplus.append((i, start, n))
-                    scan.surplus_widths.add(n)
-                    scan.surplus_filled = scan.surplus_filled or any(v.strip() for v in rec[scan.header_fields:])
             scan.max_fields = max(scan.max_fields, n)
             if scan.odd_line is None and any('"' in r for r in raw):
                 record = "".join(raw).removesuffix("\n").removesuffix("\r")
@@ -272,9 +253,6 @@ def _read_ragged(data: bytes, encoding: str) -> Table:
         raise FileRejected(
             f"Zeile mit mehr Feldern als die Kopfzeile (Zeile {first}), Datei nicht eindeutig lesbar (Trennzeichen ';' erwartet)."
         )
-    if scan.trailing_delimiter:  # one empty field too many on every data line: nothing is shifted
-        body, header = split_header(wide.select(wide.columns[:m]), lines)
-        return Table(body, header, encoding)
     keep = ~pl.int_range(wide.height, dtype=pl.Int64, eager=True).is_in(bad.implode())
     frame = wide.select(wide.columns[:m]).filter(keep)
     body, header = split_header(frame, lines.filter(keep))

@@ -153,15 +153,27 @@ def test_end_of_file_variants(tmp_path):
 
 # --- delimiters, quotes, headers -------------------------------------------------------------------
 
-@pytest.mark.parametrize("data_only,n", [(False, 1), (False, 3), (True, 1), (True, 2)], ids=["all-1", "all-3", "data-1", "data-2"])
+@pytest.mark.parametrize("n", [1, 3])
 @pytest.mark.parametrize("rel", [V.TANDEMS, V.MASSNAHMEN])
-def test_trailing_delimiter(tmp_path, rel, data_only, n):
-    data = V.trailing_delimiter(rel, data_only, n).encode(V.ENCODING[rel.split("/")[0]])
+def test_trailing_delimiter_on_every_line(tmp_path, rel, n):
+    """Excel's ';' after the last cell of every line, the header's too: empty columns, nothing shifted."""
+    data = V.trailing_delimiter(rel, data_only=False, n=n).encode(V.ENCODING[rel.split("/")[0]])
     assert_same(parse_bytes(tmp_path, rel, data), plain(tmp_path, rel))
 
 
+@pytest.mark.parametrize("rel", [V.TANDEMS, V.MASSNAHMEN])
+def test_trailing_delimiter_on_data_lines_only_stays_quarantined(tmp_path, rel):
+    """One field more than the header on every data line, and it is empty: an exporter's ';' at
+    the end, or a ';' inside a value of every line with the last column empty? The two cannot be
+    told apart (tests/test_csv_structure.py has the second), so the rows stay in quarantine."""
+    data = V.trailing_delimiter(rel, data_only=True).encode(V.ENCODING[rel.split("/")[0]])
+    parsed = parse_bytes(tmp_path, rel, data)
+    lines = list(range(2, plain(tmp_path, rel).gelesen + 2))
+    assert [(z, s, r) for z, s, r, _ in findings(parsed, "FEHLER")] == [(z, None, "felder_zuviel") for z in lines]
+
+
 def test_one_row_wider_than_the_others_stays_quarantined(tmp_path):
-    """Only a ';' at the end of every data line is a convention; one wider line may hide a shifted value."""
+    """One wider line may hide a shifted value: quarantined, the others load."""
     header, rows = V.records(V.MASSNAHMEN)
     rows[1] = rows[1] + [""]
     parsed = parse_bytes(tmp_path, V.MASSNAHMEN, V.join(header, rows, "\r\n").encode("cp1252"))
