@@ -6,6 +6,7 @@ The inbox is read only: nothing here moves, changes or deletes a file.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -67,7 +68,9 @@ def discover(inbox: Path, run_day: date) -> list[InboxFile]:
         raise FileNotFoundError(f"Der Eingangsordner {inbox} existiert nicht oder ist kein Ordner.")
     found: list[InboxFile] = []
     for path in sorted(inbox.rglob("*")):
-        rel = path.relative_to(inbox).as_posix()
+        # NFC: macOS file systems hand out names decomposed; kinds, folders and the name shown in
+        # every report compare and read as the composed form (the file is still opened by ``path``).
+        rel = unicodedata.normalize("NFC", path.relative_to(inbox).as_posix())
         if any(part.startswith(".") for part in rel.split("/")) or not path.is_file():
             continue
         st = path.stat()

@@ -193,6 +193,15 @@ REGELN: dict[str, Regel] = {
         "Export fehlt", "Von diesem Export liegt keine gültige Lieferung vor.",
         "Export dieser Art beim Partner anfordern und in den Eingang legen.",
         "Bitte liefern Sie diesen Export."),
+    # how an XLSX sheet was read (sources/workbook.py)
+    "titelzeilen": Regel(
+        "Titelzeilen über der Kopfzeile", "Über der Kopfzeile stehen Titelzeilen; sie wurden übersprungen.",
+        "Nur ein Hinweis: am besten liefert der Partner die Kopfzeile in Zeile 1.",
+        "Die Datei wurde gelesen. Wenn möglich, beginnen Sie das Blatt künftig mit der Kopfzeile in Zeile 1."),
+    "blatt_ausgeblendet": Regel(
+        "Erstes Tabellenblatt ausgeblendet", "Das erste Tabellenblatt ist ausgeblendet; gelesen wurde das erste sichtbare.",
+        "Nur ein Hinweis: beim Partner prüfen, ob das richtige Blatt vorne liegt.",
+        "Bitte prüfen Sie, ob das erste sichtbare Blatt die Daten des Exports enthält."),
 }
 
 UNBEKANNT = Regel("Befund", "Unbekannter Befund.", "Grund lesen und mit dem Partner klären.")

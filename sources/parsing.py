@@ -9,6 +9,7 @@ column, rule and a German reason. Findings never carry a cell's content.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -18,8 +19,9 @@ import polars as pl
 from sources.contract import ExportKind
 from sources.findings import BEFUND_SCHEMA, FEHLER, HINWEIS
 from sources.pseudonym import Pseudonymizer
-from sources.reading import LINE_COL, FileRejected, read_export
+from sources.reading import LINE_COL, FileRejected, Table, read_export
 from sources.triage import triage
+from sources.workbook import header_below_titles, percent_rows
 
 
 @dataclass
@@ -42,7 +44,9 @@ class Parsed:
 
 
 def _norm_header(h: str) -> str:
-    return " ".join(h.replace("\ufeff", "").strip().casefold().split())
+    """How headers compare: NFC, case-insensitive, every run of (also non-breaking) spaces as one,
+    and without a trailing ``*`` (export templates mark their required columns so)."""
+    return " ".join(unicodedata.normalize("NFC", h).replace("\ufeff", "").casefold().split()).removesuffix("*").rstrip()
 
 
 def map_headers(kind: ExportKind, header: list[str], extra_aliases: dict[str, list[str]]) -> tuple[dict[int, str], list[str]]:
@@ -66,6 +70,61 @@ def map_headers(kind: ExportKind, header: list[str], extra_aliases: dict[str, li
     if missing:
         raise FileRejected("Pflichtspalte fehlt: " + ", ".join(f"'{m}'" for m in missing) + ".")
     return mapping, extras
+
+
+def _notes(hinweise: list[tuple[int, str, str]]) -> pl.DataFrame:
+    """The reader's notes (title rows, a hidden sheet) as HINWEIS findings."""
+    return pl.DataFrame(
+        {"zeile": [z for z, _, _ in hinweise], "spalte": [None] * len(hinweise), "regel": [r for _, r, _ in hinweise],
+         "schwere": [HINWEIS] * len(hinweise), "grund": [g for _, _, g in hinweise]},
+        schema=BEFUND_SCHEMA,
+    )
+
+
+def _read(path: Path, ext: str, kind: ExportKind, extra_aliases: dict[str, list[str]]) -> Table:
+    """The file as text, its header found; in an XLSX file, numbers shown as percentages (0.92
+    shown as 92 %) are the percentage the partner sees, in the contract's percent columns."""
+    table = _with_header(read_export(path, ext), ext, kind, extra_aliases)
+    percent = [c.field for c in kind.columns if c.type == "percent"]
+    if ext != "xlsx" or not percent:
+        return table
+    shown = percent_rows(path, table.sheet, table.header_line)
+    if not shown:
+        return table
+    mapping, _ = map_headers(kind, table.header, extra_aliases)
+    data_cols = [c for c in table.rows.columns if c != LINE_COL]
+    scaled = []
+    for i, f in mapping.items():
+        rows = shown.get(unicodedata.normalize("NFC", table.header[i]).strip())
+        if f in percent and rows:
+            v = pl.col(data_cols[i])
+            # rounded to 10 places: 0.92 * 100 is 92.00000000000001 in binary
+            as_shown = (v.cast(pl.Float64, strict=False) * 100).round(10).cast(pl.String)
+            scaled.append(pl.when(pl.col(LINE_COL).is_in(sorted(rows))).then(as_shown).otherwise(v).alias(data_cols[i]))
+    if scaled:
+        table.rows = table.rows.with_columns(scaled)
+    return table
+
+
+def _with_header(table: Table, ext: str, kind: ExportKind, extra_aliases: dict[str, list[str]]) -> Table:
+    """The table as read, or, for an XLSX sheet whose first row is not the header, read from the
+    header below its title rows (sources/workbook.py); else the first row's error stands."""
+    try:
+        map_headers(kind, table.header, extra_aliases)
+        return table
+    except FileRejected:
+        if ext != "xlsx":
+            raise
+        def is_header(h: list[str]) -> bool:
+            try:
+                map_headers(kind, h, extra_aliases)
+                return True
+            except FileRejected:
+                return False
+        below = header_below_titles(table, is_header)
+        if below is None:
+            raise
+        return below
 
 
 def _age_band(age: pl.Expr, bounds: list[int]) -> pl.Expr:
@@ -127,8 +186,9 @@ def parse_export(
     age_bounds: list[int] | None = None,
 ) -> Parsed:
     """Read, triage and pseudonymise one export. Raises FileRejected for file-level problems."""
-    table = read_export(path, ext)
+    table = _read(path, ext, kind, extra_aliases or {})
     frame, header, encoding, surplus = table.rows, table.header, table.encoding, table.surplus
+    excel_1904, hinweise = table.excel_1904, table.hinweise
     del table
     mapping, extras = map_headers(kind, header, extra_aliases or {})
     frame, blank_lines = drop_blank_lines(frame)
@@ -140,7 +200,9 @@ def parse_export(
     # Handed over, not kept: triage frees the text of the file once its cell rules are done.
     uebergabe = [frame]
     del frame
-    valid, befunde, n_quar, n_dup = triage(kind, uebergabe, mapping, xlsx=(ext == "xlsx"), quarantined_keys=quar_keys)
+    valid, befunde, n_quar, n_dup = triage(
+        kind, uebergabe, mapping, xlsx=(ext == "xlsx"), quarantined_keys=quar_keys, excel_1904=excel_1904,
+    )
     if surplus.height:
         befunde = pl.concat([befunde, surplus_findings(surplus, len(header))])
         n_quar += surplus.height
@@ -150,6 +212,8 @@ def parse_export(
              "grund": [f"{len(blank_lines)} leere Zeile(n) ohne jeden Wert übersprungen (erste hier)"]},
             schema=BEFUND_SCHEMA,
         )])
+    if hinweise:
+        befunde = pl.concat([befunde, _notes(hinweise)])
     headers = {f: header[i].strip() for i, f in mapping.items()}
     for c in kind.columns:
         headers.setdefault(c.field, c.header)

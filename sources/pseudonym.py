@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import unicodedata
 from pathlib import Path
 
 import polars as pl
@@ -55,7 +56,9 @@ class Pseudonymizer:
 
     def one(self, value: str, domain: str) -> str:
         mac = self._keyed.copy()
-        mac.update(f"{domain}:{value}".encode("utf-8"))
+        # NFC: an identifier written decomposed (a Mac's "o" + U+0308) is the same person as the
+        # composed one and gets the same pseudonym.
+        mac.update(f"{domain}:{unicodedata.normalize('NFC', value)}".encode("utf-8"))
         return mac.hexdigest()[:PSEUDONYM_HEX_CHARS]
 
     @property
@@ -78,5 +81,5 @@ class Pseudonymizer:
 
 
 def normalise_id(values: pl.Series) -> pl.Series:
-    """IDs compare case- and whitespace-insensitively (``tn-12`` is ``TN-12``)."""
-    return values.str.strip_chars().str.replace_all(r"\s+", " ").str.to_uppercase()
+    """IDs compare case- and whitespace-insensitively (``tn-12`` is ``TN-12``), in Unicode NFC."""
+    return values.str.normalize("NFC").str.strip_chars().str.replace_all(r"\s+", " ").str.to_uppercase()

@@ -6,6 +6,11 @@ for CSV the physical line a record starts on (a quoted value may span lines), fo
 
 A CSV record with more fields than the header (a ``;`` inside an unquoted value) is a problem of that
 row, not of the file: it is left out of the frame and listed in ``Table.surplus`` for quarantine.
+
+The variants real exporters write are absorbed here, before any rule sees a value (the list is in
+docs/datenvertrag.md, "Varianten der Exporte"): text is Unicode-normalised to NFC (a Mac writes
+``ö`` as ``o`` + U+0308), and a file with CR-only line ends (Excel for Mac) gets LF. XLSX files
+are read in sources/workbook.py.
 """
 
 from __future__ import annotations
@@ -13,31 +18,16 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
-LINE_COL = "_zeile"
+from sources.table import LINE_COL, SURPLUS_SCHEMA, FileRejected, Table, split_header
+from sources.workbook import read_xlsx_text
 
-
-class FileRejected(Exception):
-    """The whole file cannot be used; the message names the file-level reason (German)."""
-
-
-SURPLUS_SCHEMA = {"zeile": pl.Int64, "felder": pl.Int64}
-
-
-@dataclass
-class Table:
-    """One export read as text."""
-
-    rows: pl.DataFrame  # the data records as text, with ``_zeile``
-    header: list[str]
-    encoding: str
-    # Records with more fields than the header (line, number of fields): not in ``rows``; every
-    # value of such a record may sit in the wrong column, so the parser quarantines them whole.
-    surplus: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SURPLUS_SCHEMA))
+__all__ = ["LINE_COL", "SURPLUS_SCHEMA", "FileRejected", "Table", "read_xlsx_text", "split_header"]
 
 
 # UTF-8 encodings of "À".."ÿ" and of "\xa0".."¿" (§, °, ...): in Windows-1252 text these byte pairs
@@ -54,9 +44,14 @@ def detect_encoding(data: bytes) -> str:
     """UTF-8 (with or without BOM) or Windows-1252, decided once for the whole file."""
     nul = data.find(b"\x00")
     if nul >= 0:  # every byte decodes in Windows-1252, but no text export holds NUL bytes
-        hint = " (UTF-16?)" if data[:2] in (b"\xff\xfe", b"\xfe\xff") or nul < 4 else ""
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff") or nul < 4:
+            # Excel's "Unicode-Text" (UTF-16, tab-separated): not in the contract's encodings.
+            raise FileRejected(
+                "Datei nicht dekodierbar: sie ist in UTF-16 gespeichert (Excel „Unicode-Text“), erwartet UTF-8 oder "
+                "Windows-1252 (Zeile 1, Byte 0). Bitte in Excel als „CSV UTF-8 (durch Trennzeichen getrennt)“ speichern."
+            )
         raise FileRejected(
-            f"Datei nicht dekodierbar: enthält Nullbytes{hint}, erwartet UTF-8 oder Windows-1252 (Zeile {_line_of(data, nul)}, Byte {nul})."
+            f"Datei nicht dekodierbar: enthält Nullbytes, erwartet UTF-8 oder Windows-1252 (Zeile {_line_of(data, nul)}, Byte {nul})."
         )
     if data.startswith(b"\xef\xbb\xbf"):
         try:
@@ -91,14 +86,57 @@ def detect_encoding(data: bytes) -> str:
 _CSV_OPTIONS = dict(separator=";", quote_char='"', has_header=False, infer_schema=False, raise_if_empty=False)
 
 
+def nfc_bytes(data: bytes) -> bytes:
+    """UTF-8 text in Unicode normal form NFC: a code, header or identifier written decomposed (a
+    Mac's ``o`` + U+0308 for ``ö``) is the same text as the composed one. NFC never joins a
+    delimiter, quote or line end with anything, so records and line numbers stay as they were;
+    an ASCII file, or one already in NFC (the usual case), is not copied."""
+    if data.isascii():
+        return data
+    text = data.decode("utf-8")
+    return data if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text).encode("utf-8")
+
+
+_OTHER_SEPARATORS = {"\t": "Tabulator", ",": "Komma"}
+
+
+def _check_separator(data: bytes) -> None:
+    """A header line without ';' but with tabs or commas is a file saved with another separator
+    (Excel "Text (Tabstopp-getrennt)", an English-language Excel or LibreOffice with ','). Every
+    export has several columns, so its header always holds a ';'; the contract allows no other."""
+    end = data.find(b"\n")
+    first = data[: end if end >= 0 else len(data)].decode("utf-8", errors="replace")
+    if ";" in first:
+        return
+    for sep, name in _OTHER_SEPARATORS.items():
+        if sep in first:
+            raise FileRejected(
+                f"Falsches Trennzeichen: die Kopfzeile (Zeile 1) ist durch {name} getrennt, vereinbart ist das Semikolon ';'. "
+                "Bitte als „CSV (Trennzeichen-getrennt)“ mit Semikolon speichern."
+            )
+
+
 def read_csv_text(data: bytes) -> Table:
     encoding = detect_encoding(data)
     if encoding == "utf-8-sig":
         data = data[3:]
     elif encoding == "cp1252":
-        data = data.decode("cp1252").encode("utf-8")
+        data = data.decode("cp1252").encode("utf-8")  # Windows-1252 holds no combining marks: NFC already
+    if encoding != "cp1252":
+        data = nfc_bytes(data)
     if not data or data.isspace():  # (strip() would copy the whole file)
         raise FileRejected("Datei ist leer (keine Kopfzeile, keine Datenzeilen).")
+    if b"\n" not in data and b"\r" in data:
+        # CR-only line ends (Excel for Mac's "CSV (Macintosh)"): without a single LF every CR is a line end.
+        if encoding == "cp1252":
+            # That format is written in Mac Roman, whose umlauts read as other letters in
+            # Windows-1252 ("ü" as "Ÿ"): the text would be garbled without any error.
+            raise FileRejected(
+                "Datei nicht sicher lesbar: Zeilenenden nur mit CR und kein UTF-8, also vermutlich Excel „CSV (Macintosh)“ "
+                "in Mac-Roman-Kodierung (Zeile 1), erwartet UTF-8 oder Windows-1252. Bitte als „CSV UTF-8 (durch Trennzeichen getrennt)“ speichern."
+            )
+        data = data.replace(b"\r", b"\n")
+    _check_separator(data)
     try:
         frame = pl.read_csv(data, **_CSV_OPTIONS)
     except pl.exceptions.ComputeError:
@@ -107,7 +145,7 @@ def read_csv_text(data: bytes) -> Table:
         return _read_ragged(data, encoding)
     # A line break inside a value needs quotes: files without any pay one memchr for the line numbers.
     lines = record_lines(frame) if b'"' in data and _has_embedded_breaks(data, frame.height) else None
-    body, header = _split_header(frame, lines)
+    body, header = split_header(frame, lines)
     return Table(body, header, encoding)
 
 
@@ -217,41 +255,11 @@ def _read_ragged(data: bytes, encoding: str) -> Table:
         )
     keep = ~pl.int_range(wide.height, dtype=pl.Int64, eager=True).is_in(bad.implode())
     frame = wide.select(wide.columns[:m]).filter(keep)
-    body, header = _split_header(frame, lines.filter(keep))
+    body, header = split_header(frame, lines.filter(keep))
     surplus = pl.DataFrame(
         {"zeile": [z for _, z, _ in scan.surplus], "felder": [n for _, _, n in scan.surplus]}, schema=SURPLUS_SCHEMA
     )
     return Table(body, header, encoding, surplus)
-
-
-def read_xlsx_text(path: Path) -> Table:
-    # Imported with the first XLSX file, not at the top: a run that reads only CSV files does not
-    # load the library.
-    import fastexcel
-
-    try:
-        reader = fastexcel.read_excel(str(path))
-        sheet = reader.load_sheet(0, header_row=None, dtypes="string")
-        frame = sheet.to_polars()
-    except Exception as exc:  # fastexcel raises its own error types per problem
-        raise FileRejected(f"XLSX-Datei nicht lesbar ({type(exc).__name__}).") from None
-    frame = frame.with_columns(pl.all().cast(pl.String))
-    body, header = _split_header(frame)  # the sheet's row numbers, line breaks in cells or not
-    return Table(body, header, "xlsx")
-
-
-def _split_header(frame: pl.DataFrame, lines: pl.Series | None = None) -> tuple[pl.DataFrame, list[str]]:
-    """Header cells and the data records with ``_zeile``: ``lines`` (one per record, header
-    included) if given, else the record number + 1."""
-    if frame.height == 0:
-        raise FileRejected("Datei ist leer (keine Kopfzeile, keine Datenzeilen).")
-    header = ["" if v is None else str(v) for v in frame.row(0)]
-    if lines is None:
-        body = frame.slice(1).with_row_index(LINE_COL, offset=2)
-        body = body.with_columns(pl.col(LINE_COL).cast(pl.Int64))
-    else:
-        body = frame.slice(1).insert_column(0, lines.slice(1).alias(LINE_COL))
-    return body, header
 
 
 def read_export(path: Path, ext: str) -> Table:

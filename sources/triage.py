@@ -56,7 +56,7 @@ def _error_text(code: pl.Expr) -> pl.Expr:
 TRIAGE_BLOCK_ROWS = 1_000_000
 
 
-def _triage_cells(kind: ExportKind, df: pl.DataFrame, xlsx: bool, keep_raw: list[str]) -> pl.DataFrame:
+def _triage_cells(kind: ExportKind, df: pl.DataFrame, xlsx: bool, keep_raw: list[str], excel_1904: bool = False) -> pl.DataFrame:
     """Row-local rules of one block: normalised text, parsed values (``_p_<field>``) and the first
     error per column (``_e_<field>``); of the text columns only ``keep_raw`` stay."""
     # Two passes, each reading the previous one's columns: eager polars does not share common
@@ -73,7 +73,7 @@ def _triage_cells(kind: ExportKind, df: pl.DataFrame, xlsx: bool, keep_raw: list
     parsed_exprs, err_exprs = [], []
     for c in kind.columns:
         v = pl.col(c.field)
-        parsed_expr, regel, grund = cell_rule(c, v, xlsx)
+        parsed_expr, regel, grund = cell_rule(c, v, xlsx, excel_1904)
         cases = []
         if c.required:
             cases.append(_err(v.is_null(), "pflichtwert", "Pflichtwert fehlt"))
@@ -160,16 +160,18 @@ def triage(
     mapping: dict[int, str],
     xlsx: bool,
     quarantined_keys: list[pl.DataFrame] | None = None,
+    excel_1904: bool = False,
 ) -> tuple[pl.DataFrame, pl.DataFrame, int, int]:
     """Returns (valid typed rows, findings, rows quarantined, exact duplicates).
 
     ``frame`` may come wrapped in a one-element list, which is emptied: then the file's text is
     freed as soon as the cell rules are done (at 19 M rows it is gigabytes).
     ``quarantined_keys``, if given, receives the quarantined rows' identifiers (normalised, not yet
-    pseudonymised) and consent dates, as far as they could be read."""
+    pseudonymised) and consent dates, as far as they could be read. ``excel_1904``: the XLSX
+    workbook counts serial dates from 1904 (sources/workbook.py)."""
     # Per block only the parsed values, the errors and what the consent gate reads are kept.
     keep_raw = [f for f in CONSENT_FIELDS if any(c.field == f for c in kind.columns)]
-    blocks = _cell_blocks(kind, frame, mapping, xlsx, keep_raw)
+    blocks = _cell_blocks(kind, frame, mapping, xlsx, keep_raw, excel_1904)
     key_errs = _key_errors(kind, blocks)
     valid, befunde, qkeys, n_quar, n_dup = _sort_out(kind, blocks, key_errs, keep_raw, quarantined_keys is not None)
     if quarantined_keys is not None:
@@ -179,6 +181,7 @@ def triage(
 
 def _cell_blocks(
     kind: ExportKind, frame: pl.DataFrame | list[pl.DataFrame], mapping: dict[int, str], xlsx: bool, keep_raw: list[str],
+    excel_1904: bool = False,
 ) -> list[pl.DataFrame]:
     """The file's columns picked by ``mapping``, exact repeats marked (``_dup``), and the cell
     rules applied block by block. A ``frame`` wrapped in a list is emptied (see ``triage``)."""
@@ -196,7 +199,7 @@ def _cell_blocks(
     # The cell rules are evaluated block by block: at once, their intermediates (stripped copies,
     # parsed values, one error column per column) were ~10x the file (13.9 GB at 19 M contacts).
     return [
-        _triage_cells(kind, whole.slice(off, TRIAGE_BLOCK_ROWS), xlsx, keep_raw)
+        _triage_cells(kind, whole.slice(off, TRIAGE_BLOCK_ROWS), xlsx, keep_raw, excel_1904)
         for off in range(0, max(whole.height, 1), TRIAGE_BLOCK_ROWS)
     ]
 

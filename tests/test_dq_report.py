@@ -134,9 +134,10 @@ def _rule_ids_in_code() -> set[str]:
         r'pl\.lit\("(\w+)"\)\.alias\("regel"\)',
         r'"regel": \[?"(\w+)"',
         r'"(\w+)", (?:FEHLER|WARNUNG|HINWEIS)\b',  # _finding / row_findings / failure findings
+        r'hinweise\.append\(\([^,]+, "(\w+)"',  # workbook: the reader's notes (line, "regel", "grund")
     ]
     ids: set[str] = set()
-    for rel in ("sources/cells.py", "sources/triage.py", "sources/parsing.py", "sources/linking.py", "assets/staging/load.py",
+    for rel in ("sources/cells.py", "sources/triage.py", "sources/parsing.py", "sources/workbook.py", "sources/linking.py", "assets/staging/load.py",
                 "checks/consistency.py", "checks/contract_records.py"):
         src = (PIPELINE_ROOT / rel).read_text(encoding="utf-8")
         for p in patterns:
@@ -187,7 +188,7 @@ def test_every_rule_has_a_fix_hint():
             "vertrag", "pruefung_verweis", "aktualitaet", "plausibel_dauer",
             # the mentor-side rules reach kennzahlen.befunde too (assets/metrics/mentoring_checks.py)
             "kontakt_ausserhalb_tandem", "tandem_nach_austritt_mentorin", "kontakt_ausserhalb_engagement",
-            "mentorin_ohne_kontakt"} <= code_ids
+            "mentorin_ohne_kontakt", "titelzeilen", "blatt_ausgeblendet"} <= code_ids
     seen = set()
     for lauf in (dq.base_run(), dq.broken_run()[0], dq.blocked_run()):
         seen |= {r[0] for r in dq.query(lauf.out / "warehouse.duckdb", "SELECT DISTINCT regel FROM kennzahlen.befunde")}
