@@ -28,7 +28,7 @@ class Zeilenbilanz:
     excluded ones are either without consent or linked to no participant (exports.md):
     ``gelesen = geladen + quarantaene + ohne_einwilligung + nicht_zugeordnet``. An exact repeat of
     a line is the same record and counts once (it is not read a second time); the rows of a
-    rejected file are all held back with the file, in quarantine (decision 43-Q1)."""
+    rejected file are all held back with the file, in quarantine (decision 47)."""
 
     gelesen: int
     geladen: int

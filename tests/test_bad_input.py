@@ -185,7 +185,7 @@ def test_file_rejected_with_reason(file_level, case):
     assert d["status"] == "abgelehnt"
     for w in words:
         assert w in d["grund"], (w, d["grund"])
-    # a file that is no export is a note (decision 43-Q2); every other rejection an error
+    # a file that is no export is a note (decision 48); every other rejection an error
     regel, schwere = ("datei_ignoriert", "HINWEIS") if case == "unbekannte_art" else ("datei_abgelehnt", "FEHLER")
     file_findings = [b for b in befunde(out, rel) if b["regel"] == regel]
     assert len(file_findings) == 1
@@ -225,7 +225,7 @@ def test_mostly_bad_file_keeps_its_row_findings(file_level):
     rel = FILE_CASES["mehr_als_haelfte_quarantaene"][0]
     assert _findings(out, rel) == [(None, None, "datei_abgelehnt"), (2, "Integrationsart", "code"), (3, "Integrationsart", "code"), (4, "Beginn", "datum")]
     d = dateien(out)[rel]
-    # a rejected file holds back all its rows (decision 43-Q1): the valid one is in quarantine with the file
+    # a rejected file holds back all its rows (decision 47): the valid one is in quarantine with the file
     assert (d["zeilen_gelesen"], d["zeilen_geladen"], d["zeilen_quarantaene"], d["zeilen_ausgeschlossen"]) == (4, 0, 4, 0)
     assert count(out, "staging.integrationen", "datei_id = ?", [d["datei_id"]]) == 0
 
@@ -393,7 +393,7 @@ def test_exact_duplicate_line_counts_once(row_level):
     assert count(out, "aktuell.teilnehmende", "tn_id = ?", [pseudonym(tn_nr(3), "tn")]) == 1
     d = dateien(out)[rel]
     # 14 good + 8 more lines: 7 quarantined (the duplicated key twice), 1 exact repeat: the same
-    # record, read once (decision 43-Q1)
+    # record, read once (decision 47)
     assert (d["zeilen_gelesen"], d["zeilen_geladen"], d["zeilen_quarantaene"], d["zeilen_ausgeschlossen"]) == (21, 14, 7, 0)
 
 

@@ -295,7 +295,7 @@ def test_e2e_mostly_too_wide_file_is_rejected_by_the_half_rule(nightly):
         "Zeile hat 9 Felder, die Kopfzeile 7 (Trennzeichen ';' in einem Wert?)",
         "Zeile hat 8 Felder, die Kopfzeile 7 (Trennzeichen ';' in einem Wert?)",
     ]
-    assert n == [4, 0, 4, 0]  # a rejected file holds back all its rows (decision 43-Q1)
+    assert n == [4, 0, 4, 0]  # a rejected file holds back all its rows (decision 47)
     assert count(out, "staging.integrationen") == 0
 
 
