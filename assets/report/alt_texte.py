@@ -54,11 +54,11 @@ def vermittlungen(t: Tabellen) -> str:
     for z in df.iter_rows(named=True):
         werte += [z["insgesamt"], z["minijobs"]]
         teile = [anzahl(w, n) for w, n in ((z["insgesamt"], "Vermittlungen"), (z["minijobs"], "Minijobs")) if offen(w)]
-        if teile:
-            jahre.append(f"{z['zeitraum']} {_liste(teile)}")
+        if teile:  # '2026 bis 26.11.: 4 Vermittlungen' (a year followed by a count reads as one number)
+            jahre.append(f"{z['zeitraum'].replace(' (bis ', ' bis ').rstrip(')')}: {_liste(teile)}")
     satz = "Balkendiagramm der Vermittlungen nach der Zählweise der BA und nachrichtlich der Minijobs je Kalenderjahr"
     if jahre:
-        satz += ": " + ", ".join(jahre)
+        satz += " (" + "; ".join(jahre) + ")"
     ins = t.zeile("vermittlungen", bt.INSGESAMT)
     if ins and offen(ins.get("insgesamt")):
         satz += f"; seit Projektbeginn insgesamt {anzahl(ins['insgesamt'], 'Vermittlungen')}"
@@ -83,7 +83,7 @@ def zuschuss(t: Tabellen) -> str:
     if offen(p) and p.startswith("länger als "):
         teile.append(f"bei gleicher Inanspruchnahme reicht das Budget noch {p}")
     elif offen(p) and re.match(r"^[A-ZÄÖÜ][a-zäöü]+ \d{4}$", p):
-        teile.append(f"bei gleicher Inanspruchnahme ist es voraussichtlich im {p} aufgebraucht")
+        teile.append(f"bei gleicher Inanspruchnahme ist das Budget voraussichtlich im {p} aufgebraucht")
     if teile:
         satz += ": " + ", ".join(teile)
     return _mit_geheim(satz, [budget, paid, rest, p])

@@ -160,8 +160,10 @@ def _gruppen_balken(ax, gruppen: list[str], reihen: list[tuple[str, list[str]]],
     values are all suppressed still shows its black-and-white style, not a default colour."""
     n = len(reihen)
     breite = 0.8 / n
-    # a bar narrower than its label gets the label upright (the smallest text stays SCHRIFT_PT)
+    # bars narrower than their labels get the labels upright (the smallest text stays SCHRIFT_PT)
     balken_pt = ax.figure.get_figwidth() * 72 * 0.85 / max(1, len(gruppen)) * breite
+    laengste = max([len(v) for _, werte in reihen for v in werte if v] + [1])
+    quer = laengste * SCHRIFT_PT * 0.6 <= balken_pt  # one direction for all labels of the chart
     hoechster = max([parse_de(v) or 0 for _, werte in reihen for v in werte] + [4])
     handles = []
     with mpl.rc_context({"hatch.linewidth": 0.7}):
@@ -176,7 +178,6 @@ def _gruppen_balken(ax, gruppen: list[str], reihen: list[tuple[str, list[str]]],
                     ax.text(x, hoechster * 0.015, "–", ha="center", va="bottom", fontsize=10)
                 elif h is not None:
                     ax.bar([x], [h], breite * 0.92, **stil)
-                    quer = len(v) * SCHRIFT_PT * 0.6 <= balken_pt
                     ax.text(x, h + hoechster * 0.012, v, ha="center", va="bottom", fontsize=SCHRIFT_PT, rotation=0 if quer else 90)
             handles.append(Patch(label=label, **stil))
     ax.set_xticks(range(len(gruppen)))
@@ -319,6 +320,8 @@ def chart_zuschuss(t: Tabellen, k: Kontext, path: Path) -> Figure:
         ax.annotate(f"Budget um {formats.zahl(-rest)} EUR überschritten", xy=(xs[-1], ys[-1]), xytext=(-4, 5),
                     textcoords="offset points", ha="right", va="bottom", fontsize=SCHRIFT_PT)
     _de_achse(ax)
+    # at most six dates: at 9 pt, one a quarter would run into each other over a few years
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=6))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%m/%Y"))
     ax.set_ylabel("EUR", fontsize=SCHRIFT_PT)
     _titel(fig, ax, f"Ehrenamtszuschuss: Auszahlungen und Budget (Stichtag {formats.datum(t.stichtag)})")
