@@ -279,3 +279,20 @@ def test_release_pdf_is_tagged_pdf_ua_in_german_with_alt_texts(freigabe_pdf):
         figuren = [str(e.get("/Alt", "")) for e, t in zip(elemente, typen) if t == "/Figure"]
         assert figuren == [s._inline.docPr.get("descr") for s in entwurf.inline_shapes]
         assert len(figuren) >= 3 and all(figuren)
+
+
+def test_without_libreoffice_the_release_says_so_in_one_sentence(bericht_dateien, tmp_path, monkeypatch):
+    """The release's PDF step on a machine without LibreOffice (its binary name pointed at one
+    that does not exist): no PDF, one German sentence naming the package; nothing raised, so the
+    release freezes all other files (assets/report/release.py ``_kopie``)."""
+    from assets.report import pdf_export, release
+
+    _, settings, paths = bericht_dateien
+    shutil.copy2(_datei(paths, ".docx"), tmp_path / _datei(paths, ".docx").name)
+    monkeypatch.setattr(pdf_export, "SOFFICE", "soffice-gibt-es-hier-nicht")
+    hinweis = release._pdf(settings, STICHTAG, tmp_path)
+    assert hinweis and len(SATZENDE.findall(hinweis)) == 1 and hinweis.endswith(".")
+    assert "LibreOffice ist nicht installiert" in hinweis and pdf_export.DEBIAN_PAKET in hinweis
+    assert not (tmp_path / release.pdf_name(STICHTAG)).exists()
+    betrieb = (Path(__file__).parents[1] / "docs" / "betrieb.md").read_text(encoding="utf-8")
+    assert pdf_export.DEBIAN_PAKET in betrieb
