@@ -135,6 +135,8 @@ def _freigeben(args) -> int:
     print(f"Bericht zum Stichtag {formats.datum(date.fromisoformat(m['stichtag']))} freigegeben: {m['ordner']} "
           f"({m['dateien']} Dateien, Fingerabdruck {m['fingerabdruck'][:16]}…).")
     print("Die Dateien dort sind unveränderlich; spätere Berichte vergleichen mit ihm und sind gegen ihn geschützt.")
+    if m.get("pdf_hinweis"):
+        print(f"Hinweis: {m['pdf_hinweis']}", file=sys.stderr)
     return 0
 
 

@@ -31,14 +31,18 @@ def freigabe_op(context: dg.OpExecutionContext, config: FreigabeConfig, phasenmo
     except ValueError:
         raise FreigabeAbgelehnt(f"'{config.stichtag}' ist kein Datum der Form JJJJ-MM-TT.") from None
     with phasenmonitor.warehouse() as con:
-        f = freigeben(con, settings, stichtag, datetime.now().replace(microsecond=0))
+        f, pdf_hinweis = freigeben(con, settings, stichtag, datetime.now().replace(microsecond=0))
         publish_reporting(con, settings)  # kennzahlen.berichte for the analysts at once
+    if pdf_hinweis:
+        context.log.warning(pdf_hinweis)
     ordner = release_dir(settings, f.stichtag)
     yield dg.Output(None, metadata={
         "stichtag": f.stichtag.isoformat(),
         "ordner": dg.MetadataValue.path(str(ordner)),
         "dateien": len([p for p in ordner.iterdir()]),
         "fingerabdruck": f.fingerabdruck,
+        # the one sentence why the release has no PDF (no LibreOffice); empty when it has one
+        "pdf_hinweis": pdf_hinweis or "",
     })
 
 

@@ -44,3 +44,15 @@ def datum(d: date) -> str:
 def monat_jahr(d: date) -> str:
     """Dezember 2026"""
     return format_date(d, "MMMM y", locale=LOCALE)
+
+
+# Numbers up to twelve are written in words in running text (Duden); Babel formats numbers, but
+# does not spell them out.
+ZAHLWORTE = ("null", "ein", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun", "zehn", "elf", "zwölf")
+
+
+def dauer(monate: int) -> str:
+    """A span of months in words: 'zwei Jahre', 'ein Jahr', 'sechs Monate', '18 Monate'."""
+    n, einheit = (monate // 12, ("Jahr", "Jahre")) if monate % 12 == 0 else (monate, ("Monat", "Monate"))
+    wort = ZAHLWORTE[n] if n < len(ZAHLWORTE) else zahl(n)
+    return f"{wort} {einheit[0] if n == 1 else einheit[1]}"

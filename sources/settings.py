@@ -53,6 +53,16 @@ class Settings(BaseModel):
     )
     inaktiv_tage: int = Field(60, ge=1, description="Days without contact after which a running tandem's mentor is flagged.")
     prognose_monate: int = Field(3, ge=1, description="Trailing months whose average allowance drives the budget forecast.")
+    prognose_horizont_monate: int = Field(
+        24, ge=1, description="The council files name the month the budget runs out only up to this many months after the "
+        "Stichtag; beyond, they say the budget lasts longer (kennzahlen.zuschuss_budget keeps the exact month).",
+    )
+
+    # --- council files (docs/bericht.md) -------------------------------------------------------
+    amt: str = Field("Stadt Hilden, Amt für Soziales", min_length=1,
+                     description="The office that issues the council files: author of the DOCX and of the release's PDF.")
+    pdf_zeitlimit_sekunden: int = Field(
+        180, ge=10, description="Longest time LibreOffice may take to convert the draft into the release's PDF (freigeben).")
 
     # --- the report series (docs/bericht.md, "Die Berichtsreihe") ------------------------------
     reihenschutz: bool = Field(

@@ -482,8 +482,11 @@ def test_textbausteine_stichtag_2(con, settings):
         "01.06.2026 bis zum Stichtag fanden 13 Kontakte im Umfang von 14 Stunden statt. An "
         "Ehrenamtszuschüssen (15,00 EUR je Kontaktstunde) wurden seit Projektbeginn 173 EUR ausgezahlt; vom Budget in "
         "Höhe von 10.000 EUR stehen noch 9.828 EUR zur Verfügung. Bleibt es bei durchschnittlich 35 EUR je Monat wie "
-        "in den letzten 3 vollständigen Monaten, ist das Budget voraussichtlich im März 2050 aufgebraucht."
+        "in den letzten 3 vollständigen Monaten, reicht das Budget noch länger als zwei Jahre."
     )
+    # March 2050 is beyond the horizon of 24 months (issue 18); with a horizon that reaches it, the month is named
+    weit = mentoring_textbausteine(con, settings.model_copy(update={"prognose_horizont_monate": 12 * 24}), S2)
+    assert weit["mentoring"].endswith("in den letzten 3 vollständigen Monaten, ist das Budget voraussichtlich im März 2050 aufgebraucht.")
     # km: Pkw 10+20+8+15+25 = 78, ÖPNV 12.5+7.5 = 20, keins 5.5, Fahrrad 4.2, zu Fuß 3 = 110.7 -> 111
     # (whole km, as the table); CO2 14.248 -> rund 14. Only the totals the council tables publish:
     # kilometres per Verkehrsmittel are in no table, so the DOCX would reject them. The factors are
@@ -507,7 +510,7 @@ def test_textbausteine_stichtag_1_secondary_suppression(con, settings):
     assert "fanden 8 Kontakte im Umfang von 8 Stunden statt." in t["mentoring"]
     assert "101 EUR ausgezahlt" in t["mentoring"] and "noch 9.899 EUR" in t["mentoring"]
     assert "durchschnittlich 34 EUR je Monat wie in den letzten 2 vollständigen Monaten" in t["mentoring"]
-    assert "im Februar 2051 aufgebraucht" in t["mentoring"]
+    assert "reicht das Budget noch länger als zwei Jahre" in t["mentoring"]  # Februar 2051: beyond the horizon
     assert "€" not in t["mentoring"] and "Programmstart" not in t["mentoring"]
     # CO2 7.608 -> "rund 8 kg"; km 66.5 -> 67
     assert "rund 8 kg CO2-Äquivalente (67 gefahrene Kilometer" in t["klimarelevanz"]

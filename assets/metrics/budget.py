@@ -11,6 +11,7 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
+from sources.formats import dauer
 from sources.money import CENT_TOLERANZ
 
 BUDGET_TABLE = "kennzahlen.zuschuss_budget"
@@ -96,6 +97,23 @@ def erschoepfungsmonat(
     # k further months spend k x rate; the budget is gone in the first month where that covers rest.
     k = math.ceil(rest / rate_eur_monat - 1e-9)
     return monat + relativedelta(months=max(k, 1)), "prognose"
+
+
+def horizont_ende(stichtag: date, horizont_monate: int) -> date:
+    """The last month (1st of the month) whose name the council files may print as the month the
+    budget runs out: ``horizont_monate`` after the Stichtag's month."""
+    return date(stichtag.year, stichtag.month, 1) + relativedelta(months=horizont_monate)
+
+
+def jenseits_horizont(stichtag: date, erschoepft_monat: date | None, status: str, horizont_monate: int) -> bool:
+    """A forecast month beyond the horizon: years of tiny spending extrapolated into a month no
+    council should read (the budget lasting until 2047). Only a computed month can be beyond it."""
+    return status == "prognose" and erschoepft_monat is not None and erschoepft_monat > horizont_ende(stichtag, horizont_monate)
+
+
+def reicht_laenger_text(horizont_monate: int) -> str:
+    """What the council files say instead of a month beyond the horizon."""
+    return f"länger als {dauer(horizont_monate)}"
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from datetime import date
 
 import duckdb
 
-from assets.metrics.budget import BUDGET_COLUMNS
+from assets.metrics.budget import BUDGET_COLUMNS, jenseits_horizont, reicht_laenger_text
 from assets.metrics.mentoring_figures import budget_rows, prepare_mentoring, stichtag_werte, summen_seit_programmstart
 from sources.formats import datum, monat_jahr, zahl
 from sources.money import CENT_TOLERANZ
@@ -69,7 +69,7 @@ def mentoring_textbausteine(con: duckdb.DuckDBPyConnection, settings: Settings, 
             *_bestand_saetze(stichtag_werte(con, stichtag), stichtag),
             _kontakt_satz(summen, zeitraum),
             _zuschuss_satz(summen, settings),
-            _prognose_satz(budget[-1] if budget else None),
+            _prognose_satz(budget[-1] if budget else None, stichtag, settings.prognose_horizont_monate),
         )
         if s
     )
@@ -117,7 +117,7 @@ def _zuschuss_satz(summen: dict[str, float], settings: Settings) -> str:
     )
 
 
-def _prognose_satz(row: tuple | None) -> str:
+def _prognose_satz(row: tuple | None, stichtag: date, horizont_monate: int) -> str:
     """The forecast of the last Berichtsmonat (a row of kennzahlen.zuschuss_budget), if any."""
     if row is None:
         return ""
@@ -132,6 +132,9 @@ def _prognose_satz(row: tuple | None) -> str:
     zeitraum = "im letzten vollständigen Monat" if basis == 1 else f"in den letzten {basis} vollständigen Monaten"
     if status == "nie":
         return f"Da {zeitraum} keine Zuschüsse angefallen sind, ist bei dieser Rate kein Ende des Budgets absehbar."
+    if jenseits_horizont(stichtag, monat, status, horizont_monate):  # no month decades ahead in a council text
+        return f"Bleibt es bei durchschnittlich {eur_de(rate)} je Monat wie {zeitraum}, reicht das Budget noch " \
+            f"{reicht_laenger_text(horizont_monate)}."
     return (
         f"Bleibt es bei durchschnittlich {eur_de(rate)} je Monat wie {zeitraum}, ist das Budget voraussichtlich "
         f"im {monat_jahr(monat)} aufgebraucht."

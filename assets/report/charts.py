@@ -1,5 +1,10 @@
 """``diagramm_*_<Stichtag>.png``: phases over time, placements per year, allowance budget.
 
+Every chart is registered with :func:`diagramm` beside its drawing function, with its alternative
+text (assets/report/alt_texte.py) and the bericht tables that hold its numbers: the DOCX gives
+each picture that text, so no chart reaches the council without one. Printed at its own width
+(``BREITE_CM``, the DOCX text width), no text is smaller than ``SCHRIFT_PT`` (BITV NRW).
+
 Readable in black and white (grey levels, hatching, markers, line styles); a suppressed value is
 never drawn as a number, only marked with ``*``; Stichtag in the title, and at the bottom the
 Stichtag, the sources with their Datenstand and the sign legend. The one number not read from a
@@ -13,6 +18,8 @@ written (assets/report/files.py); assets/preload.py loads matplotlib ahead in th
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -26,6 +33,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from assets.metrics.kennzahl_texte import bezeichnung
+from assets.report import alt_texte
 from assets.report import bericht_tables as bt
 from assets.report.disclosure import GESPERRT, NICHT_SINNVOLL, NICHTS, parse_de
 from assets.report.draft_sentences import anzahl, offen
@@ -39,7 +47,43 @@ GRAU = ("#ffffff", "#bdbdbd", "#525252", "#f0f0f0")
 SCHRAFFUR = ("", "////", "xxx", "...")
 
 
-def _figure(breite_cm: float = 16.0, hoehe_cm: float = 10.0):
+# Printed size and the smallest text at that size: the DOCX places every chart at BREITE_CM, so a
+# font size here is the size on paper.
+BREITE_CM, HOEHE_CM = 16.0, 11.5
+SCHRIFT_PT, TITEL_PT = 9.0, 10.0
+
+
+@dataclass(frozen=True)
+class Kontext:
+    """What a chart may need beside the bericht tables."""
+
+    prognose: bt.Prognose | None
+    budget: float
+
+
+@dataclass(frozen=True)
+class Diagramm:
+    name: str
+    zeichnen: Callable[[Tabellen, Kontext, Path], Figure]
+    beschreibung: Callable[[Tabellen], str]  # the alternative text's first sentence (alt_texte)
+    tabellen: tuple[str, ...]  # the bericht tables that hold the chart's numbers
+
+    def alt_text(self, t: Tabellen, nummern: dict[str, int]) -> str:
+        return alt_texte.alt_text(self.beschreibung(t), t, self.tabellen, nummern)
+
+
+DIAGRAMME: dict[str, Diagramm] = {}
+
+
+def diagramm(name: str, beschreibung: Callable[[Tabellen], str], tabellen: tuple[str, ...]):
+    """Register a drawing function as the chart ``name``: no chart without an alternative text."""
+    def register(zeichnen):
+        DIAGRAMME[name] = Diagramm(name, zeichnen, beschreibung, tabellen)
+        return zeichnen
+    return register
+
+
+def _figure(breite_cm: float = BREITE_CM, hoehe_cm: float = HOEHE_CM):
     fig = Figure(figsize=(breite_cm / 2.54, hoehe_cm / 2.54), dpi=200)
     FigureCanvasAgg(fig)
     return fig
@@ -54,12 +98,22 @@ def _style(ax) -> None:
     ax.spines["right"].set_visible(False)
     ax.grid(axis="y", color="#d9d9d9", linewidth=0.6)
     ax.set_axisbelow(True)
-    ax.tick_params(labelsize=7)
+    ax.tick_params(labelsize=SCHRIFT_PT)
+
+
+def _titel(fig, ax, text: str) -> None:
+    """The title, broken to the figure's width: before '(Stichtag …)' if it does not fit on one line."""
+    breite = fig.get_figwidth() * fig.dpi * 0.9
+    zeilen = _wrap(fig, text, breite, TITEL_PT)
+    if len(zeilen) > 1 and " (Stichtag " in text:
+        kopf, stichtag = text.split(" (Stichtag ", 1)
+        zeilen = _wrap(fig, kopf, breite, TITEL_PT) + [f"(Stichtag {stichtag}"]
+    ax.set_title("\n".join(zeilen), fontsize=TITEL_PT)
 
 
 # The sign legend of a chart (docs/bericht.md: every public file carries the BA footnote in substance).
 DIAGRAMM_ZEICHEN = "* = aus Gründen der statistischen Geheimhaltung nicht ausgewiesen (BA); – = null (nichts vorhanden)"
-FUSSZEILE_PT = 5.5
+FUSSZEILE_PT = SCHRIFT_PT
 
 
 def diagramm_quelle(t: Tabellen, tabelle: str) -> str:
@@ -107,6 +161,10 @@ def _gruppen_balken(ax, gruppen: list[str], reihen: list[tuple[str, list[str]]],
     values are all suppressed still shows its black-and-white style, not a default colour."""
     n = len(reihen)
     breite = 0.8 / n
+    # bars narrower than their labels get the labels upright (the smallest text stays SCHRIFT_PT)
+    balken_pt = ax.figure.get_figwidth() * 72 * 0.85 / max(1, len(gruppen)) * breite
+    laengste = max([len(v) for _, werte in reihen for v in werte if v] + [1])
+    quer = laengste * SCHRIFT_PT * 0.6 <= balken_pt  # one direction for all labels of the chart
     hoechster = max([parse_de(v) or 0 for _, werte in reihen for v in werte] + [4])
     handles = []
     with mpl.rc_context({"hatch.linewidth": 0.7}):
@@ -121,14 +179,14 @@ def _gruppen_balken(ax, gruppen: list[str], reihen: list[tuple[str, list[str]]],
                     ax.text(x, hoechster * 0.015, "–", ha="center", va="bottom", fontsize=10)
                 elif h is not None:
                     ax.bar([x], [h], breite * 0.92, **stil)
-                    ax.text(x, h + hoechster * 0.012, v, ha="center", va="bottom", fontsize=6.5)
+                    ax.text(x, h + hoechster * 0.012, v, ha="center", va="bottom", fontsize=SCHRIFT_PT, rotation=0 if quer else 90)
             handles.append(Patch(label=label, **stil))
     ax.set_xticks(range(len(gruppen)))
     ax.set_xticklabels(gruppen)
     ax.set_xlim(-0.6, len(gruppen) - 0.4)
-    ax.set_ylim(0, hoechster * 1.22)
+    ax.set_ylim(0, hoechster * 1.3)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(handles=handles, **(legende or {"fontsize": 7, "frameon": False, "ncols": n if n <= 3 else 2, "loc": "upper left"}))
+    ax.legend(handles=handles, **(legende or {"fontsize": SCHRIFT_PT, "frameon": False, "ncols": n if n <= 3 else 2, "loc": "upper left"}))
 
 
 def _kurz_quartal(label: str, stand_am: str | None = None) -> str:
@@ -144,7 +202,8 @@ def _kurz_quartal(label: str, stand_am: str | None = None) -> str:
     return kurz
 
 
-def chart_phasen(t: Tabellen, path: Path) -> None:
+@diagramm("phasen", alt_texte.phasen, ("phasen_quartale",))
+def chart_phasen(t: Tabellen, k: Kontext, path: Path) -> Figure:
     df = t.frames["phasen_quartale"]
     fig = _figure()
     ax = fig.add_subplot(1, 1, 1)
@@ -152,11 +211,12 @@ def chart_phasen(t: Tabellen, path: Path) -> None:
     reihen = [(f"Phase {i} ({p})", df[f"phase_{i}"].to_list()) for i, p in ((1, "Erkennen"), (2, "Fördern"), (3, "Integrieren"))]
     _gruppen_balken(ax, [_kurz_quartal(q, s) for q, s in zip(df["quartal"], df["stand_am"])], reihen)
     _de_achse(ax)
-    ax.set_ylabel("aktive Teilnehmende", fontsize=8)
-    ax.set_title(f"Aktive Teilnehmende nach Phase am Quartalsende (Stichtag {formats.datum(t.stichtag)})", fontsize=9)
+    ax.set_ylabel("aktive Teilnehmende", fontsize=SCHRIFT_PT)
+    _titel(fig, ax, f"Aktive Teilnehmende nach Phase am Quartalsende (Stichtag {formats.datum(t.stichtag)})")
     unten = _fusszeile(fig, t, "phasen_quartale", "Im laufenden Quartal: Stand am Stichtag")
     fig.tight_layout(rect=(0, unten, 1, 1))
     fig.savefig(path)
+    return fig
 
 
 VERMITTLUNGEN_STILE = [
@@ -166,7 +226,8 @@ VERMITTLUNGEN_STILE = [
 ]
 
 
-def chart_vermittlungen(t: Tabellen, path: Path) -> None:
+@diagramm("vermittlungen", alt_texte.vermittlungen, ("vermittlungen",))
+def chart_vermittlungen(t: Tabellen, k: Kontext, path: Path) -> Figure:
     """Placements (all kinds together, BA counting) per calendar year, mini-jobs beside them.
 
     Only the year rows of ``bericht.vermittlungen`` (no cumulative group; the total since the
@@ -184,10 +245,10 @@ def chart_vermittlungen(t: Tabellen, path: Path) -> None:
     ]
     # the legend below the years: two long entries would sit on the grid lines inside the plot
     _gruppen_balken(ax, gruppen, reihen, VERMITTLUNGEN_STILE,
-                    {"fontsize": 7, "frameon": False, "ncols": 1, "loc": "upper center", "bbox_to_anchor": (0.5, -0.17)})
+                    {"fontsize": SCHRIFT_PT, "frameon": False, "ncols": 1, "loc": "upper center", "bbox_to_anchor": (0.5, -0.2)})
     _de_achse(ax)
-    ax.set_ylabel("Anzahl", fontsize=8)
-    ax.set_title(f"Vermittlungen (Zählweise der BA) und Minijobs je Kalenderjahr (Stichtag {formats.datum(t.stichtag)})", fontsize=9)
+    ax.set_ylabel("Anzahl", fontsize=SCHRIFT_PT)
+    _titel(fig, ax, f"Vermittlungen (Zählweise der BA) und Minijobs je Kalenderjahr (Stichtag {formats.datum(t.stichtag)})")
     hinweis = ""
     if ins:
         hinweis = (f"Seit Projektbeginn insgesamt: {anzahl(ins.get('insgesamt'), 'Vermittlungen')}, nachrichtlich "
@@ -195,6 +256,7 @@ def chart_vermittlungen(t: Tabellen, path: Path) -> None:
     unten = _fusszeile(fig, t, "vermittlungen", hinweis)
     fig.tight_layout(rect=(0, unten, 1, 1))
     fig.savefig(path)
+    return fig
 
 
 def _quartalsende(label: str) -> date | None:
@@ -205,8 +267,11 @@ def _quartalsende(label: str) -> date | None:
     return month_end(date(y, 3 * q, 1))
 
 
-def chart_zuschuss(t: Tabellen, prognose: bt.Prognose | None, budget: float, path: Path) -> None:
-    """Allowance paid (cumulative, at quarter ends), the budget, and the forecast if published."""
+@diagramm("zuschuss", alt_texte.zuschuss, ("mentoring_quartale", "ueberblick"))
+def chart_zuschuss(t: Tabellen, k: Kontext, path: Path) -> Figure:
+    """Allowance paid (cumulative, at quarter ends), the budget, and the forecast if published
+    (up to the month the budget runs out, at most to the end of the forecast horizon)."""
+    prognose, budget = k.prognose, k.budget
     df = t.frames["mentoring_quartale"].filter(pl.col("quartal") != bt.INSGESAMT)
     fig = _figure()
     ax = fig.add_subplot(1, 1, 1)
@@ -239,11 +304,14 @@ def chart_zuschuss(t: Tabellen, prognose: bt.Prognose | None, budget: float, pat
         py = [gesamt] + [v for _, v in prognose.reihe]
         ax.plot(px, py, linestyle=(0, (1.5, 1.5)), color="#525252", linewidth=1.6,
                 label=f"Prognose: {rate} EUR je Monat wie zuletzt")
-        if py[-1] >= budget - CENT_TOLERANZ:
+        if prognose.jenseits_horizont:  # the line ends at the horizon: say so at its end
+            ax.annotate(f"Budget reicht {prognose_text}", xy=(px[-1], py[-1]), xytext=(0, 6), textcoords="offset points",
+                        ha="right", va="bottom", fontsize=SCHRIFT_PT)
+        elif py[-1] >= budget - CENT_TOLERANZ:
             ax.plot([px[-1], px[-1]], [0, budget], color="#525252", linestyle=(0, (1, 2)), linewidth=0.8)
             # above the budget line, left of the dotted one: the only place no curve can pass
             ax.annotate(f"voraussichtlich aufgebraucht: {prognose_text}", xy=(px[-1], budget), xytext=(-4, 3),
-                        textcoords="offset points", ha="right", va="bottom", fontsize=7)
+                        textcoords="offset points", ha="right", va="bottom", fontsize=SCHRIFT_PT)
     ax.axhline(budget, color="black", linestyle=(0, (6, 2)), linewidth=1.0, label=f"Budget {formats.zahl(budget)} EUR")
     oben = max([budget] + ys)
     ax.set_ylim(0, oben * 1.14)  # room above the budget line for its label
@@ -251,30 +319,29 @@ def chart_zuschuss(t: Tabellen, prognose: bt.Prognose | None, budget: float, pat
     if ys and rest is not None and rest < 0:
         # above and left of the last point: the cumulative curve only rises, so nothing is up there
         ax.annotate(f"Budget um {formats.zahl(-rest)} EUR überschritten", xy=(xs[-1], ys[-1]), xytext=(-4, 5),
-                    textcoords="offset points", ha="right", va="bottom", fontsize=7)
+                    textcoords="offset points", ha="right", va="bottom", fontsize=SCHRIFT_PT)
     _de_achse(ax)
+    # at most six dates: at 9 pt, one a quarter would run into each other over a few years
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=6))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%m/%Y"))
-    ax.tick_params(axis="x", labelsize=6.5)
-    ax.set_ylabel("EUR", fontsize=8)
-    ax.set_title(f"Ehrenamtszuschuss: Auszahlungen und Budget (Stichtag {formats.datum(t.stichtag)})", fontsize=9)
+    ax.set_ylabel("EUR", fontsize=SCHRIFT_PT)
+    _titel(fig, ax, f"Ehrenamtszuschuss: Auszahlungen und Budget (Stichtag {formats.datum(t.stichtag)})")
     # below the plot, not in it: inside, a legend box hides parts of the lines wherever it sits
-    ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=3, handlelength=2.5,
+    ax.legend(fontsize=SCHRIFT_PT, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=2, handlelength=2.5,
               columnspacing=1.2)
     unterbrochen = any(v == GESPERRT for v in df["zuschuss_eur"])
     hinweis = "Beträge gerundet" + ("; Quartale mit * sind nicht dargestellt" if unterbrochen else "")
     unten = _fusszeile(fig, t, "mentoring_quartale", hinweis)
     fig.tight_layout(rect=(0, unten, 1, 1))
     fig.savefig(path)
+    return fig
 
 
 def write_charts(t: Tabellen, prognose: bt.Prognose | None, budget: float, ordner: Path, tag: str) -> dict[str, Path]:
-    """The three charts into ``ordner``; returns their paths by chart name."""
-    charts = {
-        "phasen": ordner / f"diagramm_phasen_{tag}.png",
-        "vermittlungen": ordner / f"diagramm_vermittlungen_{tag}.png",
-        "zuschuss": ordner / f"diagramm_zuschuss_{tag}.png",
-    }
-    chart_phasen(t, charts["phasen"])
-    chart_vermittlungen(t, charts["vermittlungen"])
-    chart_zuschuss(t, prognose, budget, charts["zuschuss"])
+    """Every registered chart into ``ordner``; returns their paths by chart name."""
+    k = Kontext(prognose, budget)
+    charts = {}
+    for name, d in DIAGRAMME.items():
+        charts[name] = ordner / f"diagramm_{name}_{tag}.png"
+        d.zeichnen(t, k, charts[name])
     return charts

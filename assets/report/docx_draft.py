@@ -8,6 +8,7 @@ written (assets/report/files.py); assets/preload.py loads python-docx ahead in t
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 
 from docx import Document
@@ -19,6 +20,8 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from assets.report import bericht_tables as bt
+from assets.report import docx_barrierefrei
+from assets.report.charts import BREITE_CM, DIAGRAMME
 from assets.report.disclosure import BA_FUSSNOTE, ZEICHENERKLAERUNG
 from assets.report.draft_sentences import (
     satz_budget,
@@ -142,8 +145,16 @@ def _tabellen_noten(t: Tabellen, name: str) -> list[str]:
     return [x for x in t.fussnoten.get(name, []) if x != ZEICHENERKLAERUNG]
 
 
-def _picture(doc, path: Path, unterschrift: str, nr: int) -> None:
-    doc.add_picture(str(path), width=Cm(15))
+def tabellen_nummern(t: Tabellen) -> dict[str, int]:
+    """The number of each annex table in its caption ('Tabelle 3: …')."""
+    return {name: nr for nr, name in enumerate(docx_tabellen(t), 1)}
+
+
+def _picture(doc, t: Tabellen, charts: dict[str, Path], name: str, unterschrift: str, nr: int) -> None:
+    """A chart at its printed width (charts.BREITE_CM: its fonts are sized for it) with its
+    alternative text and its caption."""
+    bild = doc.add_picture(str(charts[name]), width=Cm(BREITE_CM))
+    docx_barrierefrei.alt_text(bild, DIAGRAMME[name].alt_text(t, tabellen_nummern(t)))
     doc.paragraphs[-1].paragraph_format.keep_with_next = True
     cap = doc.add_paragraph(style="Caption")
     cap.add_run(f"Abbildung {nr}: {unterschrift}")
@@ -235,9 +246,7 @@ def _erlaeuterungen(doc, t: Tabellen, settings: Settings, charts: dict[str, Path
         doc.add_paragraph(satz_mentoring(t))
         doc.add_paragraph(satz_budget(t))
     if "phasen" in charts:
-        doc.add_picture(str(charts["phasen"]), width=Cm(16))
-        cap = doc.add_paragraph(style="Caption")
-        cap.add_run("Abbildung 1: Aktive Teilnehmende nach Phase am Quartalsende")
+        _picture(doc, t, charts, "phasen", "Aktive Teilnehmende nach Phase am Quartalsende", 1)
     doc.add_paragraph("Die Entwicklung im Einzelnen zeigen die Tabellen und Abbildungen der Anlage.")
 
 
@@ -280,7 +289,7 @@ def _anlage(doc, t: Tabellen, charts: dict[str, Path]) -> None:
         _docx_tabelle(doc, t, name, nr, verfuegbar)
         if name in nach_tabelle and nach_tabelle[name][0] in charts:
             abb += 1
-            _picture(doc, charts[nach_tabelle[name][0]], nach_tabelle[name][1], abb)
+            _picture(doc, t, charts, nach_tabelle[name][0], nach_tabelle[name][1], abb)
 
 
 def write_docx(t: Tabellen, settings: Settings, charts: dict[str, Path], texte: dict[str, str], path: Path) -> None:
@@ -292,6 +301,9 @@ def write_docx(t: Tabellen, settings: Settings, charts: dict[str, Path], texte: 
     _klimarelevanz(doc, t, settings, texte)
     _hinweise(doc, t, settings, stichtag)
     _anlage(doc, t, charts)
-    doc.core_properties.title = f"Sachstand 3-Phasen-Modell, Stichtag {stichtag}"
-    doc.core_properties.author = "phasenmonitor"
+    docx_barrierefrei.deutsch(doc)
+    docx_barrierefrei.eigenschaften(
+        doc, titel=f"Sachstand 3-Phasen-Modell, Stichtag {stichtag}", amt=settings.amt,
+        betreff=f"Mitteilungsvorlage: Sachstandsbericht zum 3-Phasen-Modell (Integration in den Arbeitsmarkt) zum Stichtag {stichtag}",
+        jetzt=datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0))
     doc.save(str(path))

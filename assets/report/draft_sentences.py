@@ -160,6 +160,8 @@ def satz_budget(t: Tabellen) -> str:
         a.satz(f"Bleibt die Inanspruchnahme wie in den letzten Monaten, ist das Budget voraussichtlich im {p} aufgebraucht.", p)
     elif p == GESPERRT:
         a.ausgelassen = True
+    elif p and p.startswith("länger als "):  # beyond the forecast horizon (bericht_tables.budget_forecast)
+        a.satz(f"Das Budget reicht bei gleicher Inanspruchnahme noch {p}.", p)
     elif p:
         a.satz(f"Prognose zum Budget: {p}.", p)
     return a.text()

@@ -2,7 +2,8 @@
 
 A release takes the report of the last run exactly as it was written: its ``bericht.*`` tables
 (as ``bericht_<Stichtag>.duckdb``) and its council files are copied under
-``OUT/veroeffentlicht/<Stichtag>/`` with a ``SHA256SUMS`` file, made read-only, and entered in
+``OUT/veroeffentlicht/<Stichtag>/``, with the draft as tagged PDF/UA-1 (assets/report/pdf_export.py;
+without LibreOffice the release says so and goes on without it) and a ``SHA256SUMS`` file, made read-only, and entered in
 the release register (``reihe.berichte``, published as ``kennzahlen.berichte``) with the sha256 of
 that file as its fingerprint. Nothing ever writes into a release folder again; a Stichtag is
 released once.
@@ -23,6 +24,7 @@ from pathlib import Path
 import duckdb
 
 from assets.report import bericht_tables as bt
+from assets.report.pdf_export import PdfNichtMoeglich, docx_zu_pdf
 from assets.series import register
 from sources.archive import content_hash
 from sources.formats import datum
@@ -98,21 +100,42 @@ def _tabellen_kopieren(con: duckdb.DuckDBPyConnection, settings: Settings, ziel:
         con.execute(f"DETACH {_ALIAS}")
 
 
-def _kopie(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date, tmp: Path) -> str:
-    """Files, tables and checksums into ``tmp``; returns the fingerprint."""
+def pdf_name(stichtag: date) -> str:
+    return f"sachstand_{stichtag.isoformat()}.pdf"
+
+
+def _pdf(settings: Settings, stichtag: date, tmp: Path) -> str | None:
+    """The tagged PDF of the draft beside it; returns the German sentence why not, if it is missing
+    (the release goes on without it: the DOCX, tables and files are what the council decides on)."""
+    docx = tmp / f"sachstand_{stichtag.isoformat()}.docx"
+    if not docx.is_file():
+        return f"Die Freigabe enthält kein PDF, weil der Entwurf {docx.name} fehlt."
+    try:
+        docx_zu_pdf(docx, tmp / pdf_name(stichtag), settings.pdf_zeitlimit_sekunden)
+    except PdfNichtMoeglich as exc:
+        return str(exc)
+    return None
+
+
+def _kopie(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date, tmp: Path) -> tuple[str, str | None]:
+    """Files, the PDF, tables and checksums into ``tmp``; returns the fingerprint and, if the PDF
+    is missing, the sentence why."""
     tmp.mkdir(parents=True)
     for name, _ in register.entwurf_dateien(con):
         shutil.copy2(settings.bericht_dir / name, tmp / name)
+    pdf_hinweis = _pdf(settings, stichtag, tmp)
     _tabellen_kopieren(con, settings, tmp / f"bericht_{stichtag.isoformat()}.duckdb")
     summen = "".join(f"{sha256(p)}  {p.name}\n" for p in sorted(tmp.iterdir()))
     (tmp / PRUEFSUMMEN).write_text(summen, encoding="utf-8")
     for p in tmp.iterdir():
         os.chmod(p, DATEI_MODUS)
-    return hashlib.sha256(summen.encode()).hexdigest()
+    return hashlib.sha256(summen.encode()).hexdigest(), pdf_hinweis
 
 
-def freigeben(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date | None, jetzt: datetime) -> register.Freigabe:
-    """Release the current report (of ``stichtag``, if given); raises ``FreigabeAbgelehnt``."""
+def freigeben(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date | None,
+              jetzt: datetime) -> tuple[register.Freigabe, str | None]:
+    """Release the current report (of ``stichtag``, if given); raises ``FreigabeAbgelehnt``.
+    Returns the release and, if its PDF could not be written, the sentence why."""
     s, datenstand_bis = _pruefen(con, settings, stichtag)
     ziel = release_dir(settings, s)
     tmp = ziel.with_name(f".neu-{s.isoformat()}")
@@ -123,7 +146,8 @@ def freigeben(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date
     ziel.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(ziel.parent, SAMMEL_MODUS)  # the run's umask is private: the releases are readable like bericht/
     try:
-        f = register.Freigabe(s, jetzt, datenstand_bis, _kopie(con, settings, s, tmp))
+        fingerabdruck, pdf_hinweis = _kopie(con, settings, s, tmp)
+        f = register.Freigabe(s, jetzt, datenstand_bis, fingerabdruck)
         with atomic(con):
             register.register_release(con, f)
             register.build_berichte_table(con)
@@ -131,4 +155,4 @@ def freigeben(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     os.chmod(ziel, ORDNER_MODUS)
-    return f
+    return f, pdf_hinweis

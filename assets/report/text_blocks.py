@@ -40,6 +40,8 @@ def _konfig_stellen(settings: Settings) -> list[re.Pattern]:
         r"\bBudget\w*\s+(?:in\s+Höhe\s+)?von\s+" + zahl(settings.budget_eur, (0, 2)) + eur,
         r"\bletzten\s+" + zahl(settings.prognose_monate, (0,)) + r"\s+(?:vollständigen\s+|abgeschlossenen\s+)?Monate",
         zahl(settings.nachhaltigkeit_monate, (0,)) + r"\s+Monate\w*\s+nach\b",
+        # the forecast horizon ('länger als 18 Monate'; 'zwei Jahre' has no digits)
+        r"\blänger\s+als\s+" + zahl(settings.prognose_horizont_monate, (0,)) + r"\s+Monate\b",
     ]
     for vm, faktor in settings.emissionsfaktoren_kg_km.items():
         muster.append(re.escape(vm) + r"\s+" + zahl(faktor, (3,)) + r"\s*kg\b")
@@ -79,6 +81,8 @@ def textbaustein_zulaessig(text: str, t: Tabellen, settings: Settings) -> bool:
     prognose = t.ue(bt.PROGNOSE)
     if any(m.group(0) != prognose for m in _MONAT_JAHR.finditer(text)):
         return False  # a forecast month the table does not publish (or withholds)
+    if re.search(r"\blänger als\b", text) and not (prognose or "").startswith("länger als"):
+        return False  # a forecast beyond the horizon the table does not publish (or withholds)
     rest = _MONAT_JAHR.sub(" ", _DATUM.sub(" ", text))
     rest = re.sub(r"\bPhase\s+\d\b|\b\d-Phasen", " ", rest)
     for muster in _konfig_stellen(settings):

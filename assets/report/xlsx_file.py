@@ -81,6 +81,18 @@ def _contents_sheet(wb: xlsxwriter.Workbook, f: _Formate, t: Tabellen) -> None:
     inhalt.set_row(r0, 40)
     inhalt.merge_range(r0 + 1, 0, r0 + 1, 1, ZEICHENERKLAERUNG, f.note)
     inhalt.set_row(r0 + 1, 40)
+    _druck(inhalt, 3, landscape=False)
+
+
+def _druck(ws, kopf: int, landscape: bool = True) -> None:
+    """Every sheet prints on A4, one page wide, its header row repeated on every page."""
+    if landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(kopf)
 
 
 def _cells(ws, f: _Formate, name: str, spec: bt.TabellenSpec, df: pl.DataFrame, kopf: int, breiten: list[int]) -> None:
@@ -126,10 +138,7 @@ def _table_sheet(wb: xlsxwriter.Workbook, f: _Formate, t: Tabellen, name: str, s
         ws.merge_range(r, 0, r, letzte, text, f.note)
         ws.set_row(r, 12 * max(1, len(text) // 110 + 1))
         r += 1
-    ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(kopf)
+    _druck(ws, kopf)
 
 
 def write_xlsx(t: Tabellen, path: Path) -> None:

@@ -14,7 +14,7 @@ from datetime import date
 import duckdb
 from dateutil.relativedelta import relativedelta
 
-from assets.metrics.budget import erschoepfungsmonat
+from assets.metrics.budget import erschoepfungsmonat, horizont_ende, jenseits_horizont, reicht_laenger_text
 from sources.formats import monat_jahr
 from sources.settings import Settings
 from sources.sql import relation_exists
@@ -32,6 +32,9 @@ class Prognose:
     status: str  # 'erschoepft', 'prognose', 'nie' (rate 0), 'keine_basis' (no complete month yet)
     reihe: tuple[tuple[date, float], ...]  # forecast of the cumulative allowance at month ends
     basis_monate: tuple[date, ...]  # months whose allowance drives the forecast
+    # the council files print erschoepft_im only within the horizon (settings.prognose_horizont_monate)
+    jenseits_horizont: bool = False
+    horizont_monate: int = 24
 
 
 def prognose_rate_label(n: int) -> str:
@@ -40,6 +43,8 @@ def prognose_rate_label(n: int) -> str:
 
 
 def prognose_text(p: Prognose) -> str:
+    if p.jenseits_horizont:
+        return reicht_laenger_text(p.horizont_monate)
     return {
         "erschoepft": "bereits aufgebraucht",
         "nie": "nicht absehbar (zuletzt kein Zuschuss)",
@@ -48,17 +53,16 @@ def prognose_text(p: Prognose) -> str:
 
 
 def _reihe(stichtag: date, ausgezahlt: float, monat_zuschuss: float, vollstaendig: bool, rate: float | None,
-           budget: float, bis: date | None) -> tuple[tuple[date, float], ...]:
+           budget: float, bis: date) -> tuple[tuple[date, float], ...]:
     """Cumulative allowance at the end of each month from the Stichtag's month to the month the
-    budget runs out, spending ``rate`` per month (the Stichtag's month tops up to the rate)."""
+    budget runs out (``bis``, at most the end of the horizon), spending ``rate`` per month (the
+    Stichtag's month tops up to the rate)."""
     if not rate or rate <= 0 or ausgezahlt >= budget:
         return ()
     monat = date(stichtag.year, stichtag.month, 1)
     acc = ausgezahlt + (0.0 if vollstaendig else max(0.0, rate - monat_zuschuss))
     out = [(month_end(monat), min(acc, budget))]
-    for _ in range(600):  # at most 50 years: a forecast beyond that says nothing
-        if acc >= budget or (bis is not None and monat >= bis):
-            break
+    while acc < budget and monat < bis:
         monat = monat.replace(day=1) + relativedelta(months=1)
         acc += rate
         out.append((month_end(monat), min(acc, budget)))
@@ -72,19 +76,22 @@ def budget_prognose(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag
     is no basis, as the metrics' rule says for an empty history."""
     if not relation_exists(con, "kennzahlen", "zuschuss_budget"):
         raise RuntimeError("Die Tabelle kennzahlen.zuschuss_budget fehlt: die Kennzahlen müssen vor dem Bericht berechnet sein.")
-    budget = settings.budget_eur
+    budget, horizont = settings.budget_eur, settings.prognose_horizont_monate
     zb = con.sql(
         "SELECT monat, monat_vollstaendig, zuschuss_eur, zuschuss_kumuliert_eur, prognose_basis_monate, "
         "prognose_rate_eur_monat, prognose_erschoepft_monat, prognose_status FROM kennzahlen.zuschuss_budget "
         "WHERE monat <= ? ORDER BY monat", params=[stichtag]).pl()
     if not zb.height:
         monat, status = erschoepfungsmonat(date(stichtag.year, stichtag.month, 1), budget, None)
-        return Prognose(0.0, budget, None, monat, status, (), ())
+        return Prognose(0.0, budget, None, monat, status, (), (), horizont_monate=horizont)
     z = zb.row(-1, named=True)
     n = int(z["prognose_basis_monate"] or 0)
     basis = tuple(r["monat"] for r in zb.iter_rows(named=True) if r["monat_vollstaendig"])[-n:] if n else ()
     paid = float(z["zuschuss_kumuliert_eur"] or 0.0)
     rate = z["prognose_rate_eur_monat"]
+    monat, status = z["prognose_erschoepft_monat"], z["prognose_status"]
+    ende = horizont_ende(stichtag, horizont)
     reihe = _reihe(stichtag, paid, float(z["zuschuss_eur"] or 0), bool(z["monat_vollstaendig"]), rate, budget,
-                   z["prognose_erschoepft_monat"])
-    return Prognose(paid, budget - paid, rate, z["prognose_erschoepft_monat"], z["prognose_status"], reihe, basis)
+                   min(monat, ende) if monat else ende)
+    return Prognose(paid, budget - paid, rate, monat, status, reihe, basis,
+                    jenseits_horizont(stichtag, monat, status, horizont), horizont)

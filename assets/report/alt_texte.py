@@ -1,0 +1,102 @@
+"""The alternative texts of the charts (BITV NRW / PDF/UA-1: a chart without one is "Bild 1" to a
+screen reader): one sentence on what the chart shows with its key numbers, one naming the table
+that holds the same numbers. Built from the published text of the bericht tables only, like the
+charts: a suppressed value is never named, the sentence says that values are withheld instead.
+
+Pure functions (no matplotlib): each chart in assets/report/charts.py names its function here
+when it is registered, so a chart cannot be drawn without one.
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from assets.report import bericht_tables as bt
+from assets.report.disclosure import GESPERRT, NICHTS, parse_de
+from assets.report.draft_sentences import anzahl, offen
+from assets.report.published_tables import Tabellen
+from sources import formats
+
+GEHEIM = "weitere Werte sind aus Gründen der statistischen Geheimhaltung nicht ausgewiesen (in der Tabelle *)"
+
+
+def _liste(teile: list[str]) -> str:
+    return ", ".join(teile[:-1]) + " und " + teile[-1] if len(teile) > 1 else "".join(teile)
+
+
+def _mit_geheim(satz: str, werte: list[str | None]) -> str:
+    return satz + (f"; {GEHEIM}" if GESPERRT in werte else "")
+
+
+def phasen(t: Tabellen) -> str:
+    """Active participants per phase at each quarter end; the numbers of the Stichtag's quarter."""
+    df = t.frames["phasen_quartale"]
+    if not df.height:
+        return "Balkendiagramm der aktiven Teilnehmenden nach Phase; bis zum Stichtag liegt noch kein Quartal vor"
+    z = df.row(-1, named=True)
+    werte = [z[f"phase_{i}"] for i in (1, 2, 3)]
+    teile = [f"{anzahl(w, 'Personen')} in Phase {i} ({p})" for w, (i, p) in
+             zip(werte, ((1, "Erkennen"), (2, "Fördern"), (3, "Integrieren"))) if offen(w)]
+    satz = (f"Balkendiagramm der aktiven Teilnehmenden nach Phase am Ende jedes Quartals vom {df['quartal'][0]} bis zum "
+            f"{z['quartal']}")
+    if teile:
+        satz += f"; am {z['stand_am']} sind {_liste(teile)}"
+    return _mit_geheim(satz, werte)
+
+
+def vermittlungen(t: Tabellen) -> str:
+    """Placements (BA counting) and mini-jobs per calendar year, and the total since the start."""
+    df = t.frames["vermittlungen"].filter(pl.col("zeitraum") != bt.INSGESAMT)
+    werte: list[str | None] = []
+    jahre = []
+    for z in df.iter_rows(named=True):
+        werte += [z["insgesamt"], z["minijobs"]]
+        teile = [anzahl(w, n) for w, n in ((z["insgesamt"], "Vermittlungen"), (z["minijobs"], "Minijobs")) if offen(w)]
+        if teile:  # '2026 bis 26.11.: 4 Vermittlungen' (a year followed by a count reads as one number)
+            jahre.append(f"{z['zeitraum'].replace(' (bis ', ' bis ').rstrip(')')}: {_liste(teile)}")
+    satz = "Balkendiagramm der Vermittlungen nach der Zählweise der BA und nachrichtlich der Minijobs je Kalenderjahr"
+    if jahre:
+        satz += " (" + "; ".join(jahre) + ")"
+    ins = t.zeile("vermittlungen", bt.INSGESAMT)
+    if ins and offen(ins.get("insgesamt")):
+        satz += f"; seit Projektbeginn insgesamt {anzahl(ins['insgesamt'], 'Vermittlungen')}"
+    return _mit_geheim(satz, werte + [ins.get("insgesamt") if ins else None])
+
+
+def zuschuss(t: Tabellen) -> str:
+    """Allowance paid against the budget, the rest and the forecast, as the overview prints them."""
+    u = t.ue
+    budget, paid, rest, p = u("Budget (Unternehmensspende)"), u("ausgezahlt seit Projektbeginn"), u("Restbudget"), u(bt.PROGNOSE)
+    satz = "Liniendiagramm des seit Projektbeginn ausgezahlten Ehrenamtszuschusses (kumuliert zum Quartalsende)"
+    if offen(budget):
+        satz += f" gegenüber dem Budget von {budget} EUR"
+    teile = []
+    if offen(paid):
+        teile.append(f"bis zum Stichtag {formats.datum(t.stichtag)} wurden {'kein Zuschuss' if paid == NICHTS else paid + ' EUR'} ausgezahlt")
+    rest_wert = parse_de(rest) if offen(rest) else None
+    if rest_wert is not None and rest_wert < 0:
+        teile.append(f"das Budget ist um {formats.zahl(-rest_wert)} EUR überschritten")
+    elif offen(rest):
+        teile.append(f"es verbleiben {'keine Mittel' if rest == NICHTS else rest + ' EUR'}")
+    if offen(p) and p.startswith("länger als "):
+        teile.append(f"bei gleicher Inanspruchnahme reicht das Budget noch {p}")
+    elif offen(p) and re.match(r"^[A-ZÄÖÜ][a-zäöü]+ \d{4}$", p):
+        teile.append(f"bei gleicher Inanspruchnahme ist das Budget voraussichtlich im {p} aufgebraucht")
+    if teile:
+        satz += ": " + ", ".join(teile)
+    return _mit_geheim(satz, [budget, paid, rest, p])
+
+
+def verweis(t: Tabellen, tabellen: tuple[str, ...], nummern: dict[str, int]) -> str:
+    """'Dieselben Zahlen enthält Tabelle 3 „…“ der Anlage.' for the tables of one chart."""
+    teile = [f"Tabelle {nummern[n]} \u201e{t.specs[n].titel}\u201c" for n in tabellen if n in nummern]
+    if not teile:
+        return ""
+    return f"Dieselben Zahlen {'enthält' if len(teile) == 1 else 'enthalten'} {_liste(teile)} in der Anlage."
+
+
+def alt_text(beschreibung: str, t: Tabellen, tabellen: tuple[str, ...], nummern: dict[str, int]) -> str:
+    """The two sentences: the description and the tables with the same numbers."""
+    return " ".join(x for x in (beschreibung + ".", verweis(t, tabellen, nummern)) if x)
