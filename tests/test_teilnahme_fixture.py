@@ -275,7 +275,7 @@ def test_exclusions_add_up_for_every_file(reporting):
 
 def test_ueberblick(reporting):
     stichtag, tables = reporting
-    werte = dict(tables["ueberblick"])
+    werte = {r[0]: r[1] for r in tables["ueberblick"]}  # kennzahl, wert (then bezeichnung, einheit)
     for key, expected in EXPECTED[stichtag][0].items():
         assert werte[key] == pytest.approx(expected), key
     # TN-010 (no Einwilligung) and TN-011 (Widerruf) are left out of the registry
