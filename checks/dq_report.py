@@ -81,7 +81,8 @@ th{background:#f0f0f0}td.n{text-align:right;white-space:nowrap}.intern{color:#8a
 """
 
 
-def _e(v) -> str:
+def escape_html(v) -> str:
+    """A value as HTML text ('' for NULL); also the partners' fix lists (checks/korrekturen.py)."""
     return html.escape("" if v is None else str(v))
 
 
@@ -139,10 +140,10 @@ def _head(w: Callable[[str], None], settings: Settings, stichtag: date | None, t
     w("<p class='intern'>Nur für den internen Gebrauch (Projektkoordination). Enthält keine Zellinhalte und keine Kennungen, "
       "aber ungeschützte kleine Fallzahlen: nicht veröffentlichen.</p>")
     jetzt = datetime.now()
-    w(f"<p>Erstellt am {datum(jetzt)} {jetzt:%H:%M} · Lauftag {_d(settings.run_day)} · Eingang <code>{_e(settings.inbox)}</code></p>")
+    w(f"<p>Erstellt am {datum(jetzt)} {jetzt:%H:%M} · Lauftag {_d(settings.run_day)} · Eingang <code>{escape_html(settings.inbox)}</code></p>")
     if blockiert:
         w("<div class='box block'><strong>Die Kennzahlen wurden in diesem Lauf nicht neu berechnet.</strong> "
-          f"Blockierende Prüfung(en) fehlgeschlagen: {_e(', '.join(blockiert))}. Die zuletzt veröffentlichte "
+          f"Blockierende Prüfung(en) fehlgeschlagen: {escape_html(', '.join(blockiert))}. Die zuletzt veröffentlichte "
           "<code>reporting.duckdb</code> und die Ratsunterlagen bleiben unverändert in Gebrauch, bis der Fehler behoben ist.</div>")
     else:
         w("<div class='box ok'>Alle blockierenden Prüfungen bestanden: die Kennzahlen beruhen auf den unten als "
@@ -172,8 +173,8 @@ def _files_table(w: Callable[[str], None], dateien: list[tuple]) -> None:
     for quelle, datei, ds, status, grund, gel, lad, qua, aus, einw, nicht in dateien:
         bilanz = (gel or 0) == (lad or 0) + (qua or 0) + (aus or 0) and (aus or 0) == (einw or 0) + (nicht or 0)
         counts = "".join(f"<td class='n'>{anzahl_oder_strich(v)}</td>" for v in (gel, lad, qua, aus, einw, nicht))
-        w(f"<tr><td>{_e(PARTNER_NAMEN.get(quelle, quelle))}</td><th scope='row'>{_e(datei)}</th><td>{_d(ds)}</td>"
-          f"<td class='{_e(status)}'>{_e(status)}</td><td>{_e(grund)}</td>{counts}"
+        w(f"<tr><td>{escape_html(PARTNER_NAMEN.get(quelle, quelle))}</td><th scope='row'>{escape_html(datei)}</th><td>{_d(ds)}</td>"
+          f"<td class='{escape_html(status)}'>{escape_html(status)}</td><td>{escape_html(grund)}</td>{counts}"
           f"<td>{'stimmt' if bilanz else '<span class=FEHLER>stimmt nicht</span>'}</td></tr>")
     w("</table>")
 
@@ -191,9 +192,9 @@ def _checks_table(w: Callable[[str], None], pruefungen: list[tuple]) -> None:
       "<th scope='col'>Befunde</th><th scope='col'>Name in Dagster</th></tr>")
     for name, asset, blocking, ok, ergebnis, n, beschreibung in pruefungen:
         cls = "" if ok else ergebnis
-        w(f"<tr><td>{_e(beschreibung)}</td><td>{'blockierend' if blocking else 'Warnung'}</td>"
-          f"<td class='{_e(cls)}'>{_e(ergebnis)}</td><td class='n'>{anzahl_oder_strich(n)}</td>"
-          f"<td><small>{_e(name)}<br>{_e(asset)}</small></td></tr>")
+        w(f"<tr><td>{escape_html(beschreibung)}</td><td>{'blockierend' if blocking else 'Warnung'}</td>"
+          f"<td class='{escape_html(cls)}'>{escape_html(ergebnis)}</td><td class='n'>{anzahl_oder_strich(n)}</td>"
+          f"<td><small>{escape_html(name)}<br>{escape_html(asset)}</small></td></tr>")
     w("</table>")
 
 
@@ -207,17 +208,17 @@ def _findings(w: Callable[[str], None], befunde: list[tuple], dateien: list[tupl
         groups[b[0]][b[1]].append(b)
     status_of = {d[1]: (d[3], d[2]) for d in dateien}
     for quelle in sorted(groups, key=lambda q: (q not in PARTNER_NAMEN, q or "")):
-        w(f"<h3>{_e(PARTNER_NAMEN.get(quelle, quelle))}</h3>")
+        w(f"<h3>{escape_html(PARTNER_NAMEN.get(quelle, quelle))}</h3>")
         for datei, rows in groups[quelle].items():
             st, ds = status_of.get(datei, (None, None))
-            title = _e(datei) if datei else "ohne Datei"
+            title = escape_html(datei) if datei else "ohne Datei"
             if st:
-                title += f" <small>(Status <span class='{_e(st)}'>{_e(st)}</span>, Datenstand {_d(ds)})</small>"
+                title += f" <small>(Status <span class='{escape_html(st)}'>{escape_html(st)}</span>, Datenstand {_d(ds)})</small>"
             w(f"<h4>{title}</h4><table><tr><th scope='col'>Spalte</th><th scope='col'>Schwere</th><th scope='col'>Zeilen</th>"
               "<th scope='col'>Was ist falsch</th><th scope='col'>So beheben</th></tr>")
             for _, _, spalte, code, sw, grund, n, zeilen in rows:
-                w(f"<tr><td>{_e(spalte) or '–'}</td><td class='{_e(sw)}'>{_e(sw)}</td><td>{_where(code, n, zeilen)}</td>"
-                  f"<td><strong>{_e(regel(code).titel)}:</strong> {_e(grund)}</td><td>{_e(fix_hint(code))}</td></tr>")
+                w(f"<tr><td>{escape_html(spalte) or '–'}</td><td class='{escape_html(sw)}'>{escape_html(sw)}</td><td>{_where(code, n, zeilen)}</td>"
+                  f"<td><strong>{escape_html(regel(code).titel)}:</strong> {escape_html(grund)}</td><td>{escape_html(fix_hint(code))}</td></tr>")
             w("</table>")
 
 
@@ -229,7 +230,7 @@ def _ignored(w: Callable[[str], None], ignoriert: list[tuple]) -> None:
       "Exportart). Sie werden nicht gelesen und sind kein Fehler; was nicht in den Eingang gehört, bitte herausnehmen.</p>"
       "<table><tr><th scope='col'>Ordner</th><th scope='col'>Datei</th><th scope='col'>Grund</th></tr>")
     for quelle, datei, _, _, _, grund, _, _ in ignoriert:
-        w(f"<tr><td>{_e(quelle)}</td><th scope='row'>{_e(datei)}</th><td>{_e(grund)}</td></tr>")
+        w(f"<tr><td>{escape_html(quelle)}</td><th scope='row'>{escape_html(datei)}</th><td>{escape_html(grund)}</td></tr>")
     w("</table>")
 
 
@@ -240,7 +241,7 @@ def _where(regel: str | None, n: int, zeilen: list[int] | None) -> str:
     if len(zeilen) > MAX_ZEILEN_JE_GRUPPE:
         shown += f", … und {len(zeilen) - MAX_ZEILEN_JE_GRUPPE} weitere (kennzahlen.befunde)"
     if zeilen:
-        return f"{anzahl_oder_strich(n)} {'Zeile' if n == 1 else 'Zeilen'}: <span class='zeilen'>{_e(shown)}</span>"
+        return f"{anzahl_oder_strich(n)} {'Zeile' if n == 1 else 'Zeilen'}: <span class='zeilen'>{escape_html(shown)}</span>"
     return "ganze Datei" if regel == "datei_abgelehnt" else "ohne Zeilenangabe"
 
 

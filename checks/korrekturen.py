@@ -25,7 +25,6 @@ send, and nothing internal sits beside the public council files.
 
 from __future__ import annotations
 
-import html
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -33,6 +32,8 @@ from pathlib import Path
 
 import duckdb
 
+from checks.dq_report import escape_html as _e
+from sources import xlsx_layout
 from sources.archive import ensure_private_dir, write_private
 from sources.findings import DATEI_IGNORIERT, FEHLER, WARNUNG, regel
 from sources.formats import datum
@@ -117,6 +118,11 @@ def write_korrekturen(con: duckdb.DuckDBPyConnection, settings: Settings, sticht
     return written
 
 
+def _erstellt() -> str:
+    """The sender line of both forms of a fix list."""
+    return f"Erstellt am {datum(datetime.now())} von der Projektkoordination 3-Phasen-Modell, Stadt Hilden."
+
+
 def _einleitung(liste: list[Korrektur]) -> str:
     if not liste:
         return "In Ihren Lieferungen gibt es zu diesem Stichtag nichts zu korrigieren. Vielen Dank!"
@@ -133,15 +139,15 @@ def _xlsx(titel: str, liste: list[Korrektur], eigene: list[tuple]) -> bytes:
 
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
-    base = {"font_name": "Arial", "font_size": 10, "valign": "top", "text_wrap": True}
+    base = {**xlsx_layout.BASIS, "text_wrap": True}
     f_titel = wb.add_format({**base, "bold": True, "font_size": 12, "text_wrap": False})
     f_zeile = wb.add_format({**base, "text_wrap": False})
     f_text = wb.add_format(base)
-    f_kopf = wb.add_format({**base, "bold": True, "bottom": 1, "top": 1, "bg_color": "#D9D9D9"})
+    f_kopf = wb.add_format({**base, **xlsx_layout.KOPF})
     f_zahl = wb.add_format({**base, "align": "right"})
     ws = wb.add_worksheet("Korrekturen")
     ws.write(0, 0, titel, f_titel)
-    ws.write(1, 0, f"Erstellt am {datum(datetime.now())} von der Projektkoordination 3-Phasen-Modell, Stadt Hilden.", f_zeile)
+    ws.write(1, 0, _erstellt(), f_zeile)
     ws.merge_range(2, 0, 2, len(KOPF) - 1, _einleitung(liste) + " " + ZEILEN_HINWEIS, f_text)
     ws.set_row(2, 42)
     kopf = 4
@@ -176,10 +182,7 @@ def _xlsx(titel: str, liste: list[Korrektur], eigene: list[tuple]) -> bytes:
     for c, width in enumerate(BREITEN):
         ws.set_column(c, c, width)
     ws.freeze_panes(kopf + 1, 0)
-    ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(kopf)
+    xlsx_layout.druck_a4(ws, kopf)
     ws.set_footer("&LSeite &P von &N&R&F")
     wb.close()
     return buf.getvalue()
@@ -198,14 +201,10 @@ vertical-align:top;font-size:.9em}caption{position:absolute;left:-9999px}thead t
 """
 
 
-def _e(v) -> str:
-    return html.escape("" if v is None else str(v))
-
-
 def _html(titel: str, liste: list[Korrektur], eigene: list[tuple]) -> str:
     out = [f"<!DOCTYPE html><html lang='de'><head><meta charset='utf-8'><title>{_e(titel)}</title><style>{_CSS}</style></head><body>",
            f"<h1>{_e(titel)}</h1>",
-           f"<p>Erstellt am {datum(datetime.now())} von der Projektkoordination 3-Phasen-Modell, Stadt Hilden.</p>",
+           f"<p>{_erstellt()}</p>",
            f"<p>{_e(_einleitung(liste))}</p><p>{_e(ZEILEN_HINWEIS)}</p>"]
     gruppen: dict[str | None, dict[tuple, list[int | None]]] = {}
     for k in liste:

@@ -95,7 +95,7 @@ def _read(path: Path, ext: str, kind: ExportKind, extra_aliases: dict[str, list[
     data_cols = [c for c in table.rows.columns if c != LINE_COL]
     scaled = []
     for i, f in mapping.items():
-        rows = shown.get(unicodedata.normalize("NFC", table.header[i]).strip())
+        rows = shown.get(table.header[i].strip())  # the reader gives the header in NFC (sources/workbook.py)
         if f in percent and rows:
             v = pl.col(data_cols[i])
             # rounded to 10 places: 0.92 * 100 is 92.00000000000001 in binary

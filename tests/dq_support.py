@@ -223,3 +223,41 @@ def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
+
+
+# --- what a privacy scan looks for (test_dq_report, test_korrekturen) -------------------------------
+
+_PERSONAL_HEADERS = {"TN-Nr", "Nachname", "Vorname", "Geburtsdatum", "Mentor-Nr", "Tandem-Nr", "JC-Kundennummer",
+                     "VHS-Hörernummer", "Kundennummer", "Hörernummer", "Arbeitgeber", "Unternehmen"}
+
+
+def inbox_identifiers(inbox: Path) -> set[str]:
+    """Values of the personal columns of the partners' files (names, IDs, birth dates, companies)."""
+    from sources.reading import read_table
+
+    values: set[str] = set()
+    for path in sorted(inbox.rglob("*")):
+        if path.suffix not in (".csv", ".xlsx"):
+            continue
+        frame, header, _ = read_table(path, path.suffix[1:])
+        for i, h in enumerate(header):
+            if h.strip() in _PERSONAL_HEADERS:
+                col = frame.columns[i + 1] if frame.columns[0] == "_zeile" else frame.columns[i]
+                values |= {str(v).strip() for v in frame[col].drop_nulls().to_list() if len(str(v).strip()) >= 3}
+    return values
+
+
+def warehouse_pseudonyms(db: Path) -> set[str]:
+    """Every pseudonym the warehouse holds (the *_id columns of staging)."""
+    from sources.kinds import ALL_KINDS
+
+    out: set[str] = set()
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        for k in ALL_KINDS:
+            for f, _, _ in k.stored_columns():
+                if f.endswith("_id"):
+                    out |= {r[0] for r in con.execute(f"SELECT DISTINCT {f} FROM staging.{k.name} WHERE {f} IS NOT NULL").fetchall()}
+    finally:
+        con.close()
+    return out

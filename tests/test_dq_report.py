@@ -4,11 +4,8 @@ checks; no cell content, no pseudonym, anywhere the findings go (report, tables,
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import date
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -256,37 +253,6 @@ def test_report_without_registry_is_named_after_the_run_day(tmp_path):
 
 # --- privacy ----------------------------------------------------------------------------------------
 
-def _identifiers(inbox: Path) -> tuple[set[str], set[str]]:
-    """(whole-word values: names, IDs, company names, birth dates) found in the partners' files."""
-    from sources.reading import read_table
-
-    personal = {"TN-Nr", "Nachname", "Vorname", "Geburtsdatum", "Mentor-Nr", "Tandem-Nr", "JC-Kundennummer", "VHS-Hörernummer",
-                "Kundennummer", "Hörernummer", "Arbeitgeber", "Unternehmen"}
-    values: set[str] = set()
-    for path in sorted(inbox.rglob("*")):
-        if path.suffix not in (".csv", ".xlsx"):
-            continue
-        frame, header, _ = read_table(path, path.suffix[1:])
-        for i, h in enumerate(header):
-            if h.strip() in personal:
-                col = frame.columns[i + 1] if frame.columns[0] == "_zeile" else frame.columns[i]
-                values |= {str(v).strip() for v in frame[col].drop_nulls().to_list() if len(str(v).strip()) >= 3}
-    return values, set()
-
-
-def _pseudonyms(db: Path) -> set[str]:
-    out: set[str] = set()
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        for k in ALL_KINDS:
-            for f, _, _ in k.stored_columns():
-                if f.endswith("_id"):
-                    out |= {r[0] for r in con.execute(f"SELECT DISTINCT {f} FROM staging.{k.name} WHERE {f} IS NOT NULL").fetchall()}
-    finally:
-        con.close()
-    return out
-
-
 def _dagster_texts(lauf) -> str:
     from dagster._serdes import serialize_value
 
@@ -297,8 +263,8 @@ def _dagster_texts(lauf) -> str:
 def test_no_cell_value_or_pseudonym_in_report_findings_or_dagster():
     broken, _ = dq.broken_run()
     blocked = dq.blocked_run()
-    values, _ = _identifiers(broken.inbox)
-    pseudonyms = _pseudonyms(broken.out / "warehouse.duckdb") | _pseudonyms(blocked.out / "warehouse.duckdb")
+    values = dq.inbox_identifiers(broken.inbox)
+    pseudonyms = dq.warehouse_pseudonyms(broken.out / "warehouse.duckdb") | dq.warehouse_pseudonyms(blocked.out / "warehouse.duckdb")
     assert len(values) > 100 and len(pseudonyms) > 100
     word = re.compile(r"(?<![\w-])(" + "|".join(re.escape(v) for v in sorted(values, key=len, reverse=True)) + r")(?![\w-])")
     texts = {

@@ -125,39 +125,6 @@ def _names() -> set[str]:
     return {n for n in vocab if len(n) >= 3}
 
 
-def _identifiers(inbox: Path) -> set[str]:
-    """Values of the personal columns of the partners' files (names, IDs, birth dates, companies)."""
-    from sources.reading import read_table
-
-    personal = {"TN-Nr", "Nachname", "Vorname", "Geburtsdatum", "Mentor-Nr", "Tandem-Nr", "JC-Kundennummer", "VHS-Hörernummer",
-                "Kundennummer", "Hörernummer", "Arbeitgeber", "Unternehmen"}
-    values: set[str] = set()
-    for path in sorted(inbox.rglob("*")):
-        if path.suffix not in (".csv", ".xlsx"):
-            continue
-        frame, header, _ = read_table(path, path.suffix[1:])
-        for i, h in enumerate(header):
-            if h.strip() in personal:
-                col = frame.columns[i + 1] if frame.columns[0] == "_zeile" else frame.columns[i]
-                values |= {str(v).strip() for v in frame[col].drop_nulls().to_list() if len(str(v).strip()) >= 3}
-    return values
-
-
-def _pseudonyms(db: Path) -> set[str]:
-    from sources.kinds import ALL_KINDS
-
-    out: set[str] = set()
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        for k in ALL_KINDS:
-            for f, _, _ in k.stored_columns():
-                if f.endswith("_id"):
-                    out |= {r[0] for r in con.execute(f"SELECT DISTINCT {f} FROM staging.{k.name} WHERE {f} IS NOT NULL").fetchall()}
-    finally:
-        con.close()
-    return out
-
-
 # A number next to a word for people or excluded rows is a count of persons (or tells about them).
 _COUNT = re.compile(r"(?<![\d.,:/-])(\d+)\s+(?:Person|Personen|Teilnehmende|Mentor\*in|Mentor\*innen|Tandems?|Kontakte?|Fälle|Zeilen?\b"
                     r"(?! ?\d))", re.I)
@@ -187,8 +154,8 @@ def _texts(lauf) -> dict[str, str]:
 def test_no_identifier_pseudonym_name_or_count_in_the_lists():
     base = dq.base_run()
     broken, _ = dq.broken_run()
-    words = _identifiers(broken.inbox) | _names()
-    pseudonyms = _pseudonyms(broken.out / "warehouse.duckdb")
+    words = dq.inbox_identifiers(broken.inbox) | _names()
+    pseudonyms = dq.warehouse_pseudonyms(broken.out / "warehouse.duckdb")
     assert len(words) > 500 and len(pseudonyms) > 100
     leaks = {}
     for lauf in (base, broken):
@@ -209,8 +176,8 @@ def test_the_scanner_finds_what_is_put_in():
     """The scanner of the test above is not blind: a pseudonym, a name, a partner's ID, a birth
     date and a small count of persons, each put into a real fix list, are found."""
     broken, _ = dq.broken_run()
-    words = _identifiers(broken.inbox) | _names()
-    pseudonyms = _pseudonyms(broken.out / "warehouse.duckdb")
+    words = dq.inbox_identifiers(broken.inbox) | _names()
+    pseudonyms = dq.warehouse_pseudonyms(broken.out / "warehouse.duckdb")
     text = next(iter(_texts(broken).values()))
     assert scan(text, words, pseudonyms) == []
     pseudonym = sorted(pseudonyms)[0]

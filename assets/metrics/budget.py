@@ -111,9 +111,19 @@ def jenseits_horizont(stichtag: date, erschoepft_monat: date | None, status: str
     return status == "prognose" and erschoepft_monat is not None and erschoepft_monat > horizont_ende(stichtag, horizont_monate)
 
 
+# How the council files begin the forecast beyond the horizon; the texts that print it (the draft,
+# the alternative text, the text blocks' check) recognise it by this, not by their own copy.
+REICHT_LAENGER = "länger als"
+
+
 def reicht_laenger_text(horizont_monate: int) -> str:
     """What the council files say instead of a month beyond the horizon."""
-    return f"länger als {dauer(horizont_monate)}"
+    return f"{REICHT_LAENGER} {dauer(horizont_monate)}"
+
+
+def reicht_laenger(text: str | None) -> bool:
+    """Is this printed forecast the one beyond the horizon (``reicht_laenger_text``)?"""
+    return bool(text) and text.startswith(REICHT_LAENGER + " ")
 
 
 @dataclass(frozen=True)

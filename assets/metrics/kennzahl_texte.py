@@ -26,14 +26,17 @@ INTEGRATIONSQUOTE_12M = f"Integrationsquote der letzten {BA_MONATE} Monate ({BA}
 BEWERTBAR_12M = f"Vermittlungen ohne Selbständigkeit mit Prüftag nach {BA_MONATE} Monaten (bewertbar, {BA})"
 NACHHALTIG_12M = f"davon nach {BA_MONATE} Monaten sozialversicherungspflichtig beschäftigt oder in Ausbildung ({BA})"
 
+# The three phases of the model (docs/kennzahlen.md), as every text and chart names them.
+PHASEN = ((1, "Erkennen"), (2, "Fördern"), (3, "Integrieren"))
+# The overview's budget row: a value of the configuration, not a key of kennzahlen.ueberblick.
+BUDGET = "Budget (Unternehmensspende)"
+
 # key -> (label as printed in bericht.ueberblick and the DOCX, unit), in the order of
 # kennzahlen.ueberblick. Keys the overview does not print get a label in the same style.
 KENNZAHL_TEXTE: dict[str, tuple[str, str]] = {
     "teilnehmende_gesamt": ("Teilnehmende seit Projektbeginn", PERSONEN),
     "teilnehmende_aktiv": ("davon am Stichtag aktiv", PERSONEN),
-    "phase_1": ("aktiv in Phase 1 (Erkennen)", PERSONEN),
-    "phase_2": ("aktiv in Phase 2 (Fördern)", PERSONEN),
-    "phase_3": ("aktiv in Phase 3 (Integrieren)", PERSONEN),
+    **{f"phase_{i}": (f"aktiv in Phase {i} ({p})", PERSONEN) for i, p in PHASEN},
     "austritte": ("Teilnehmende mit Austritt bis zum Stichtag", PERSONEN),
     "personen_mit_vermittlung": ("Personen mit Vermittlung", PERSONEN),
     "vermittlungen": ("Vermittlungen (Zählweise der BA)", VERMITTLUNGEN),

@@ -9,13 +9,13 @@ when it is registered, so a chart cannot be drawn without one.
 
 from __future__ import annotations
 
-import re
-
 import polars as pl
 
+from assets.metrics.budget import reicht_laenger
+from assets.metrics.kennzahl_texte import BUDGET, PHASEN, bezeichnung
 from assets.report import bericht_tables as bt
 from assets.report.disclosure import GESPERRT, NICHTS, parse_de
-from assets.report.draft_sentences import anzahl, offen
+from assets.report.draft_sentences import anzahl, ist_prognosemonat, offen
 from assets.report.published_tables import Tabellen
 from sources import formats
 
@@ -38,7 +38,7 @@ def phasen(t: Tabellen) -> str:
     z = df.row(-1, named=True)
     werte = [z[f"phase_{i}"] for i in (1, 2, 3)]
     teile = [f"{anzahl(w, 'Personen')} in Phase {i} ({p})" for w, (i, p) in
-             zip(werte, ((1, "Erkennen"), (2, "Fördern"), (3, "Integrieren"))) if offen(w)]
+             zip(werte, PHASEN) if offen(w)]
     satz = (f"Balkendiagramm der aktiven Teilnehmenden nach Phase am Ende jedes Quartals vom {df['quartal'][0]} bis zum "
             f"{z['quartal']}")
     if teile:
@@ -68,7 +68,7 @@ def vermittlungen(t: Tabellen) -> str:
 def zuschuss(t: Tabellen) -> str:
     """Allowance paid against the budget, the rest and the forecast, as the overview prints them."""
     u = t.ue
-    budget, paid, rest, p = u("Budget (Unternehmensspende)"), u("ausgezahlt seit Projektbeginn"), u("Restbudget"), u(bt.PROGNOSE)
+    budget, paid, rest, p = u(BUDGET), u(bezeichnung("zuschuss_ausgezahlt_eur")), u(bezeichnung("zuschuss_rest_eur")), u(bt.PROGNOSE)
     satz = "Liniendiagramm des seit Projektbeginn ausgezahlten Ehrenamtszuschusses (kumuliert zum Quartalsende)"
     if offen(budget):
         satz += f" gegenüber dem Budget von {budget} EUR"
@@ -80,9 +80,9 @@ def zuschuss(t: Tabellen) -> str:
         teile.append(f"das Budget ist um {formats.zahl(-rest_wert)} EUR überschritten")
     elif offen(rest):
         teile.append(f"es verbleiben {'keine Mittel' if rest == NICHTS else rest + ' EUR'}")
-    if offen(p) and p.startswith("länger als "):
+    if offen(p) and reicht_laenger(p):
         teile.append(f"bei gleicher Inanspruchnahme reicht das Budget noch {p}")
-    elif offen(p) and re.match(r"^[A-ZÄÖÜ][a-zäöü]+ \d{4}$", p):
+    elif offen(p) and ist_prognosemonat(p):
         teile.append(f"bei gleicher Inanspruchnahme ist das Budget voraussichtlich im {p} aufgebraucht")
     if teile:
         satz += ": " + ", ".join(teile)

@@ -32,7 +32,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from assets.metrics.kennzahl_texte import bezeichnung
+from assets.metrics.kennzahl_texte import PHASEN, bezeichnung
 from assets.report import alt_texte
 from assets.report import bericht_tables as bt
 from assets.report.disclosure import GESPERRT, NICHT_SINNVOLL, NICHTS, parse_de
@@ -208,7 +208,7 @@ def chart_phasen(t: Tabellen, k: Kontext, path: Path) -> Figure:
     fig = _figure()
     ax = fig.add_subplot(1, 1, 1)
     _style(ax)
-    reihen = [(f"Phase {i} ({p})", df[f"phase_{i}"].to_list()) for i, p in ((1, "Erkennen"), (2, "Fördern"), (3, "Integrieren"))]
+    reihen = [(f"Phase {i} ({p})", df[f"phase_{i}"].to_list()) for i, p in PHASEN]
     _gruppen_balken(ax, [_kurz_quartal(q, s) for q, s in zip(df["quartal"], df["stand_am"])], reihen)
     _de_achse(ax)
     ax.set_ylabel("aktive Teilnehmende", fontsize=SCHRIFT_PT)

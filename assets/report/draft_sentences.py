@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-from assets.metrics.kennzahl_texte import bezeichnung
+from assets.metrics.budget import reicht_laenger
+from assets.metrics.kennzahl_texte import BUDGET, PHASEN, bezeichnung
 from assets.metrics.teilnahme_rules import BA_MONATE
 from assets.report import bericht_tables as bt
 from assets.report.disclosure import GESPERRT, NICHT_SINNVOLL, NICHTS, parse_de
@@ -62,7 +63,7 @@ def satz_teilnehmende(t: Tabellen) -> str:
     a.satz(f"Ausgeschieden sind {anzahl(aus, 'Personen')}.", aus)
     a.aufzaehlung("Von den aktiven Teilnehmenden befinden sich ",
                   [(f"{anzahl(u(f'aktiv in Phase {i} ({p})'), 'Personen')} in Phase {i} ({p})", u(f"aktiv in Phase {i} ({p})"))
-                   for i, p in ((1, "Erkennen"), (2, "Fördern"), (3, "Integrieren"))])
+                   for i, p in PHASEN])
     d2 = t.zeile("phasen_dauer", "Eintritt bis Phase 2").get("median_tage")
     d3 = t.zeile("phasen_dauer", "Eintritt bis Phase 3").get("median_tage")
     a.satz(f"Vom Eintritt bis zum Beginn der Phase 2 vergingen im Median {d2} Tage.", d2)
@@ -142,10 +143,19 @@ def satz_mentoring(t: Tabellen) -> str:
     return a.text()
 
 
+# A forecast month as the overview prints it ("März 2027").
+_PROGNOSEMONAT = re.compile(r"^[A-ZÄÖÜ][a-zäöü]+ \d{4}$")
+
+
+def ist_prognosemonat(p: str | None) -> bool:
+    """Does the overview's forecast cell name the month the budget runs out?"""
+    return bool(_PROGNOSEMONAT.match(p or ""))
+
+
 def satz_budget(t: Tabellen) -> str:
     u = t.ue
     a = Absatz()
-    b, paid, rest = u("Budget (Unternehmensspende)"), u(bezeichnung("zuschuss_ausgezahlt_eur")), u(bezeichnung("zuschuss_rest_eur"))
+    b, paid, rest = u(BUDGET), u(bezeichnung("zuschuss_ausgezahlt_eur")), u(bezeichnung("zuschuss_rest_eur"))
     a.satz(f"Aus der Spende in Höhe von {b} EUR wurden bis zum Stichtag {'kein' if paid == NICHTS else paid + ' EUR'} "
            "Ehrenamtszuschuss ausgezahlt.", b, paid)
     rest_wert = parse_de(rest)
@@ -156,11 +166,11 @@ def satz_budget(t: Tabellen) -> str:
     p = u(bt.PROGNOSE)
     if p == "bereits aufgebraucht":
         return a.text()
-    if re.match(r"^[A-ZÄÖÜ][a-zäöü]+ \d{4}$", p or ""):
+    if ist_prognosemonat(p):
         a.satz(f"Bleibt die Inanspruchnahme wie in den letzten Monaten, ist das Budget voraussichtlich im {p} aufgebraucht.", p)
     elif p == GESPERRT:
         a.ausgelassen = True
-    elif p and p.startswith("länger als "):  # beyond the forecast horizon (bericht_tables.budget_forecast)
+    elif reicht_laenger(p):  # beyond the forecast horizon (bericht_tables.budget_forecast)
         a.satz(f"Das Budget reicht bei gleicher Inanspruchnahme noch {p}.", p)
     elif p:
         a.satz(f"Prognose zum Budget: {p}.", p)

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import duckdb
 
+from assets.metrics.kennzahl_texte import BUDGET
 from assets.report import bericht_tables as bt
 from assets.report.csv_files import write_csv
 from assets.report.disclosure import parse_de
@@ -70,7 +71,7 @@ def write_bericht_files(con: duckdb.DuckDBPyConnection, settings: Settings, stic
     os.chmod(ziel, BERICHT_DIR_MODE)
     tag = stichtag.isoformat()
     prognose = _budget_prognose(con, settings, stichtag)
-    budget = parse_de(t.ue("Budget (Unternehmensspende)")) or settings.budget_eur
+    budget = parse_de(t.ue(BUDGET)) or settings.budget_eur
     texte = textbausteine(con, settings, stichtag)
 
     tmp = Path(tempfile.mkdtemp(prefix=".neu-", dir=ziel))

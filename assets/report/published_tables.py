@@ -11,10 +11,11 @@ import polars as pl
 
 from assets.report import bericht_tables as bt
 from assets.report.disclosure import NICHT_SINNVOLL
+from sources import xlsx_layout
 from sources.settings import Settings
 
 # The one font of the XLSX and the DOCX.
-FONT = "Arial"
+FONT = xlsx_layout.FONT
 
 
 @dataclass

@@ -10,6 +10,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
+from assets.metrics.budget import REICHT_LAENGER, reicht_laenger
 from assets.metrics.mentoring_text import mentoring_textbausteine
 from assets.report import bericht_tables as bt
 from assets.report.disclosure import GESPERRT, NICHTS, parse_de
@@ -81,7 +82,7 @@ def textbaustein_zulaessig(text: str, t: Tabellen, settings: Settings) -> bool:
     prognose = t.ue(bt.PROGNOSE)
     if any(m.group(0) != prognose for m in _MONAT_JAHR.finditer(text)):
         return False  # a forecast month the table does not publish (or withholds)
-    if re.search(r"\blänger als\b", text) and not (prognose or "").startswith("länger als"):
+    if re.search(rf"\b{REICHT_LAENGER}\b", text) and not reicht_laenger(prognose):
         return False  # a forecast beyond the horizon the table does not publish (or withholds)
     rest = _MONAT_JAHR.sub(" ", _DATUM.sub(" ", text))
     rest = re.sub(r"\bPhase\s+\d\b|\b\d-Phasen", " ", rest)

@@ -15,8 +15,8 @@ import xlsxwriter
 
 from assets.report import bericht_tables as bt
 from assets.report.disclosure import BA_FUSSNOTE, NICHTS, ZEICHENERKLAERUNG, Art, parse_de
-from assets.report.published_tables import FONT, Tabellen
-from sources import formats
+from assets.report.published_tables import Tabellen
+from sources import formats, xlsx_layout
 
 
 # Tables whose rows are key figures of different kinds: the unit of the row decides the format.
@@ -49,10 +49,10 @@ class _Formate:
 
     def __init__(self, wb: xlsxwriter.Workbook) -> None:
         self.wb = wb
-        self.base = {"font_name": FONT, "font_size": 10, "valign": "top"}
+        self.base = dict(xlsx_layout.BASIS)
         base = self.base
         self.titel = wb.add_format({**base, "bold": True, "font_size": 12})
-        self.kopf = wb.add_format({**base, "bold": True, "text_wrap": True, "bottom": 1, "top": 1, "bg_color": "#D9D9D9"})
+        self.kopf = wb.add_format({**base, **xlsx_layout.KOPF, "text_wrap": True})
         self.text = wb.add_format({**base})
         self.zeichen = wb.add_format({**base, "align": "right"})
         self.note = wb.add_format({**base, "font_size": 8, "text_wrap": True})
@@ -81,18 +81,7 @@ def _contents_sheet(wb: xlsxwriter.Workbook, f: _Formate, t: Tabellen) -> None:
     inhalt.set_row(r0, 40)
     inhalt.merge_range(r0 + 1, 0, r0 + 1, 1, ZEICHENERKLAERUNG, f.note)
     inhalt.set_row(r0 + 1, 40)
-    _druck(inhalt, 3, landscape=False)
-
-
-def _druck(ws, kopf: int, landscape: bool = True) -> None:
-    """Every sheet prints on A4, one page wide, its header row repeated on every page."""
-    if landscape:
-        ws.set_landscape()
-    else:
-        ws.set_portrait()
-    ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(kopf)
+    xlsx_layout.druck_a4(inhalt, 3, landscape=False)
 
 
 def _cells(ws, f: _Formate, name: str, spec: bt.TabellenSpec, df: pl.DataFrame, kopf: int, breiten: list[int]) -> None:
@@ -138,7 +127,7 @@ def _table_sheet(wb: xlsxwriter.Workbook, f: _Formate, t: Tabellen, name: str, s
         ws.merge_range(r, 0, r, letzte, text, f.note)
         ws.set_row(r, 12 * max(1, len(text) // 110 + 1))
         r += 1
-    _druck(ws, kopf)
+    xlsx_layout.druck_a4(ws, kopf)
 
 
 def write_xlsx(t: Tabellen, path: Path) -> None:

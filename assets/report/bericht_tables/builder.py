@@ -20,14 +20,14 @@ from assets.report.bericht_tables.detail_tables import (
     vermittlungen,
 )
 from assets.report.bericht_tables.footnotes import datenbasis, fussnoten_fuer, in_gebrauch
-from assets.report.bericht_tables import series, werte
+from assets.report.bericht_tables import ddl, series, werte
 from assets.report.bericht_tables.overview import prognose_zurueckhalten, ueberblick, veraenderung_zeilen
 from assets.report.bericht_tables.reading import bis_stichtag, lesen
 from assets.report.bericht_tables.specs import SCHEMA, TabellenSpec, tabellen_specs
 from assets.report.disclosure import Bericht, Geheimhaltung
 from assets.series import register
 from sources.settings import Settings
-from sources.sql import literal, relation_exists
+from sources.sql import relation_exists
 from sources.transaction import atomic
 
 
@@ -96,21 +96,11 @@ def build_bericht_tables(con: duckdb.DuckDBPyConnection, settings: Settings, sti
         noten.setdefault(t, []).append(x)
     counts: dict[str, int] = {}
     with atomic(con):
-        con.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-        con.execute(f"CREATE SCHEMA {SCHEMA}")
+        ddl.schema_neu(con, SCHEMA)
         for name, spec in specs.items():
             df = tabellen[name].select([s.name for s in spec.spalten])
-            cols = ", ".join(f'"{s.name}" VARCHAR' for s in spec.spalten)
-            con.execute(f"CREATE TABLE {SCHEMA}.{name} ({cols})")
-            if df.height:
-                con.executemany(
-                    f"INSERT INTO {SCHEMA}.{name} VALUES ({', '.join('?' for _ in spec.spalten)})",
-                    [list(r) for r in df.iter_rows()],
-                )
-            kommentar = f"{spec.titel}. " + " ".join(noten.get(name, []))
-            con.execute(f"COMMENT ON TABLE {SCHEMA}.{name} IS {literal(kommentar)}")
-            for s in spec.spalten:
-                con.execute(f'COMMENT ON COLUMN {SCHEMA}.{name}."{s.name}" IS {literal(s.beschreibung)}')
+            ddl.tabelle_anlegen(con, SCHEMA, name, [(s.name, "VARCHAR", s.beschreibung) for s in spec.spalten],
+                                [list(r) for r in df.iter_rows()], f"{spec.titel}. " + " ".join(noten.get(name, [])))
             counts[name] = df.height
         werte.schreiben(con, specs, bericht, tabellen, noten)
         _entwurf(con, settings, stichtag, bericht)

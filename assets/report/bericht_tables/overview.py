@@ -11,6 +11,7 @@ import polars as pl
 from assets.metrics.kennzahl_texte import (
     BA,
     BEWERTBAR_12M,
+    BUDGET,
     INTEGRATIONSQUOTE_12M,
     KENNZAHL_TEXTE,
     NACHHALTIG_12M,
@@ -94,7 +95,7 @@ def _zeilen(ue: dict, nh: dict | None, prognose: Prognose, settings: Settings) -
     kennzahl(M, "mentorinnen_aktiv")
     kennzahl(M, "tandems_aktiv")
     kennzahl(M, "kontaktstunden")
-    zeile(B, "Budget (Unternehmensspende)", settings.budget_eur, "EUR")
+    zeile(B, BUDGET, settings.budget_eur, "EUR")
     kennzahl(B, "zuschuss_ausgezahlt_eur")
     kennzahl(B, "zuschuss_rest_eur")
     if prognose.monatlich is not None and prognose.basis_monate:
@@ -164,7 +165,7 @@ def ueberblick(g: Geheimhaltung, ue: dict, nachh: pl.DataFrame, prognose: Progno
     n = settings.nachhaltigkeit_monate
     ue_rows = _zeilen(ue, nh, prognose, settings)
     g.tabelle("ueberblick", frame(ue_rows, ["bereich", "kennzahl", "wert", "einheit", "_art"]), "kennzahl", {"wert": "_art"},
-              {"wert": 0}, fest=[("Budget (Unternehmensspende)", "wert")])
+              {"wert": 0}, fest=[(BUDGET, "wert")])
 
     g.summe(_u(L("teilnehmende_gesamt")), [_u(L("teilnehmende_aktiv")), _u("davon ausgeschieden")])
     g.summe(_u(L("teilnehmende_aktiv")), [_u(L(f"phase_{i}")) for i in (1, 2, 3)])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from assets.metrics import kennzahl_texte as texte
 from assets.metrics.teilnahme_rules import BA_MONATE
 from assets.report.disclosure import Art
 from sources import asyl, jobcenter, vhs
@@ -59,9 +60,9 @@ QUELLEN_TITEL = {
 PARTNER = {q: tuple(k.name for k in ALL_KINDS if k.quelle == q) for q in PARTNER_NAMEN}
 
 # Units of the overview rows; rows in these units are counts (primary suppression of 1 and 2).
-ZAEHL_EINHEITEN = {"Personen": Art.ANZAHL, "Vermittlungen": Art.ANZAHL, "Minijobs": Art.ANZAHL,
-                   "Mentor*innen": Art.ANZAHL, "Tandems": Art.ANZAHL}
-EINHEITEN = {**ZAEHL_EINHEITEN, "Stunden": Art.BETRAG, "EUR": Art.BETRAG, "kg CO2e": Art.BETRAG, "%": Art.QUOTE}
+# (the units of assets/metrics/kennzahl_texte.py; rates print as "%" where kennzahlen says "Anteil")
+ZAEHL_EINHEITEN = {e: Art.ANZAHL for e in (texte.PERSONEN, texte.VERMITTLUNGEN, texte.MINIJOBS, texte.MENTORINNEN, texte.TANDEMS)}
+EINHEITEN = {**ZAEHL_EINHEITEN, **{e: Art.BETRAG for e in texte.BETRAGS_EINHEITEN}, "%": Art.QUOTE}
 
 SV = "SV-pflichtige Beschäftigung (Voll- und Teilzeit)"
 INTEGRATIONSGRUPPEN = {  # Integrationsart -> column of bericht.vermittlungen

@@ -23,9 +23,9 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from assets.report.bericht_tables import ddl
 from assets.report.bericht_tables.specs import Spalte, TabellenSpec
 from assets.report.disclosure import GESPERRT, NICHT_SINNVOLL, NICHTS, Art, Bericht
-from sources.sql import literal
 
 SCHEMA_WERTE = "bericht_werte"
 TEXT, GANZZAHL, KOMMAZAHL = "VARCHAR", "BIGINT", "DOUBLE"
@@ -87,21 +87,15 @@ def schreiben(con: duckdb.DuckDBPyConnection, specs: dict[str, TabellenSpec], be
               tabellen: dict[str, pl.DataFrame], noten: dict[str, list[str]]) -> dict[str, int]:
     """(Re)create schema ``bericht_werte`` beside ``bericht`` (inside the caller's transaction);
     returns rows per table."""
-    con.execute(f"DROP SCHEMA IF EXISTS {SCHEMA_WERTE} CASCADE")
-    con.execute(f"CREATE SCHEMA {SCHEMA_WERTE}")
+    ddl.schema_neu(con, SCHEMA_WERTE)
     counts = {}
     for name, spec in specs.items():  # names and columns are our constants
         typen = spalten_typen(spec, bericht)
-        spalten = ", ".join(f'"{s.name}" {t}' for s, t in typen)
-        con.execute(f"CREATE TABLE {SCHEMA_WERTE}.{name} ({spalten})")
         rows = zeilen(spec, typen, bericht, tabellen[name])
-        if rows:
-            con.executemany(f"INSERT INTO {SCHEMA_WERTE}.{name} VALUES ({', '.join('?' for _ in typen)})", rows)
-        kommentar = " ".join([f"{spec.titel}.", HINWEIS_TABELLE.format(name=name), *noten.get(name, [])])
-        con.execute(f"COMMENT ON TABLE {SCHEMA_WERTE}.{name} IS {literal(kommentar)}")
         arten = bericht.aufbau[name].arten if name in bericht.aufbau else {}
-        for s, typ in typen:
-            text = s.beschreibung if typ == TEXT else f"{s.beschreibung} ({HINWEIS_SPALTE[arten[s.name]]})"
-            con.execute(f'COMMENT ON COLUMN {SCHEMA_WERTE}.{name}."{s.name}" IS {literal(text)}')
+        spalten = [(s.name, typ, s.beschreibung if typ == TEXT else f"{s.beschreibung} ({HINWEIS_SPALTE[arten[s.name]]})")
+                   for s, typ in typen]
+        ddl.tabelle_anlegen(con, SCHEMA_WERTE, name, spalten, rows,
+                            " ".join([f"{spec.titel}.", HINWEIS_TABELLE.format(name=name), *noten.get(name, [])]))
         counts[name] = len(rows)
     return counts
