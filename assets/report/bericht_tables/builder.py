@@ -20,6 +20,7 @@ from assets.report.bericht_tables.detail_tables import (
     vermittlungen,
 )
 from assets.report.bericht_tables.footnotes import datenbasis, fussnoten_fuer, in_gebrauch
+from assets.report.bericht_tables.merkmale import merkmale, merkmale_verknuepfen
 from assets.report.bericht_tables import ddl, series, werte
 from assets.report.bericht_tables.overview import prognose_zurueckhalten, ueberblick, veraenderung_zeilen
 from assets.report.bericht_tables.reading import bis_stichtag, lesen
@@ -47,7 +48,10 @@ def berechnen(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date
     sprache = lesen(con, "sprache")
     gebraucht = in_gebrauch(con, lesen(con, "datenqualitaet"))
 
-    # Registration order breaks ties when secondary suppression picks a cell: keep it.
+    # Registration order breaks ties when secondary suppression picks a cell: keep it. The
+    # breakdown by person group comes first, so that on a tie one of its own cells is withheld
+    # rather than a figure of the other tables; its ties to them follow once they are registered.
+    merkmale(g, lesen(con, "merkmale"))
     pq_rows = phasen_quartale(g, bestand)
     letztes_q = pq_rows[-1]["quartal"] if pq_rows else None
     phasen_bewegungen(g, bewegungen, pq_rows, stichtag)
@@ -57,6 +61,7 @@ def berechnen(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date
     sprachkurse(g, sprache)
     prognose = budget_prognose(con, settings, stichtag)
     ueberblick(g, ue, nachh, prognose, settings, letztes_q, letztes_mq, verm, bestand, stichtag)
+    merkmale_verknuepfen(g)
     _reihe(g, con, settings, stichtag, ue)
 
     bericht = g.anwenden()
