@@ -17,7 +17,7 @@ import polars as pl
 
 from assets.report.bericht_tables.reading import frame
 from assets.report.bericht_tables.specs import AUSPRAEGUNG_TITEL, INSGESAMT, MERKMAL_TITEL, MERKMALE_ALLE, MERKMALE_INSGESAMT
-from assets.report.disclosure import Art, Geheimhaltung, Ref
+from assets.report.disclosure import GESPERRT, Art, Bericht, Geheimhaltung, Ref
 
 TABELLE = "merkmale"
 ZAEHLSPALTEN = ("teilnehmende_gesamt", "teilnehmende_aktiv", "austritte", "personen_mit_vermittlung")
@@ -53,26 +53,48 @@ def merkmal_zeilen(df: pl.DataFrame) -> list[dict]:
     return [insgesamt, *rows]
 
 
-def merkmale(g: Geheimhaltung, df: pl.DataFrame) -> None:
-    """Register the table with its own relations: each Merkmal's rows sum to Insgesamt in every
-    column, and the "davon" counts of each row."""
+def merkmal_von(ref: Ref | None) -> str | None:
+    """The Merkmal (kennzahlen code) of a cell of this table; None for Insgesamt or another table."""
+    if ref is None or ref[0] != TABELLE or ref[1] == MERKMALE_INSGESAMT:
+        return None
+    titel = ref[1].split(": ", 1)[0]
+    return next((m for m, t in MERKMAL_TITEL.items() if t == titel), None)
+
+
+def merkmale(g: Geheimhaltung, df: pl.DataFrame, zurueck: set[str] = frozenset()) -> None:
+    """Register the table with its relations: each Merkmal's rows sum to Insgesamt in every
+    column, Insgesamt is the same figure as in the other tables (registered before), and the
+    "davon" counts of each row. The rows of the Merkmale ``zurueck`` are printed but not
+    registered: every cell of them is withheld (:func:`merkmale_zurueckhalten`), so nothing of
+    them enters the model."""
     rows = merkmal_zeilen(df)
-    g.tabelle(TABELLE, frame(rows, ["_zeile", "merkmal", "auspraegung", *ZAEHLSPALTEN]), "_zeile", {c: Art.ANZAHL for c in ZAEHLSPALTEN})
+    werte = [r if r["_merkmal"] not in zurueck else {**r, **{c: None for c in ZAEHLSPALTEN}} for r in rows]
+    g.tabelle(TABELLE, frame(werte, ["_zeile", "merkmal", "auspraegung", *ZAEHLSPALTEN]), "_zeile", {c: Art.ANZAHL for c in ZAEHLSPALTEN})
+    rows = [r for r in rows if r["_merkmal"] not in zurueck]
     for m in dict.fromkeys(r["_merkmal"] for r in rows[1:]):
         teile = [r["_zeile"] for r in rows if r["_merkmal"] == m]
         for c in ZAEHLSPALTEN:
             g.summe((TABELLE, MERKMALE_INSGESAMT, c), [(TABELLE, z, c) for z in teile], f"{TABELLE}: {m} {c}")
     for r in rows:
         z = r["_zeile"]
-        gesamt = (TABELLE, z, "teilnehmende_gesamt")
-        g.davon(gesamt, [(TABELLE, z, "teilnehmende_aktiv")], "nicht mehr aktiv")
-        g.davon(gesamt, [(TABELLE, z, "austritte")], "ohne Austritt")
+        gesamt, aktiv, austritte = ((TABELLE, z, c) for c in ZAEHLSPALTEN[:3])
+        if r["teilnehmende_gesamt"] == r["teilnehmende_aktiv"] + r["austritte"]:
+            # active or left: then the remainders of the two "davon" are the printed other count
+            g.beziehung([(gesamt, 1), (aktiv, -1), (austritte, -1)], 0.0, f"{TABELLE}: {z} aktiv oder ausgetreten")
+        else:  # someone of the group leaves on the Stichtag (active and left at once)
+            g.davon(gesamt, [aktiv], "nicht mehr aktiv")
+            g.davon(gesamt, [austritte], "ohne Austritt")
         g.davon(gesamt, [(TABELLE, z, "personen_mit_vermittlung")], "ohne Vermittlung")
-        # active or left: holds unless someone of the group leaves on the Stichtag (then dropped)
-        g.beziehung([(gesamt, 1), ((TABELLE, z, "teilnehmende_aktiv"), -1), ((TABELLE, z, "austritte"), -1)], 0.0, f"{TABELLE}: {z} aktiv oder ausgetreten")
-
-
-def merkmale_verknuepfen(g: Geheimhaltung) -> None:
-    """Tie the row Insgesamt to the same figures in the other tables (registered before)."""
     for spalte, ref in GLEICHE_SUMMEN:
         g.gleich((TABELLE, MERKMALE_INSGESAMT, spalte), ref)
+
+
+def merkmale_zurueckhalten(bericht: Bericht, zurueck: set[str]) -> None:
+    """Print '*' in every cell of the withheld Merkmale, zeros included: a '–' beside them would
+    tell which of the others are at least 1."""
+    if not zurueck:
+        return
+    titel = {MERKMAL_TITEL.get(m, m) for m in zurueck}
+    df = bericht.tabellen[TABELLE]
+    bericht.tabellen[TABELLE] = df.with_columns(
+        *(pl.when(pl.col("merkmal").is_in(list(titel))).then(pl.lit(GESPERRT)).otherwise(pl.col(c)).alias(c) for c in ZAEHLSPALTEN))
