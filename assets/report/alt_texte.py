@@ -89,6 +89,29 @@ def zuschuss(t: Tabellen) -> str:
     return _mit_geheim(satz, [budget, paid, rest, p])
 
 
+# The Merkmale the chart of bericht.merkmale shows (the Austrittsgründe are in its table only).
+MERKMALE_IM_DIAGRAMM = ("Geschlecht", "Altersgruppe", "Aufenthaltsstatus")
+
+
+def merkmal_zeilen(t: Tabellen) -> list[dict]:
+    """The rows of bericht.merkmale the chart draws: every Ausprägung of MERKMALE_IM_DIAGRAMM
+    that has participants (a '–' row would be an empty line)."""
+    df = t.frames["merkmale"]
+    return [z for z in df.iter_rows(named=True) if z["merkmal"] in MERKMALE_IM_DIAGRAMM and z["teilnehmende_gesamt"] != NICHTS]
+
+
+def merkmale(t: Tabellen) -> str:
+    """Participants since the start by Geschlecht, Altersgruppe and Aufenthaltsstatus, with the
+    printed numbers."""
+    zeilen = merkmal_zeilen(t)
+    werte = [z["teilnehmende_gesamt"] for z in zeilen]
+    satz = "Balkendiagramm der Teilnehmenden seit Projektbeginn nach Geschlecht, Altersgruppe und Aufenthaltsstatus"
+    teile = [f"{z['auspraegung']} {z['teilnehmende_gesamt']}" for z in zeilen if offen(z["teilnehmende_gesamt"])]
+    if teile:
+        satz += ": " + ", ".join(teile)
+    return _mit_geheim(satz, werte)
+
+
 def verweis(t: Tabellen, tabellen: tuple[str, ...], nummern: dict[str, int]) -> str:
     """'Dieselben Zahlen enthält Tabelle 3 „…“ der Anlage.' for the tables of one chart."""
     teile = [f"Tabelle {nummern[n]} \u201e{t.specs[n].titel}\u201c" for n in tabellen if n in nummern]

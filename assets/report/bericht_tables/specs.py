@@ -260,7 +260,8 @@ def _merkmale() -> dict[str, TabellenSpec]:
              "Teilnehmendenliste. Austrittsgrund: nur für Personen mit Austritt bis zum Stichtag; alle anderen stehen "
              "unter 'kein Austritt'.",
              "Aufenthaltsstatus: AE = Aufenthaltserlaubnis (§ 24, § 25 oder sonstige), NE = Niederlassungserlaubnis.",
-             "Kleine Gruppen werden geheim gehalten, auch wenn sie sich aus anderen Tabellen dieses Berichts errechnen ließen."),
+             "Kleine Gruppen werden geheim gehalten, auch wenn sie sich aus anderen Tabellen dieses Berichts errechnen ließen. "
+             "Wo sie sich anders nicht schützen lassen, ist ein Merkmal ganz mit * ausgewiesen; * steht dort auch für null."),
         ),
     }
 
