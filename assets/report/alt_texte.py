@@ -106,10 +106,22 @@ def merkmale(t: Tabellen) -> str:
     zeilen = merkmal_zeilen(t)
     werte = [z["teilnehmende_gesamt"] for z in zeilen]
     satz = "Balkendiagramm der Teilnehmenden seit Projektbeginn nach Geschlecht, Altersgruppe und Aufenthaltsstatus"
-    teile = [f"{z['auspraegung']} {z['teilnehmende_gesamt']}" for z in zeilen if offen(z["teilnehmende_gesamt"])]
-    if teile:
-        satz += ": " + ", ".join(teile)
+    gruppen: dict[str, list[str]] = {}
+    for z in zeilen:
+        if offen(z["teilnehmende_gesamt"]):
+            gruppen.setdefault(z["merkmal"], []).append(f"{_vorgelesen(z['merkmal'], z['auspraegung'])} {z['teilnehmende_gesamt']}")
+    if gruppen:  # 'Altersgruppe: 25 bis 34 Jahre 16, …; Aufenthaltsstatus: …' reads as words, not as '25–34 16'
+        satz += ": " + "; ".join(f"{m} {', '.join(teile)}" for m, teile in gruppen.items())
     return _mit_geheim(satz, werte)
+
+
+def _vorgelesen(merkmal: str, auspraegung: str) -> str:
+    """An age band as a screen reader should say it ('25–34' -> '25 bis 34 Jahre')."""
+    if merkmal != "Altersgruppe":
+        return auspraegung
+    if "–" in auspraegung:
+        return auspraegung.replace("–", " bis ") + " Jahre"
+    return auspraegung.replace(" und älter", " Jahre und älter") if "älter" in auspraegung else auspraegung + " Jahre"
 
 
 def verweis(t: Tabellen, tabellen: tuple[str, ...], nummern: dict[str, int]) -> str:

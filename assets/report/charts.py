@@ -305,8 +305,9 @@ def chart_zuschuss(t: Tabellen, k: Kontext, path: Path) -> Figure:
         ax.plot(px, py, linestyle=(0, (1.5, 1.5)), color="#525252", linewidth=1.6,
                 label=f"Prognose: {rate} EUR je Monat wie zuletzt")
         if prognose.jenseits_horizont:  # the line ends at the horizon: say so at its end
-            ax.annotate(f"Budget reicht {prognose_text}", xy=(px[-1], py[-1]), xytext=(0, 6), textcoords="offset points",
-                        ha="right", va="bottom", fontsize=SCHRIFT_PT)
+            # below the line's end: above it the budget line runs through the text (seen in the release PDF)
+            ax.annotate(f"Budget reicht {prognose_text}", xy=(px[-1], py[-1]), xytext=(0, -8), textcoords="offset points",
+                        ha="right", va="top", fontsize=SCHRIFT_PT)
         elif py[-1] >= budget - CENT_TOLERANZ:
             ax.plot([px[-1], px[-1]], [0, budget], color="#525252", linestyle=(0, (1, 2)), linewidth=0.8)
             # above the budget line, left of the dotted one: the only place no curve can pass
