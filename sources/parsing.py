@@ -127,12 +127,20 @@ def _with_header(table: Table, ext: str, kind: ExportKind, extra_aliases: dict[s
         return below
 
 
+def altersgruppen(bounds: list[int]) -> list[str]:
+    """The labels of the age bands kept instead of the birth date, youngest first ('unter 18',
+    '18–24', ..., '55 und älter'); kennzahlen.merkmale lists them in this order."""
+    bounds = sorted(bounds)
+    return [f"unter {bounds[0]}", *(f"{lo}–{hi - 1}" for lo, hi in zip(bounds, bounds[1:])), f"{bounds[-1]} und älter"]
+
+
 def _age_band(age: pl.Expr, bounds: list[int]) -> pl.Expr:
     bounds = sorted(bounds)
-    expr = pl.when(age < bounds[0]).then(pl.lit(f"unter {bounds[0]}"))
-    for lo, hi in zip(bounds, bounds[1:]):
-        expr = expr.when(age < hi).then(pl.lit(f"{lo}–{hi - 1}"))
-    return expr.otherwise(pl.lit(f"{bounds[-1]} und älter"))
+    labels = altersgruppen(bounds)
+    expr = pl.when(age < bounds[0]).then(pl.lit(labels[0]))
+    for hi, label in zip(bounds[1:], labels[1:]):
+        expr = expr.when(age < hi).then(pl.lit(label))
+    return expr.otherwise(pl.lit(labels[-1]))
 
 
 def pseudonymise(kind: ExportKind, rows: pl.DataFrame, pseud: Pseudonymizer, datenstand: date, age_bounds: list[int]) -> pl.DataFrame:

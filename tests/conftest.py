@@ -37,6 +37,9 @@ import pytest
 from sources.settings import Settings
 from sources.kinds import BY_NAME
 
+# session fixture of the two runs on the participant inbox, shared by two test modules
+from teilnahme_run import teilnahme_berichte  # noqa: E402,F401
+
 KEY = b"test-key-0123456789abcdef"
 PIPELINE_ROOT = Path(__file__).resolve().parents[1]
 BIN = PIPELINE_ROOT / ".venv" / "bin"

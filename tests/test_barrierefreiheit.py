@@ -22,7 +22,7 @@ from assets.metrics.budget import horizont_ende, jenseits_horizont, reicht_laeng
 from assets.report import alt_texte
 from assets.report.bericht_tables.budget_forecast import Prognose, _reihe, prognose_text
 from assets.report.bericht_tables import INSGESAMT
-from assets.report.disclosure import GESPERRT
+from assets.report.disclosure import GESPERRT, NICHTS
 from conftest import assert_staged, run, settings_for
 from sources import formats
 from test_bericht_outputs import STICHTAG, bericht_dateien  # noqa: F401  (the module fixture)
@@ -79,6 +79,12 @@ def test_docx_is_german_in_defaults_styles_and_every_run(bericht_dateien):
     _, _, paths = bericht_dateien
     with zipfile.ZipFile(_datei(paths, ".docx")) as z:
         dokument, stile, einstellungen = (z.read(n).decode() for n in ("word/document.xml", "word/styles.xml", "word/settings.xml"))
+        teile = z.namelist()
+        alles = "".join(z.read(n).decode("utf-8", "replace") for n in teile if n.endswith(".xml"))
+    # nothing of the template in another language: Word 2010's copy of the styles and the empty
+    # bibliography of python-docx's template are not in the package
+    assert "word/stylesWithEffects.xml" not in teile and not any(n.startswith("customXml/") for n in teile)
+    assert "en-US" not in alles
     import lxml.etree as et
 
     body = et.fromstring(dokument.encode())
@@ -178,6 +184,14 @@ def test_every_chart_has_an_alternative_text_with_its_numbers_and_table(bericht_
     assert f"insgesamt {ins[1]} Vermittlungen" in vermittlungen
     gesperrt = any(GESPERRT in r for r in jahre)
     assert (alt_texte.GEHEIM in vermittlungen) == gesperrt
+    merkmale = next(t for t in texte if t.startswith("Balkendiagramm der Teilnehmenden seit Projektbeginn"))
+    zeilen = con.execute("SELECT merkmal, auspraegung, teilnehmende_gesamt FROM bericht.merkmale").fetchall()
+    for merkmal, auspraegung, n in zeilen:
+        gezeigt = merkmal in alt_texte.MERKMALE_IM_DIAGRAMM and n not in (GESPERRT, NICHTS)
+        if merkmal != "Altersgruppe":
+            assert (f"{auspraegung} {n}" in merkmale) == gezeigt, (auspraegung, n, merkmale)
+    assert "Jahre" in merkmale and "–" not in merkmale  # age bands read as words ('25 bis 34 Jahre')
+    assert (alt_texte.GEHEIM in merkmale) == any(n == GESPERRT for m, _, n in zeilen if m in alt_texte.MERKMALE_IM_DIAGRAMM)
 
 
 def test_chart_text_is_at_least_9_pt_at_its_printed_size(bericht_dateien, tmp_path):

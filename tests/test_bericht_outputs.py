@@ -24,10 +24,13 @@ import duckdb
 import polars as pl
 import pytest
 
+from assets.metrics.merkmale import KEIN_AUSTRITT, katalog
 from assets.report import bericht_tables, disclosure
 from assets.report.bericht_tables import INSGESAMT, ZAEHL_EINHEITEN, build_bericht_tables, tabellen_specs
 from assets.report.disclosure import GESPERRT, NICHTS, NICHT_SINNVOLL, Art, parse_de
 from sources import formats
+from sources.asyl import AUFENTHALTSSTATUS, AUSTRITTSGRUENDE
+from sources.parsing import altersgruppen
 from sources.settings import Settings
 
 STICHTAG = date(2025, 9, 30)
@@ -237,6 +240,24 @@ def kennzahlen_db(path: Path, *, seed: int = 7, teilnehmende: int = 40, mentorin
     con.execute("CREATE TABLE kennzahlen.datenqualitaet (quelle VARCHAR, datei VARCHAR, datenstand DATE, status VARCHAR, grund VARCHAR, "
                 "zeilen_gelesen BIGINT, zeilen_geladen BIGINT, zeilen_quarantaene BIGINT, zeilen_ausgeschlossen BIGINT)")
     con.executemany("INSERT INTO kennzahlen.datenqualitaet VALUES (?,?,?,?,?,?,?,?,?)", dq)
+
+    # the breakdown by person group (docs/kennzahlen.md, "Nach Merkmalen"), drawn from its own
+    # generator so the programme above stays as it was
+    mrng = random.Random(seed + 1)
+    placed = {i for i, _ in placements}
+    bands = altersgruppen(settings.altersgruppen)
+    merk = [{"geschlecht": mrng.choices(["w", "m", "d"], [45, 53, 2])[0],
+             "altersgruppe": mrng.choices(bands, [2, 25, 40, 20, 10, 3])[0],
+             "aufenthaltsstatus": mrng.choice(AUFENTHALTSSTATUS),
+             "austrittsgrund": mrng.choice(AUSTRITTSGRUENDE) if p.austritt else KEIN_AUSTRITT} for p in people]
+    merkmal_rows = []
+    for merkmal, auspraegung in katalog(settings):
+        grp = [i for i in range(len(people)) if merk[i][merkmal] == auspraegung]
+        merkmal_rows.append((merkmal, auspraegung, len(grp), sum(aktiv(people[i], stichtag) for i in grp),
+                             sum(1 for i in grp if people[i].austritt), sum(1 for i in grp if i in placed)))
+    con.execute("CREATE TABLE kennzahlen.merkmale (merkmal VARCHAR, auspraegung VARCHAR, teilnehmende_gesamt BIGINT, "
+                "teilnehmende_aktiv BIGINT, austritte BIGINT, personen_mit_vermittlung BIGINT)")
+    con.executemany("INSERT INTO kennzahlen.merkmale VALUES (?,?,?,?,?,?)", merkmal_rows)
 
     paid = sum(r[8] for r in ment)
     last = bestand[-1]

@@ -26,27 +26,21 @@ TN-014  E 08.01.24  P2 22.01.24  P3 31.03.24
 
 from __future__ import annotations
 
-import shutil
 import sys
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 from fixtures import teilnahme_inbox  # noqa: E402
 
-from sources.settings import Settings  # noqa: E402
+from teilnahme_run import STICHTAG_A, STICHTAG_B  # noqa: E402
 
 d = date
-HEUTE = d(2025, 4, 1)
-STICHTAG_A = d(2024, 9, 30)
-STICHTAG_B = d(2025, 3, 31)
-KEY = b"test-key-teilnahme-fixture"  # the pseudonymisation key needs at least 16 characters
 
-# Two real Dagster runs (parsing, checks, council files): the slowest test of this module set.
+# Two real Dagster runs (parsing, checks, council files), shared with tests/test_merkmale.py.
 pytestmark = pytest.mark.slow
 
 # ---------------------------------------------------------------------------------------------
@@ -220,47 +214,9 @@ def test_committed_inbox_matches_its_builder():
         assert (teilnahme_inbox.FIXTURE_DIR / rel).read_bytes() == data, rel
 
 
-TABLES = ("ueberblick", "phasen_bestand", "phasen_bewegungen", "phasen_dauer", "vermittlungen", "nachhaltigkeit", "sprache")
-
-
-def _read_reporting(path: Path) -> dict[str, object]:
-    """The published tables (sorted rows) and the COMMENTs of this module's tables."""
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        out: dict[str, object] = {t: sorted(con.execute(f"SELECT * FROM kennzahlen.{t}").fetchall()) for t in TABLES}
-        out["datenqualitaet"] = con.sql("SELECT * FROM kennzahlen.datenqualitaet").pl().to_dicts()
-        out["kommentare"] = con.execute(
-            "SELECT table_name, NULL, comment FROM duckdb_tables() WHERE schema_name = 'kennzahlen' "
-            "UNION ALL SELECT table_name, column_name, comment FROM duckdb_columns() WHERE schema_name = 'kennzahlen'"
-        ).fetchall()
-        return out
-    finally:
-        con.close()
-
-
-@pytest.fixture(scope="module")
-def published(tmp_path_factory) -> dict[date, dict[str, object]]:
-    """Real in-process Dagster runs on the fixture inbox, first for Stichtag B, then for A into
-    the same data folder (the second run finds no new file and only recomputes the figures, which
-    keeps this test fast). Each run's reporting.duckdb is read right after it."""
-    from pipelines.runner import run_pipeline
-
-    base = tmp_path_factory.mktemp("teilnahme")
-    inbox = base / "inbox"
-    shutil.copytree(teilnahme_inbox.FIXTURE_DIR, inbox)
-    out: dict[date, dict[str, object]] = {}
-    for stichtag in (STICHTAG_B, STICHTAG_A):
-        settings = Settings(inbox=inbox, out=base / "out", stichtag=stichtag, heute=HEUTE)
-        summary = run_pipeline(settings, key=KEY)
-        assert summary.success, summary.failures
-        assert summary.stichtag == stichtag
-        out[stichtag] = _read_reporting(settings.reporting_path)
-    return out
-
-
 @pytest.fixture(params=[STICHTAG_A, STICHTAG_B], ids=["A_2024-09-30", "B_2025-03-31"])
-def reporting(request, published):
-    return request.param, published[request.param]
+def reporting(request, teilnahme_berichte):  # tests/teilnahme_run.py
+    return request.param, teilnahme_berichte[request.param]
 
 
 def test_exclusions_add_up_for_every_file(reporting):

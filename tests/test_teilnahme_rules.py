@@ -325,6 +325,8 @@ CONTRACT = {
     "vermittlungen": [("monat", "DATE"), ("integrationsart", "VARCHAR"), ("anzahl", "BIGINT")],
     "nachhaltigkeit": [("bewertbar", "BIGINT"), ("nachhaltig", "BIGINT"), ("quote", "DOUBLE")],
     "sprache": [("kursart", "VARCHAR"), ("begonnen", "BIGINT"), ("abgeschlossen", "BIGINT"), ("abgebrochen", "BIGINT"), ("pruefungen", "BIGINT"), ("b1_oder_hoeher", "BIGINT")],
+    "merkmale": [("merkmal", "VARCHAR"), ("auspraegung", "VARCHAR"), ("teilnehmende_gesamt", "BIGINT"), ("teilnehmende_aktiv", "BIGINT"),
+                 ("austritte", "BIGINT"), ("personen_mit_vermittlung", "BIGINT")],
 }
 
 

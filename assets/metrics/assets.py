@@ -32,7 +32,8 @@ STAGING_DEPS = [staging_key(k.name) for k in ALL_KINDS]
 # The exports each metric asset reads (aktuell.* in its SQL).
 TEILNAHME_LIEST = ("teilnehmende", "massnahmen", "integrationen", "kursteilnahmen")
 MENTORING_LIEST = ("teilnehmende", "mentorinnen", "tandems", "kontakte")
-TEILNAHME_TABELLEN = ("phasen_bestand", "phasen_bewegungen", "phasen_dauer", "vermittlungen", "nachhaltigkeit", "sprache")
+# merkmale: the overview's counts by person group, from the same per-person rules (tn_stand)
+TEILNAHME_TABELLEN = ("phasen_bestand", "phasen_bewegungen", "phasen_dauer", "vermittlungen", "nachhaltigkeit", "sprache", "merkmale")
 MENTORING_TABELLEN = ("mentoring", "zuschuss_budget")
 
 
@@ -71,12 +72,12 @@ GATE = kennzahlen_key("datenqualitaet")
     group_name="kennzahlen",
     kinds={"duckdb", "sql"},
     description=(
-        "Phasenverlauf, Vermittlungen nach BA-Zählweise, Nachhaltigkeit und Sprachkurse: "
-        "kennzahlen.phasen_bestand, phasen_bewegungen, phasen_dauer, vermittlungen, nachhaltigkeit, sprache."
+        "Phasenverlauf, Vermittlungen nach BA-Zählweise, Nachhaltigkeit, Sprachkurse und Teilnehmende nach Merkmalen: "
+        "kennzahlen.phasen_bestand, phasen_bewegungen, phasen_dauer, vermittlungen, nachhaltigkeit, sprache, merkmale."
     ),
 )
 def kennzahlen_teilnahme(context: dg.AssetExecutionContext, phasenmonitor: PhasenmonitorResource) -> dg.MaterializeResult:
-    """Phase, placement and language tables of the contract."""
+    """Phase, placement, language and person-group tables of the contract."""
     settings = phasenmonitor.settings()
     with phasenmonitor.warehouse() as con:
         stichtag = resolve_stichtag(con, settings.stichtag)

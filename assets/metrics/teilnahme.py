@@ -12,6 +12,7 @@ from datetime import date
 import duckdb
 
 from assets.metrics.ddl import create_commented_table
+from assets.metrics.merkmale import build_merkmale
 from assets.metrics.teilnahme_rules import KURS_STORNIERT, PHASE_AM_SQL, integrationsquote_12m, register_regeln
 from sources.jobcenter import INTEGRATIONSARTEN
 from sources.settings import Settings
@@ -194,14 +195,15 @@ ORDER BY list_position($kursarten, a.kursart)
 
 UEBERBLICK_SQL = """
 SELECT
-    (SELECT count(*) FROM tn_teilnehmende),
-    (SELECT count(*) FROM tn_teilnehmende WHERE austritt IS NULL OR $stichtag <= austritt),
-    (SELECT count(*) FROM tn_teilnehmende WHERE austritt <= $stichtag),
-    (SELECT count(DISTINCT tn_id) FROM tn_vermittlungen),
+    stand.gesamt, stand.aktiv, stand.austritte, stand.mit_vermittlung,
     (SELECT count(*) FROM tn_vermittlungen),
     (SELECT count(*) FROM tn_minijobs),
     phasen.phase_1, phasen.phase_2, phasen.phase_3
 FROM (
+    SELECT count(*) AS gesamt, count(*) FILTER (WHERE aktiv) AS aktiv,
+           count(*) FILTER (WHERE ausgetreten) AS austritte, count(*) FILTER (WHERE mit_vermittlung) AS mit_vermittlung
+    FROM tn_stand
+) stand, (
     SELECT count(*) FILTER (WHERE phase = 1) AS phase_1,
            count(*) FILTER (WHERE phase = 2) AS phase_2,
            count(*) FILTER (WHERE phase = 3) AS phase_3
@@ -260,7 +262,7 @@ def ueberblick(con: duckdb.DuckDBPyConnection, stichtag: date) -> list[tuple[str
     """The ``kennzahlen.ueberblick`` rows this module owns, as of the Stichtag (a rate is None
     where its denominator is 0 or missing)."""
     gesamt, aktiv, austritte, personen, vermittlungen, minijobs, p1, p2, p3 = con.execute(
-        UEBERBLICK_SQL, {"stichtag": stichtag, "tag": stichtag}
+        UEBERBLICK_SQL, {"tag": stichtag}
     ).fetchone()
     _, _, quote_12m = integrationsquote_12m(con, stichtag)
     bewertbar_12m, nachhaltig_12m = con.execute(NACHHALTIGKEIT_12M_UEBERBLICK_SQL).fetchone()
@@ -294,7 +296,7 @@ def build_teilnahme_kennzahlen(
     con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date
 ) -> list[tuple[str, float | None]]:
     """Build ``kennzahlen.phasen_bestand``, ``phasen_bewegungen``, ``phasen_dauer``,
-    ``vermittlungen``, ``nachhaltigkeit`` and ``sprache`` from the ``aktuell.*`` views of ``con``
+    ``vermittlungen``, ``nachhaltigkeit``, ``sprache`` and ``merkmale`` from the ``aktuell.*`` views of ``con``
     and return the ueberblick rows (kennzahl, wert) for the participant figures.
 
     Runs in one transaction when the caller has none open, so a failure leaves the previous
@@ -304,5 +306,6 @@ def build_teilnahme_kennzahlen(
         rows = ueberblick_werte(con, settings, stichtag)  # registers the TEMP tables the tables below read
         create_tables(con)
         fill_tables(con, stichtag)
+        build_merkmale(con, settings)
     return rows
 

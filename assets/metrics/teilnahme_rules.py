@@ -11,7 +11,8 @@ Order of the rules (each reads the tables of the ones before it):
 1. :func:`register_teilnehmende`  -> ``tn_teilnehmende``  who counts
 2. :func:`register_qualifizierung` -> ``tn_qualifizierung`` qualification events, effective start
 3. :func:`register_integrationen` -> ``tn_integrationen`` every take-up, classified
-4. :func:`register_vermittlungen` -> ``tn_vermittlungen``, ``tn_minijobs`` BA counting
+4. :func:`register_vermittlungen` -> ``tn_vermittlungen``, ``tn_minijobs`` BA counting;
+   :func:`register_stand` -> ``tn_stand`` active, left, placed as of the Stichtag
 5. :func:`register_phasen`        -> ``tn_phasen``        phase-2 and phase-3 start per person
 6. :func:`register_nachhaltigkeit` -> ``tn_nachhaltigkeit`` check day and result per placement
 7. :func:`register_nachhaltigkeit_12m` -> ``tn_nachhaltigkeit_12m`` the BA-comparable one (12 months);
@@ -175,6 +176,25 @@ def register_vermittlungen(con: duckdb.DuckDBPyConnection) -> None:
     """``tn_vermittlungen`` (BA placements) and ``tn_minijobs``."""
     con.execute(VERMITTLUNGEN_SQL, {"arten_ba": list(INTEGRATIONSARTEN_BA)})
     con.execute(MINIJOBS_SQL)
+
+
+STAND_SQL = """
+-- Each participant's standing as of the Stichtag: the one definition behind the overview's
+-- teilnehmende_gesamt (every row), teilnehmende_aktiv, austritte and personen_mit_vermittlung, and
+-- behind their breakdown by Merkmal (kennzahlen.merkmale), so the two always add up. A person
+-- leaving on the Stichtag is both active and left (active on d: d <= Austritt).
+CREATE OR REPLACE TEMP TABLE tn_stand AS
+SELECT p.tn_id,
+       (p.austritt IS NULL OR $stichtag <= p.austritt) AS aktiv,
+       coalesce(p.austritt <= $stichtag, false) AS ausgetreten,
+       EXISTS (SELECT 1 FROM tn_vermittlungen v WHERE v.tn_id = p.tn_id) AS mit_vermittlung
+FROM tn_teilnehmende p
+"""
+
+
+def register_stand(con: duckdb.DuckDBPyConnection, stichtag: date) -> None:
+    """``tn_stand(tn_id, aktiv, ausgetreten, mit_vermittlung)``: per participant, as of the Stichtag."""
+    con.execute(STAND_SQL, {"stichtag": stichtag})
 
 
 # --------------------------------------------------------------------------------------------
@@ -360,6 +380,7 @@ def register_regeln(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag
     register_qualifizierung(con)
     register_integrationen(con, stichtag)
     register_vermittlungen(con)
+    register_stand(con, stichtag)
     register_phasen(con, stichtag)
     register_nachhaltigkeit(con, stichtag, settings.nachhaltigkeit_monate)
     register_nachhaltigkeit_12m(con, stichtag)

@@ -89,6 +89,41 @@ def zuschuss(t: Tabellen) -> str:
     return _mit_geheim(satz, [budget, paid, rest, p])
 
 
+# The Merkmale the chart of bericht.merkmale shows (the Austrittsgründe are in its table only).
+MERKMALE_IM_DIAGRAMM = ("Geschlecht", "Altersgruppe", "Aufenthaltsstatus")
+
+
+def merkmal_zeilen(t: Tabellen) -> list[dict]:
+    """The rows of bericht.merkmale the chart draws: every Ausprägung of MERKMALE_IM_DIAGRAMM
+    that has participants (a '–' row would be an empty line)."""
+    df = t.frames["merkmale"]
+    return [z for z in df.iter_rows(named=True) if z["merkmal"] in MERKMALE_IM_DIAGRAMM and z["teilnehmende_gesamt"] != NICHTS]
+
+
+def merkmale(t: Tabellen) -> str:
+    """Participants since the start by Geschlecht, Altersgruppe and Aufenthaltsstatus, with the
+    printed numbers."""
+    zeilen = merkmal_zeilen(t)
+    werte = [z["teilnehmende_gesamt"] for z in zeilen]
+    satz = "Balkendiagramm der Teilnehmenden seit Projektbeginn nach Geschlecht, Altersgruppe und Aufenthaltsstatus"
+    gruppen: dict[str, list[str]] = {}
+    for z in zeilen:
+        if offen(z["teilnehmende_gesamt"]):
+            gruppen.setdefault(z["merkmal"], []).append(f"{_vorgelesen(z['merkmal'], z['auspraegung'])} {z['teilnehmende_gesamt']}")
+    if gruppen:  # 'Altersgruppe: 25 bis 34 Jahre 16, …; Aufenthaltsstatus: …' reads as words, not as '25–34 16'
+        satz += ": " + "; ".join(f"{m} {', '.join(teile)}" for m, teile in gruppen.items())
+    return _mit_geheim(satz, werte)
+
+
+def _vorgelesen(merkmal: str, auspraegung: str) -> str:
+    """An age band as a screen reader should say it ('25–34' -> '25 bis 34 Jahre')."""
+    if merkmal != "Altersgruppe":
+        return auspraegung
+    if "–" in auspraegung:
+        return auspraegung.replace("–", " bis ") + " Jahre"
+    return auspraegung.replace(" und älter", " Jahre und älter") if "älter" in auspraegung else auspraegung + " Jahre"
+
+
 def verweis(t: Tabellen, tabellen: tuple[str, ...], nummern: dict[str, int]) -> str:
     """'Dieselben Zahlen enthält Tabelle 3 „…“ der Anlage.' for the tables of one chart."""
     teile = [f"Tabelle {nummern[n]} \u201e{t.specs[n].titel}\u201c" for n in tabellen if n in nummern]

@@ -305,8 +305,9 @@ def chart_zuschuss(t: Tabellen, k: Kontext, path: Path) -> Figure:
         ax.plot(px, py, linestyle=(0, (1.5, 1.5)), color="#525252", linewidth=1.6,
                 label=f"Prognose: {rate} EUR je Monat wie zuletzt")
         if prognose.jenseits_horizont:  # the line ends at the horizon: say so at its end
-            ax.annotate(f"Budget reicht {prognose_text}", xy=(px[-1], py[-1]), xytext=(0, 6), textcoords="offset points",
-                        ha="right", va="bottom", fontsize=SCHRIFT_PT)
+            # below the line's end: above it the budget line runs through the text (seen in the release PDF)
+            ax.annotate(f"Budget reicht {prognose_text}", xy=(px[-1], py[-1]), xytext=(0, -8), textcoords="offset points",
+                        ha="right", va="top", fontsize=SCHRIFT_PT)
         elif py[-1] >= budget - CENT_TOLERANZ:
             ax.plot([px[-1], px[-1]], [0, budget], color="#525252", linestyle=(0, (1, 2)), linewidth=0.8)
             # above the budget line, left of the dotted one: the only place no curve can pass
@@ -332,6 +333,48 @@ def chart_zuschuss(t: Tabellen, k: Kontext, path: Path) -> Figure:
     unterbrochen = any(v == GESPERRT for v in df["zuschuss_eur"])
     hinweis = "Beträge gerundet" + ("; Quartale mit * sind nicht dargestellt" if unterbrochen else "")
     unten = _fusszeile(fig, t, "mentoring_quartale", hinweis)
+    fig.tight_layout(rect=(0, unten, 1, 1))
+    fig.savefig(path)
+    return fig
+
+
+@diagramm("merkmale", alt_texte.merkmale, ("merkmale",))
+def chart_merkmale(t: Tabellen, k: Kontext, path: Path) -> Figure:
+    """Participants since the start per Ausprägung, one bar each, the Merkmale one under the
+    other (horizontal: the labels of the Ausprägungen are longer than a bar is wide)."""
+    zeilen = alt_texte.merkmal_zeilen(t)
+    fig = _figure()
+    ax = fig.add_subplot(1, 1, 1)
+    _style(ax)
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", color="#d9d9d9", linewidth=0.6)
+    werte = [parse_de(z["teilnehmende_gesamt"]) if z["teilnehmende_gesamt"] != GESPERRT else None for z in zeilen]
+    hoechster = max([w or 0 for w in werte] + [4])
+    labels, y = [], 0
+    for i, (z, w) in enumerate(zip(zeilen, werte)):
+        if i == 0 or z["merkmal"] != zeilen[i - 1]["merkmal"]:
+            y += 1 if i else 0
+            labels.append((y, z["merkmal"]))  # the Merkmal as a bold heading line of the axis
+            y += 1
+        if w is None:
+            ax.text(hoechster * 0.01, y, "*", va="center", ha="left", fontsize=11, fontweight="bold")
+        else:
+            ax.barh([y], [w], 0.7, color=GRAU[1], edgecolor="black", linewidth=0.7, hatch=SCHRAFFUR[1])
+            ax.text(w + hoechster * 0.01, y, z["teilnehmende_gesamt"], va="center", ha="left", fontsize=SCHRIFT_PT)
+        labels.append((y, z["auspraegung"]))
+        y += 1
+    ax.set_yticks([p for p, _ in labels], [text for _, text in labels])
+    koepfe = {text for _, text in labels if text in alt_texte.MERKMALE_IM_DIAGRAMM}
+    for tick in ax.get_yticklabels():
+        tick.set_fontweight("bold" if tick.get_text() in koepfe else "normal")
+    ax.set_ylim(y - 0.4, -0.6)  # first Merkmal on top
+    ax.set_xlim(0, hoechster * 1.15)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: formats.zahl(v)))
+    ax.tick_params(axis="y", length=0)
+    ax.set_xlabel("Teilnehmende seit Projektbeginn", fontsize=SCHRIFT_PT)
+    _titel(fig, ax, f"Teilnehmende nach Geschlecht, Alter und Aufenthaltsstatus (Stichtag {formats.datum(t.stichtag)})")
+    unten = _fusszeile(fig, t, "merkmale", "Ausprägungen ohne Teilnehmende sind nicht dargestellt")
     fig.tight_layout(rect=(0, unten, 1, 1))
     fig.savefig(path)
     return fig

@@ -70,6 +70,11 @@ def eigenschaften(doc, *, titel: str, betreff: str, amt: str, jetzt: datetime) -
             paket.rels.pop(rid)
         elif rel.reltype == RT.EXTENDED_PROPERTIES:  # "Microsoft Macintosh Word", "Normal.dotm", 1 page
             rel.target_part._blob = _APP_XML.format(amt=escape(amt)).encode("utf-8")
+    for rid, rel in list(doc.part.rels.items()):
+        # Word 2010's copy of the styles (still en-US) and the template's empty bibliography; a part
+        # no relationship reaches is not written (python-docx saves the parts it can walk to)
+        if rel.reltype.endswith("/stylesWithEffects") or rel.reltype == RT.CUSTOM_XML:
+            doc.part.rels.pop(rid)
 
 
 def alt_text(inline_shape, text: str) -> None:

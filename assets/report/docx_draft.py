@@ -39,7 +39,7 @@ from sources.settings import Settings
 
 # Tables in the DOCX annex, each with the chart that belongs to it.
 DOCX_TABELLEN = ("ueberblick", "phasen_quartale", "phasen_bewegungen", "phasen_dauer", "vermittlungen",
-                 "mentoring_quartale", "sprache", "datenbasis")
+                 "mentoring_quartale", "sprache", "merkmale", "datenbasis")
 
 
 def _set_cell_background(cell, hex_color: str) -> None:
@@ -284,7 +284,8 @@ def _anlage(doc, t: Tabellen, charts: dict[str, Path]) -> None:
     doc.add_heading("Anlage: Tabellen und Abbildungen", level=1)
     abb = 1
     nach_tabelle = {"vermittlungen": ("vermittlungen", "Vermittlungen nach Art und Minijobs"),
-                    "mentoring_quartale": ("zuschuss", "Ehrenamtszuschuss: Auszahlungen, Budget und Prognose")}
+                    "mentoring_quartale": ("zuschuss", "Ehrenamtszuschuss: Auszahlungen, Budget und Prognose"),
+                    "merkmale": ("merkmale", "Teilnehmende nach Geschlecht, Alter und Aufenthaltsstatus")}
     for nr, name in enumerate(docx_tabellen(t), 1):
         _docx_tabelle(doc, t, name, nr, verfuegbar)
         if name in nach_tabelle and nach_tabelle[name][0] in charts:

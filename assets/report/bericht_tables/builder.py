@@ -20,11 +20,14 @@ from assets.report.bericht_tables.detail_tables import (
     vermittlungen,
 )
 from assets.report.bericht_tables.footnotes import datenbasis, fussnoten_fuer, in_gebrauch
+from assets.report.bericht_tables.merkmale import merkmal_von, merkmale, merkmale_zurueckhalten
 from assets.report.bericht_tables import ddl, series, werte
 from assets.report.bericht_tables.overview import prognose_zurueckhalten, ueberblick, veraenderung_zeilen
 from assets.report.bericht_tables.reading import bis_stichtag, lesen
 from assets.report.bericht_tables.specs import SCHEMA, TabellenSpec, tabellen_specs
+from assets.metrics.merkmale import MERKMALE
 from assets.report.disclosure import Bericht, Geheimhaltung
+from assets.report.disclosure.cells import GeheimhaltungsFehler
 from assets.series import register
 from sources.settings import Settings
 from sources.sql import relation_exists
@@ -33,41 +36,78 @@ from sources.transaction import atomic
 
 def berechnen(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date) -> tuple[Bericht, dict[str, TabellenSpec], list[tuple[str, int, str]]]:
     """Read ``kennzahlen.*``, aggregate, suppress. Returns the text tables, their specs and the
-    footnotes (tabelle, nr, text). Writes nothing."""
+    footnotes (tabelle, nr, text). Writes nothing.
+
+    Two passes over one model: first the report without the breakdown by person group, then the
+    whole report, in which the first pass's decisions stand (its printed cells as public, its '*'
+    as protected) and the breakdown is protected against all of it, like a table published after
+    them. So a small group in ``merkmale`` is withheld in ``merkmale`` itself and never costs a
+    headline figure (docs/entscheidungen.md); the attacker checks the whole report at the end."""
     specs = tabellen_specs(settings)
-    g = Geheimhaltung()
-
-    ue = {r["kennzahl"]: r["wert"] for r in lesen(con, "ueberblick").iter_rows(named=True)}
-    bestand = bis_stichtag(lesen(con, "phasen_bestand"), stichtag)
-    bewegungen = bis_stichtag(lesen(con, "phasen_bewegungen"), stichtag)
-    dauer = lesen(con, "phasen_dauer")
-    verm = bis_stichtag(lesen(con, "vermittlungen"), stichtag)
-    nachh = lesen(con, "nachhaltigkeit")
-    ment = bis_stichtag(lesen(con, "mentoring"), stichtag)
-    sprache = lesen(con, "sprache")
-    gebraucht = in_gebrauch(con, lesen(con, "datenqualitaet"))
-
-    # Registration order breaks ties when secondary suppression picks a cell: keep it.
-    pq_rows = phasen_quartale(g, bestand)
-    letztes_q = pq_rows[-1]["quartal"] if pq_rows else None
-    phasen_bewegungen(g, bewegungen, pq_rows, stichtag)
-    phasen_dauer(g, dauer)
-    vermittlungen(g, verm, bestand, stichtag)
-    letztes_mq = mentoring_quartale(g, ment, specs["mentoring_quartale"])
-    sprachkurse(g, sprache)
-    prognose = budget_prognose(con, settings, stichtag)
-    ueberblick(g, ue, nachh, prognose, settings, letztes_q, letztes_mq, verm, bestand, stichtag)
-    _reihe(g, con, settings, stichtag, ue)
-
-    bericht = g.anwenden()
+    daten = _lesen(con, settings, stichtag)
+    basis = _modell(con, settings, stichtag, specs, daten, None).anwenden()
+    zurueck: set[str] = set()  # Merkmale withheld as a whole
+    while True:
+        g = _modell(con, settings, stichtag, specs, daten, zurueck)
+        g.uebernehmen(basis)
+        try:
+            bericht = g.anwenden()
+            break
+        except GeheimhaltungsFehler as fehler:
+            # A Merkmal whose small groups follow from the public totals whatever is withheld in
+            # it (four exits, four reasons, one each) is withheld as a whole (docs/bericht.md).
+            m = merkmal_von(fehler.zelle)
+            if m is None or m in zurueck:
+                m = next((x for x in MERKMALE if x not in zurueck), None)
+            if m is None:
+                raise
+            zurueck.add(m)
+    merkmale_zurueckhalten(bericht, zurueck)
     bericht.pruefen()
-    bericht.tabellen["datenbasis"] = datenbasis(gebraucht)
-    prognose_zurueckhalten(bericht, prognose)
+    bericht.tabellen["datenbasis"] = datenbasis(daten["gebraucht"])
+    prognose_zurueckhalten(bericht, daten["prognose"])
 
     # before the first release the change table stays empty, and no file prints it: no footnotes
     veroeffentlicht = {n: s for n, s in specs.items() if n != series.TABELLE or bericht.tabellen[n].height}
-    fussnoten = fussnoten_fuer(veroeffentlicht, gebraucht, stichtag)
+    fussnoten = fussnoten_fuer(veroeffentlicht, daten["gebraucht"], stichtag)
     return bericht, specs, fussnoten
+
+
+def _lesen(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date) -> dict:
+    """The kennzahlen tables the report is built from, up to the Stichtag."""
+    return {
+        "ue": {r["kennzahl"]: r["wert"] for r in lesen(con, "ueberblick").iter_rows(named=True)},
+        "bestand": bis_stichtag(lesen(con, "phasen_bestand"), stichtag),
+        "bewegungen": bis_stichtag(lesen(con, "phasen_bewegungen"), stichtag),
+        "dauer": lesen(con, "phasen_dauer"),
+        "verm": bis_stichtag(lesen(con, "vermittlungen"), stichtag),
+        "nachh": lesen(con, "nachhaltigkeit"),
+        "ment": bis_stichtag(lesen(con, "mentoring"), stichtag),
+        "sprache": lesen(con, "sprache"),
+        "merkmale": lesen(con, "merkmale"),
+        "gebraucht": in_gebrauch(con, lesen(con, "datenqualitaet")),
+        "prognose": budget_prognose(con, settings, stichtag),
+    }
+
+
+def _modell(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date, specs: dict[str, TabellenSpec], d: dict,
+            ohne_merkmale: set[str] | None) -> Geheimhaltung:
+    """Every table of the report registered with one disclosure control, with their relations;
+    ``merkmale`` without the Merkmale ``ohne_merkmale``, or not at all when it is None."""
+    g = Geheimhaltung()
+    # Registration order breaks ties when secondary suppression picks a cell: keep it.
+    pq_rows = phasen_quartale(g, d["bestand"])
+    letztes_q = pq_rows[-1]["quartal"] if pq_rows else None
+    phasen_bewegungen(g, d["bewegungen"], pq_rows, stichtag)
+    phasen_dauer(g, d["dauer"])
+    vermittlungen(g, d["verm"], d["bestand"], stichtag)
+    letztes_mq = mentoring_quartale(g, d["ment"], specs["mentoring_quartale"])
+    sprachkurse(g, d["sprache"])
+    ueberblick(g, d["ue"], d["nachh"], d["prognose"], settings, letztes_q, letztes_mq, d["verm"], d["bestand"], stichtag)
+    if ohne_merkmale is not None:
+        merkmale(g, d["merkmale"], ohne_merkmale)
+    _reihe(g, con, settings, stichtag, d["ue"])
+    return g
 
 
 def _reihe(g: Geheimhaltung, con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date, ue: dict) -> None:

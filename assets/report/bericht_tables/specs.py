@@ -233,6 +233,39 @@ def _vermittlungen_und_mentoring() -> dict[str, TabellenSpec]:
     }
 
 
+# bericht.merkmale: the titles of the Merkmale of kennzahlen.merkmale, and the Ausprägungen that
+# are printed in words (every other one as in the export).
+MERKMAL_TITEL = {"geschlecht": "Geschlecht", "altersgruppe": "Altersgruppe", "aufenthaltsstatus": "Aufenthaltsstatus",
+                 "austrittsgrund": "Austrittsgrund"}
+AUSPRAEGUNG_TITEL = {("geschlecht", "m"): "männlich", ("geschlecht", "w"): "weiblich", ("geschlecht", "d"): "divers"}
+MERKMALE_INSGESAMT = "Insgesamt"
+MERKMALE_ALLE = "alle Teilnehmenden"
+
+
+def _merkmale() -> dict[str, TabellenSpec]:
+    return {
+        "merkmale": TabellenSpec(
+            "merkmale",
+            "Teilnehmende nach Geschlecht, Alter, Aufenthaltsstatus und Austrittsgrund",
+            (
+                Spalte("merkmal", "Merkmal", kommentar="Geschlecht, Altersgruppe, Aufenthaltsstatus oder Austrittsgrund; Insgesamt: alle Teilnehmenden"),
+                Spalte("auspraegung", "Ausprägung", kommentar="Ausprägung des Merkmals wie in der Teilnehmendenliste (Geschlecht ausgeschrieben)"),
+                Spalte("teilnehmende_gesamt", "Teilnehmende seit Projektbeginn", Art.ANZAHL, kommentar="Teilnehmende mit Eintritt bis zum Stichtag"),
+                Spalte("teilnehmende_aktiv", "davon am Stichtag aktiv", Art.ANZAHL, kommentar="am Stichtag aktive Teilnehmende"),
+                Spalte("austritte", "Austritte bis zum Stichtag", Art.ANZAHL, kommentar="Teilnehmende mit Austritt bis zum Stichtag"),
+                Spalte("personen_mit_vermittlung", "Personen mit Vermittlung", Art.ANZAHL, kommentar="Teilnehmende mit mindestens einer Vermittlung (Zählweise der BA)"),
+            ),
+            ("teilnehmende", "integrationen"),
+            ("Die Zeilen eines Merkmals ergeben zusammen die Zeile Insgesamt. Altersgruppe: Alter am Datenstand der "
+             "Teilnehmendenliste. Austrittsgrund: nur für Personen mit Austritt bis zum Stichtag; alle anderen stehen "
+             "unter 'kein Austritt'.",
+             "Aufenthaltsstatus: AE = Aufenthaltserlaubnis (§ 24, § 25 oder sonstige), NE = Niederlassungserlaubnis.",
+             "Kleine Gruppen werden geheim gehalten, auch wenn sie sich aus anderen Tabellen dieses Berichts errechnen ließen. "
+             "Wo sie sich anders nicht schützen lassen, ist ein Merkmal ganz mit * ausgewiesen; * steht dort auch für null."),
+        ),
+    }
+
+
 def _sprache_und_datenbasis() -> dict[str, TabellenSpec]:
     return {
         "sprache": TabellenSpec(
@@ -276,4 +309,8 @@ def _sprache_und_datenbasis() -> dict[str, TabellenSpec]:
 
 def tabellen_specs(settings: Settings) -> dict[str, TabellenSpec]:
     """The published tables, in the order of the report."""
-    return {**_ueberblick(settings), **_veraenderung(), **_phasen(), **_vermittlungen_und_mentoring(), **_sprache_und_datenbasis()}
+    specs = {**_ueberblick(settings), **_veraenderung(), **_phasen(), **_vermittlungen_und_mentoring(), **_sprache_und_datenbasis()}
+    # the breakdown by person group after the content tables, before the Datenbasis and the footnotes
+    namen = list(specs)
+    namen.insert(namen.index("datenbasis"), "merkmale")
+    return {n: specs.get(n) or _merkmale()[n] for n in namen}

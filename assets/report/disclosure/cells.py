@@ -22,6 +22,10 @@ class Art(StrEnum):
 class GeheimhaltungsFehler(RuntimeError):
     """The suppression could not protect a cell: the report must not be published."""
 
+    def __init__(self, text: str, zelle: "Ref | None" = None) -> None:
+        super().__init__(text)
+        self.zelle = zelle  # the cell that could not be protected, where one is known
+
 
 @dataclass(frozen=True)
 class Zelle:

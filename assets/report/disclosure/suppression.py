@@ -90,7 +90,7 @@ def sperren(
         ziel = offen[0]
         wahl = _choose(ziel, gueltig, rel_of, unbekannt, kandidaten, zellen, schutz, reihenfolge)
         if wahl is None:
-            raise GeheimhaltungsFehler(f"Zelle {ziel} lässt sich nicht schützen")
+            raise GeheimhaltungsFehler(f"Zelle {ziel} lässt sich nicht schützen", ziel)
         gesperrt[wahl] = "sekundär"
     raise GeheimhaltungsFehler("Sperrung konvergiert nicht")  # unreachable: one cell per round
 

@@ -14,6 +14,7 @@ from assets.report.disclosure.cells import (
     GeheimhaltungsFehler,
     Ref,
     Zelle,
+    haelt,
     ist_primaer,
     ist_schutzbeduerftig,
 )
@@ -140,6 +141,28 @@ class Geheimhaltung:
     def eigene(self) -> list[Ref]:
         """This report's printed cells (not those of earlier reports, not hidden remainders)."""
         return [r for r, z in self._cells.items() if z.sichtbar and r not in self._fremd]
+
+    def uebernehmen(self, basis: "Bericht") -> None:
+        """Keep the decisions of a first pass over part of this report: its printed cells stand
+        as public (``fest``), its '*' stay '*' (with their reason). What is registered beyond it
+        is then protected against all of it, as a table published after it would be."""
+        for ref, grund in basis.gesperrt.items():
+            if ref in self._cells:
+                self._vorgesperrt[ref] = grund
+        for ref, z in basis.zellen.items():
+            if z.sichtbar and ref not in basis.gesperrt and ref not in basis.fremd and ref in self._cells:
+                self._cells[ref] = replace(self._cells[ref], fest=True)
+        # a new cell that prints the same figure as a public one is public too: withholding it
+        # would protect nothing (and the engine must not pick it to protect another cell)
+        werte = {r: z.wert for r, z in self._cells.items()}
+        for b in self._beziehungen:
+            if len(b.terme) != 2 or b.konstante != 0 or sorted(k for _, k in b.terme) != [-1, 1] or not haelt(b, werte):
+                continue
+            (x, _), (y, _) = b.terme
+            for neu, alt in ((x, y), (y, x)):
+                z = self._cells[neu]
+                if self._cells[alt].fest and self._cells[alt].sichtbar and z.sichtbar and not z.fest and neu not in self._vorgesperrt:
+                    self._cells[neu] = replace(z, fest=True)
 
     def festlegen(self, ref: Ref) -> None:
         """A cell that is public anyway (it repeats a value a released report printed)."""
