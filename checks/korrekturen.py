@@ -113,14 +113,15 @@ def write_korrekturen(con: duckdb.DuckDBPyConnection, settings: Settings, sticht
         liste = korrekturen(con, quelle)
         eigene = [(d, ds, STATUS_TEXT[st]) for q, d, ds, st in dateien if q == quelle and st in STATUS_TEXT]
         titel = f"Korrekturliste für {PARTNER_NAMEN[quelle]} – Stichtag {datum(tag)}"
-        written.append(write_private(xlsx_path, _xlsx(titel, liste, eigene)))
-        written.append(write_private(html_path, _html(titel, liste, eigene).encode("utf-8")))
+        absender = _erstellt(settings.amt)
+        written.append(write_private(xlsx_path, _xlsx(titel, absender, liste, eigene)))
+        written.append(write_private(html_path, _html(titel, absender, liste, eigene).encode("utf-8")))
     return written
 
 
-def _erstellt() -> str:
-    """The sender line of both forms of a fix list."""
-    return f"Erstellt am {datum(datetime.now())} von der Projektkoordination 3-Phasen-Modell, Stadt Hilden."
+def _erstellt(amt: str) -> str:
+    """The sender line of both forms of a fix list: the office of the settings (``amt``), as on the council files."""
+    return f"Erstellt am {datum(datetime.now())} von der Projektkoordination 3-Phasen-Modell, {amt}."
 
 
 def _einleitung(liste: list[Korrektur]) -> str:
@@ -133,7 +134,7 @@ def _einleitung(liste: list[Korrektur]) -> str:
 
 # --- XLSX ----------------------------------------------------------------------------------------
 
-def _xlsx(titel: str, liste: list[Korrektur], eigene: list[tuple]) -> bytes:
+def _xlsx(titel: str, absender: str, liste: list[Korrektur], eigene: list[tuple]) -> bytes:
     """One sheet: title, the note, a table with autofilter (one row per line), the files looked at."""
     import xlsxwriter  # heavy: imported only when the lists are written
 
@@ -147,7 +148,7 @@ def _xlsx(titel: str, liste: list[Korrektur], eigene: list[tuple]) -> bytes:
     f_zahl = wb.add_format({**base, "align": "right"})
     ws = wb.add_worksheet("Korrekturen")
     ws.write(0, 0, titel, f_titel)
-    ws.write(1, 0, _erstellt(), f_zeile)
+    ws.write(1, 0, absender, f_zeile)
     ws.merge_range(2, 0, 2, len(KOPF) - 1, _einleitung(liste) + " " + ZEILEN_HINWEIS, f_text)
     ws.set_row(2, 42)
     kopf = 4
@@ -201,10 +202,10 @@ vertical-align:top;font-size:.9em}caption{position:absolute;left:-9999px}thead t
 """
 
 
-def _html(titel: str, liste: list[Korrektur], eigene: list[tuple]) -> str:
+def _html(titel: str, absender: str, liste: list[Korrektur], eigene: list[tuple]) -> str:
     out = [f"<!DOCTYPE html><html lang='de'><head><meta charset='utf-8'><title>{_e(titel)}</title><style>{_CSS}</style></head><body>",
            f"<h1>{_e(titel)}</h1>",
-           f"<p>{_erstellt()}</p>",
+           f"<p>{_e(absender)}</p>",
            f"<p>{_e(_einleitung(liste))}</p><p>{_e(ZEILEN_HINWEIS)}</p>"]
     gruppen: dict[str | None, dict[tuple, list[int | None]]] = {}
     for k in liste:

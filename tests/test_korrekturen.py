@@ -206,7 +206,8 @@ def test_a_partner_without_findings_gets_a_list_that_says_so(tmp_path):
                 "('jobcenter', 'jobcenter/massnahmen_2026-11-18.csv', 7, 'Beginn', 'datum', 'FEHLER', 'kein gültiges Datum'),"
                 "('vhs', 'vhs/kursteilnahmen_2026-10-01.csv', 3, 'Status', 'pflichtwert', 'FEHLER', 'Pflichtwert fehlt'),"
                 "('asyl', 'asyl/tandems_2026-11-18.csv', 4, 'Mentor-Nr', 'pruefung_verweis', 'FEHLER', 'Warehouse inkonsistent')")
-    settings = Settings(inbox=tmp_path / "inbox", out=tmp_path / "out", heute=date(2026, 11, 20))
+    amt = "Kreis Mettmann, Kommunales Integrationszentrum"  # not the default: the sender comes from the settings
+    settings = Settings(inbox=tmp_path / "inbox", out=tmp_path / "out", heute=date(2026, 11, 20), amt=amt)
     paths = write_korrekturen(con, settings, STICHTAG)
     assert len(paths) == 6
     assert [(k.datei, k.zeile, k.spalte) for k in korrekturen(con, "jobcenter")] == [("jobcenter/massnahmen_2026-11-18.csv", 7, "Beginn")]
@@ -217,6 +218,11 @@ def test_a_partner_without_findings_gets_a_list_that_says_so(tmp_path):
         assert rows == [["Keine Korrekturen.", None, None, None, None, None]] or not rows
         assert any("nichts zu korrigieren" in c for c in cells)
         assert "nichts zu korrigieren" in _html_text(page.read_text(encoding="utf-8"))
+    for quelle in ("vhs", "asyl", "jobcenter"):
+        xlsx, page = _paths(settings.out, quelle)
+        assert any(c.endswith(f"Projektkoordination 3-Phasen-Modell, {amt}.") for c in _xlsx_rows(xlsx)[1])
+        assert f"Projektkoordination 3-Phasen-Modell, {amt}." in _html_text(page.read_text(encoding="utf-8"))
+        assert "Stadt Hilden" not in _html_text(page.read_text(encoding="utf-8"))
     # the VHS's delivery in use is listed as looked at; the replaced one is not
     text = _html_text(_paths(settings.out, "vhs")[1].read_text(encoding="utf-8"))
     assert "kursteilnahmen_2026-11-17.csv" in text and "kursteilnahmen_2026-10-01.csv" not in text
