@@ -60,7 +60,7 @@ class Settings(BaseModel):
 
     # --- council files (docs/bericht.md) -------------------------------------------------------
     amt: str = Field("Stadt Hilden, Amt für Soziales", min_length=1,
-                     description="The office that issues the council files: author of the DOCX and of the release's PDF.")
+                     description="The office that issues the council files: author of the DOCX and of the release's PDF; sender of the fix lists.")
     pdf_zeitlimit_sekunden: int = Field(
         180, ge=10, description="Longest time LibreOffice may take to convert the draft into the release's PDF (freigeben).")
 
