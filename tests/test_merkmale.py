@@ -27,9 +27,13 @@ from sources.settings import Settings  # noqa: E402
 
 d = date
 SPALTEN = ("teilnehmende_gesamt", "teilnehmende_aktiv", "austritte", "personen_mit_vermittlung")
+# how bericht.merkmale prints a Merkmal and the Ausprägungen of Geschlecht (every other one as exported)
+TITEL = {"geschlecht": "Geschlecht", "altersgruppe": "Altersgruppe", "aufenthaltsstatus": "Aufenthaltsstatus",
+         "austrittsgrund": "Austrittsgrund"}
+GESCHLECHT = {"m": "männlich", "w": "weiblich", "d": "divers"}
 # the contract's lists (docs/datenvertrag.md) and the default age bands of the settings
 ALTERSGRUPPEN = ("unter 18", "18–24", "25–34", "35–44", "45–54", "55 und älter")
-KATALOG = [("geschlecht", a) for a in ("m", "w", "d")] + [("altersgruppe", a) for a in ALTERSGRUPPEN] + \
+KATALOG = [("geschlecht", a) for a in GESCHLECHT] + [("altersgruppe", a) for a in ALTERSGRUPPEN] + \
           [("aufenthaltsstatus", a) for a in AUFENTHALTSSTATUS] + [("austrittsgrund", a) for a in (*AUSTRITTSGRUENDE, KEIN_AUSTRITT)]
 
 
@@ -70,7 +74,7 @@ def test_rule_edge_cases_and_totals(con, lager):
     }
     assert set(KATALOG) <= set(m)  # every Ausprägung of the lists, with zeros
     # rows of every Merkmal add up to the overview in every column
-    for merkmal in ("geschlecht", "altersgruppe", "aufenthaltsstatus", "austrittsgrund"):
+    for merkmal in TITEL:
         summe = [sum(v[i] for (mm, _), v in m.items() if mm == merkmal) for i in range(4)]
         assert summe == [ue[s] for s in SPALTEN], merkmal
     # print order: the catalogue, then what lies outside it
@@ -114,6 +118,11 @@ EXPECTED = {STICHTAG_A: MERKMALE_A, STICHTAG_B: MERKMALE_B}
 INSGESAMT = ("Insgesamt", "alle Teilnehmenden")  # the first printed row
 
 
+def _zeile(merkmal: str, auspraegung: str) -> tuple[str, str]:
+    """The printed key of a row of kennzahlen.merkmale: ('geschlecht', 'w') -> ('Geschlecht', 'weiblich')."""
+    return TITEL[merkmal], GESCHLECHT.get(auspraegung, auspraegung) if merkmal == "geschlecht" else auspraegung
+
+
 @pytest.fixture(params=[STICHTAG_A, STICHTAG_B], ids=["A_2024-09-30", "B_2025-03-31"])
 def bericht(request, teilnahme_berichte):
     return request.param, teilnahme_berichte[request.param]
@@ -127,7 +136,8 @@ def test_merkmale_worked_out_by_hand(bericht):
     assert pub["merkmale_reihenfolge"] == KATALOG
 
 
-def _printed(pub) -> dict[tuple[str, str], dict[str, str]]:
+def _gedruckt(pub) -> dict[tuple[str, str], dict[str, str]]:
+    """The printed rows of bericht.merkmale by (Merkmal, Ausprägung) as printed."""
     return {(r["merkmal"], r["auspraegung"]): r for r in pub["bericht"]["merkmale"]}
 
 
@@ -136,16 +146,13 @@ def test_group_of_one_is_withheld_and_the_rest_as_true(bericht):
     """NE (TN-014 alone) and 45–54 (TN-004 alone) are '*' in every column that counts them; a
     printed cell is the true figure; the row Insgesamt repeats the overview."""
     stichtag, pub = bericht
-    p = _printed(pub)
+    p = _gedruckt(pub)
     for key in (("Aufenthaltsstatus", "NE"), ("Altersgruppe", "45–54")):
         assert [p[key][s] for s in SPALTEN] == [GESPERRT, GESPERRT, NICHTS, GESPERRT], key
-    titel = {"geschlecht": "Geschlecht", "altersgruppe": "Altersgruppe", "aufenthaltsstatus": "Aufenthaltsstatus",
-             "austrittsgrund": "Austrittsgrund"}
-    wort = {"m": "männlich", "w": "weiblich", "d": "divers"}
     assert len(p) == len(KATALOG) + 1
     for m, a in KATALOG:
         wahr = EXPECTED[stichtag].get((m, a), (0, 0, 0, 0))
-        row = p[(titel[m], wort.get(a, a) if m == "geschlecht" else a)]
+        row = p[_zeile(m, a)]
         for s, w in zip(SPALTEN, wahr):
             assert row[s] == GESPERRT or parse_de(row[s]) == w, (m, a, s)
             if w in (1, 2):
@@ -168,7 +175,7 @@ def _attack(pub, gesperrt: dict[tuple[str, str], set[str]] | None = None) -> dic
     it determines, with its value."""
     true = _true_rows(pub)
     zellen, unbekannt, rels, kleine = {}, set(), [], set()
-    printed = _printed(pub)
+    printed = _gedruckt(pub)
     # a Merkmal withheld as a whole prints '*' for its zeros too (the table's footnote): there a
     # '*' tells the reader nothing, not even that it is at least 1
     ganz = {m for m, _ in printed if gesperrt is None and all(r[s] == GESPERRT for k, r in printed.items() if k[0] == m for s in SPALTEN)}
@@ -205,11 +212,8 @@ def _attack(pub, gesperrt: dict[tuple[str, str], set[str]] | None = None) -> dic
 
 def _true_rows(pub) -> dict[tuple[str, str], dict[str, int]]:
     """The rows of bericht.merkmale with their true figures (kennzahlen.merkmale), keyed as printed."""
-    titel = {"geschlecht": "Geschlecht", "altersgruppe": "Altersgruppe", "aufenthaltsstatus": "Aufenthaltsstatus",
-             "austrittsgrund": "Austrittsgrund"}
-    wort = {"m": "männlich", "w": "weiblich", "d": "divers"}
-    out = {(titel[m], wort.get(a, a) if m == "geschlecht" else a): dict(zip(SPALTEN, r)) for m, a, *r in pub["merkmale"]}
-    erstes = [k for k in out if k[0] == "Geschlecht"]
+    out = {_zeile(m, a): dict(zip(SPALTEN, r)) for m, a, *r in pub["merkmale"]}
+    erstes = [k for k in out if k[0] == TITEL["geschlecht"]]
     out[INSGESAMT] = {s: sum(out[k][s] for k in erstes) for s in SPALTEN}
     return out
 

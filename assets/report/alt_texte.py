@@ -89,8 +89,9 @@ def zuschuss(t: Tabellen) -> str:
     return _mit_geheim(satz, [budget, paid, rest, p])
 
 
-# The Merkmale the chart of bericht.merkmale shows (the Austrittsgründe are in its table only).
-MERKMALE_IM_DIAGRAMM = ("Geschlecht", "Altersgruppe", "Aufenthaltsstatus")
+# The Merkmale the chart of bericht.merkmale shows, by their printed titles: all but the
+# Austrittsgründe, which are in its table only (docs/entscheidungen.md, decision 65).
+MERKMALE_IM_DIAGRAMM = tuple(titel for m, titel in bt.MERKMAL_TITEL.items() if m != "austrittsgrund")
 
 
 def merkmal_zeilen(t: Tabellen) -> list[dict]:

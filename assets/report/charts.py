@@ -89,14 +89,16 @@ def _figure(breite_cm: float = BREITE_CM, hoehe_cm: float = HOEHE_CM):
     return fig
 
 
-def _de_achse(ax, dezimalen: int = 0) -> None:
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: formats.zahl(v, dezimalen)))
+def _de_achse(ax, dezimalen: int = 0, achse: str = "y") -> None:
+    """German tick labels ('1.000', '2,5') on the value axis ``achse``."""
+    getattr(ax, f"{achse}axis").set_major_formatter(FuncFormatter(lambda v, _: formats.zahl(v, dezimalen)))
 
 
-def _style(ax) -> None:
+def _style(ax, gitter: str = "y") -> None:
+    """No frame at the top and right, light grid lines across the value axis ``gitter``."""
     ax.spines["top"].set_visible(False)
     ax.spines["right"].set_visible(False)
-    ax.grid(axis="y", color="#d9d9d9", linewidth=0.6)
+    ax.grid(axis=gitter, color="#d9d9d9", linewidth=0.6)
     ax.set_axisbelow(True)
     ax.tick_params(labelsize=SCHRIFT_PT)
 
@@ -152,6 +154,17 @@ def _fusszeile(fig, t: Tabellen, tabelle: str, hinweis: str = "") -> float:
     fig.text(0.012, 0.012, "\n".join(zeilen), fontsize=FUSSZEILE_PT, va="bottom", ha="left", linespacing=1.35)
     hoehe_pt = fig.get_figheight() * 72
     return (len(zeilen) * FUSSZEILE_PT * 1.35 + 8) / hoehe_pt
+
+
+def _fertig(fig, ax, t: Tabellen, titel: str, tabelle: str, hinweis: str, path: Path) -> Figure:
+    """The end of every chart: the title with the Stichtag, the footer (Stichtag, the sources of
+    ``tabelle`` with their Datenstand, the sign legend, ``hinweis``), the layout above the footer,
+    and the file."""
+    _titel(fig, ax, f"{titel} (Stichtag {formats.datum(t.stichtag)})")
+    unten = _fusszeile(fig, t, tabelle, hinweis)
+    fig.tight_layout(rect=(0, unten, 1, 1))
+    fig.savefig(path)
+    return fig
 
 
 def _gruppen_balken(ax, gruppen: list[str], reihen: list[tuple[str, list[str]]], stile: list[dict] | None = None,
@@ -212,11 +225,8 @@ def chart_phasen(t: Tabellen, k: Kontext, path: Path) -> Figure:
     _gruppen_balken(ax, [_kurz_quartal(q, s) for q, s in zip(df["quartal"], df["stand_am"])], reihen)
     _de_achse(ax)
     ax.set_ylabel("aktive Teilnehmende", fontsize=SCHRIFT_PT)
-    _titel(fig, ax, f"Aktive Teilnehmende nach Phase am Quartalsende (Stichtag {formats.datum(t.stichtag)})")
-    unten = _fusszeile(fig, t, "phasen_quartale", "Im laufenden Quartal: Stand am Stichtag")
-    fig.tight_layout(rect=(0, unten, 1, 1))
-    fig.savefig(path)
-    return fig
+    return _fertig(fig, ax, t, "Aktive Teilnehmende nach Phase am Quartalsende", "phasen_quartale",
+                   "Im laufenden Quartal: Stand am Stichtag", path)
 
 
 VERMITTLUNGEN_STILE = [
@@ -248,15 +258,11 @@ def chart_vermittlungen(t: Tabellen, k: Kontext, path: Path) -> Figure:
                     {"fontsize": SCHRIFT_PT, "frameon": False, "ncols": 1, "loc": "upper center", "bbox_to_anchor": (0.5, -0.2)})
     _de_achse(ax)
     ax.set_ylabel("Anzahl", fontsize=SCHRIFT_PT)
-    _titel(fig, ax, f"Vermittlungen (Zählweise der BA) und Minijobs je Kalenderjahr (Stichtag {formats.datum(t.stichtag)})")
     hinweis = ""
     if ins:
         hinweis = (f"Seit Projektbeginn insgesamt: {anzahl(ins.get('insgesamt'), 'Vermittlungen')}, nachrichtlich "
                    f"{anzahl(ins.get('minijobs'), 'Minijobs')} (nach Art: Tabelle Vermittlungen)")
-    unten = _fusszeile(fig, t, "vermittlungen", hinweis)
-    fig.tight_layout(rect=(0, unten, 1, 1))
-    fig.savefig(path)
-    return fig
+    return _fertig(fig, ax, t, "Vermittlungen (Zählweise der BA) und Minijobs je Kalenderjahr", "vermittlungen", hinweis, path)
 
 
 def _quartalsende(label: str) -> date | None:
@@ -326,16 +332,12 @@ def chart_zuschuss(t: Tabellen, k: Kontext, path: Path) -> Figure:
     ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=6))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%m/%Y"))
     ax.set_ylabel("EUR", fontsize=SCHRIFT_PT)
-    _titel(fig, ax, f"Ehrenamtszuschuss: Auszahlungen und Budget (Stichtag {formats.datum(t.stichtag)})")
     # below the plot, not in it: inside, a legend box hides parts of the lines wherever it sits
     ax.legend(fontsize=SCHRIFT_PT, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=2, handlelength=2.5,
               columnspacing=1.2)
     unterbrochen = any(v == GESPERRT for v in df["zuschuss_eur"])
     hinweis = "Beträge gerundet" + ("; Quartale mit * sind nicht dargestellt" if unterbrochen else "")
-    unten = _fusszeile(fig, t, "mentoring_quartale", hinweis)
-    fig.tight_layout(rect=(0, unten, 1, 1))
-    fig.savefig(path)
-    return fig
+    return _fertig(fig, ax, t, "Ehrenamtszuschuss: Auszahlungen und Budget", "mentoring_quartale", hinweis, path)
 
 
 @diagramm("merkmale", alt_texte.merkmale, ("merkmale",))
@@ -345,39 +347,33 @@ def chart_merkmale(t: Tabellen, k: Kontext, path: Path) -> Figure:
     zeilen = alt_texte.merkmal_zeilen(t)
     fig = _figure()
     ax = fig.add_subplot(1, 1, 1)
-    _style(ax)
-    ax.grid(axis="y", visible=False)
-    ax.grid(axis="x", color="#d9d9d9", linewidth=0.6)
+    _style(ax, gitter="x")
     werte = [parse_de(z["teilnehmende_gesamt"]) if z["teilnehmende_gesamt"] != GESPERRT else None for z in zeilen]
     hoechster = max([w or 0 for w in werte] + [4])
     labels, y = [], 0
     for i, (z, w) in enumerate(zip(zeilen, werte)):
         if i == 0 or z["merkmal"] != zeilen[i - 1]["merkmal"]:
             y += 1 if i else 0
-            labels.append((y, z["merkmal"]))  # the Merkmal as a bold heading line of the axis
+            labels.append((y, z["merkmal"], True))  # the Merkmal as a bold heading line of the axis
             y += 1
         if w is None:
             ax.text(hoechster * 0.01, y, "*", va="center", ha="left", fontsize=11, fontweight="bold")
         else:
             ax.barh([y], [w], 0.7, color=GRAU[1], edgecolor="black", linewidth=0.7, hatch=SCHRAFFUR[1])
             ax.text(w + hoechster * 0.01, y, z["teilnehmende_gesamt"], va="center", ha="left", fontsize=SCHRIFT_PT)
-        labels.append((y, z["auspraegung"]))
+        labels.append((y, z["auspraegung"], False))
         y += 1
-    ax.set_yticks([p for p, _ in labels], [text for _, text in labels])
-    koepfe = {text for _, text in labels if text in alt_texte.MERKMALE_IM_DIAGRAMM}
-    for tick in ax.get_yticklabels():
-        tick.set_fontweight("bold" if tick.get_text() in koepfe else "normal")
+    ax.set_yticks([p for p, _, _ in labels], [text for _, text, _ in labels])
+    for tick, (_, _, kopf) in zip(ax.get_yticklabels(), labels):
+        tick.set_fontweight("bold" if kopf else "normal")
     ax.set_ylim(y - 0.4, -0.6)  # first Merkmal on top
     ax.set_xlim(0, hoechster * 1.15)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: formats.zahl(v)))
+    _de_achse(ax, achse="x")
     ax.tick_params(axis="y", length=0)
     ax.set_xlabel("Teilnehmende seit Projektbeginn", fontsize=SCHRIFT_PT)
-    _titel(fig, ax, f"Teilnehmende nach Geschlecht, Alter und Aufenthaltsstatus (Stichtag {formats.datum(t.stichtag)})")
-    unten = _fusszeile(fig, t, "merkmale", "Ausprägungen ohne Teilnehmende sind nicht dargestellt")
-    fig.tight_layout(rect=(0, unten, 1, 1))
-    fig.savefig(path)
-    return fig
+    return _fertig(fig, ax, t, "Teilnehmende nach Geschlecht, Alter und Aufenthaltsstatus", "merkmale",
+                   "Ausprägungen ohne Teilnehmende sind nicht dargestellt", path)
 
 
 def write_charts(t: Tabellen, prognose: bt.Prognose | None, budget: float, ordner: Path, tag: str) -> dict[str, Path]:

@@ -42,7 +42,7 @@ def berechnen(con: duckdb.DuckDBPyConnection, settings: Settings, stichtag: date
     whole report, in which the first pass's decisions stand (its printed cells as public, its '*'
     as protected) and the breakdown is protected against all of it, like a table published after
     them. So a small group in ``merkmale`` is withheld in ``merkmale`` itself and never costs a
-    headline figure (docs/entscheidungen.md); the attacker checks the whole report at the end."""
+    headline figure (docs/entscheidungen.md, decision 64); the attacker checks the whole report at the end."""
     specs = tabellen_specs(settings)
     daten = _lesen(con, settings, stichtag)
     basis = _modell(con, settings, stichtag, specs, daten, None).anwenden()

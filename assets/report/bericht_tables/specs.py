@@ -266,7 +266,7 @@ def _merkmale() -> dict[str, TabellenSpec]:
     }
 
 
-def _sprache_und_datenbasis() -> dict[str, TabellenSpec]:
+def _sprache() -> dict[str, TabellenSpec]:
     return {
         "sprache": TabellenSpec(
             "sprache",
@@ -283,6 +283,11 @@ def _sprache_und_datenbasis() -> dict[str, TabellenSpec]:
             ("kursteilnahmen", "teilnehmende"),
             ("Gezählt werden Kursteilnahmen, nicht Personen: eine Person kann mehrere Kurse besuchen.",),
         ),
+    }
+
+
+def _datenbasis() -> dict[str, TabellenSpec]:
+    return {
         "datenbasis": TabellenSpec(
             "datenbasis",
             "Datenbasis: verwendete Exporte der Partner",
@@ -309,8 +314,6 @@ def _sprache_und_datenbasis() -> dict[str, TabellenSpec]:
 
 def tabellen_specs(settings: Settings) -> dict[str, TabellenSpec]:
     """The published tables, in the order of the report."""
-    specs = {**_ueberblick(settings), **_veraenderung(), **_phasen(), **_vermittlungen_und_mentoring(), **_sprache_und_datenbasis()}
     # the breakdown by person group after the content tables, before the Datenbasis and the footnotes
-    namen = list(specs)
-    namen.insert(namen.index("datenbasis"), "merkmale")
-    return {n: specs.get(n) or _merkmale()[n] for n in namen}
+    return {**_ueberblick(settings), **_veraenderung(), **_phasen(), **_vermittlungen_und_mentoring(), **_sprache(),
+            **_merkmale(), **_datenbasis()}
