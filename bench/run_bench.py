@@ -50,7 +50,7 @@ from pathlib import Path
 
 import messung
 from messung import child, load
-from pipelines.cli import STEP_TIMES_ENV
+from pipelines.commands import STEP_TIMES_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SIZES = (100, 10_000, 100_000, 1_000_000)
