@@ -34,7 +34,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
-from sources.pseudonym import KEY_ENV, KEY_FILE_ENV
+from sources.key_names import KEY_ENV, KEY_FILE_ENV
 
 if TYPE_CHECKING:
     import polars as pl

@@ -9,19 +9,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
+# Light (the standard library only): the helper starts before anything heavy is imported.
 from checks import gx_worker
-from pipelines.report_summary import print_summary
-from pipelines.runner import RunRefused, run_pipeline, run_release
-from sources.pseudonym import KeyMissing
-from sources import formats
-from sources.settings import RunOnlyOption, Settings
 
 
 def _date(value: str) -> date:
@@ -85,8 +79,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "run" and args.datenstand_bis is not None and args.stichtag is None:
         parser.error(REPRODUKTION_OHNE_STICHTAG)  # exit 2, one sentence, before anything is opened
+    if args.command == "run":
+        # Everything the run writes (warehouse, archive, Dagster storage) is private by default.
+        os.umask(0o077)
+        # GX takes seconds to import: its helper starts before polars, pydantic and Dagster are
+        # imported (below) when the inbox may hold something new, so that the import runs on the
+        # second core meanwhile; the run's first step stops it again if not (checks/gx_worker.py,
+        # assets/raw/inbox.py); if the guess misses a new file, that step starts the helper itself.
+        if inbox_may_be_new(args.inbox, args.out):
+            gx_worker.start()
     try:
-        rc = {"demo-data": _demo, "freigeben": _freigeben}.get(args.command, _run)(args)
+        # The commands import polars and pydantic (a run also Dagster): only after the helper's start.
+        from pipelines import commands
+
+        rc = {"demo-data": commands.demo, "freigeben": commands.freigeben}.get(args.command, commands.run)(args)
         sys.stdout.flush()  # here, not at exit: a closed pipe must reach the handler below
         return rc
     except BrokenPipeError:
@@ -103,89 +109,6 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def _demo(args) -> int:
-    from sources.demo import write_demo_inbox  # numpy and the generator: only `demo-data` needs them
-
-    t0 = time.perf_counter()
-    summary = write_demo_inbox(args.out, teilnehmende=args.teilnehmende, seed=args.seed, datenstand=args.datenstand)
-    print(f"Demo-Eingang mit {args.teilnehmende} Teilnehmenden in {args.out} geschrieben ({time.perf_counter() - t0:.1f} s).")
-    rows = summary.get("rows") if isinstance(summary, dict) else None
-    if rows:
-        print("Zeilen: " + ", ".join(f"{k} {v}" for k, v in rows.items()))
-    return 0
-
-
-def _freigeben(args) -> int:
-    os.umask(0o077)
-    try:
-        settings = Settings.load(out=args.out, schreibsperre_warten_sekunden=0)
-        summary = run_release(settings, args.stichtag)
-    except RunRefused as exc:
-        print(f"Fehler: {exc}", file=sys.stderr)
-        return 2
-    if summary.refusal:
-        print(f"Fehler: {summary.refusal}", file=sys.stderr)
-        return 2
-    if not summary.success:
-        print("Fehler: Die Freigabe ist nicht durchgelaufen: " + "; ".join(summary.failures), file=sys.stderr)
-        if summary.details_file:
-            print(f"Einzelheiten (nur für die Betreuung): {summary.details_file}", file=sys.stderr)
-        return 1
-    m = summary.materialized.get("freigabe", {})
-    print(f"Bericht zum Stichtag {formats.datum(date.fromisoformat(m['stichtag']))} freigegeben: {m['ordner']} "
-          f"({m['dateien']} Dateien, Fingerabdruck {m['fingerabdruck'][:16]}…).")
-    print("Die Dateien dort sind unveränderlich; spätere Berichte vergleichen mit ihm und sind gegen ihn geschützt.")
-    if m.get("pdf_hinweis"):
-        print(f"Hinweis: {m['pdf_hinweis']}", file=sys.stderr)
-    return 0
-
-
-def _run(args) -> int:
-    # Everything the run writes (warehouse, archive, Dagster storage) is private by default.
-    os.umask(0o077)
-    # GX takes ~3 s to import: its helper starts before Dagster is imported when the inbox may
-    # hold something new, and the run's first step stops it again if not (checks/gx_worker.py,
-    # assets/raw/inbox.py); if the guess misses a new file, that step starts the helper itself.
-    if inbox_may_be_new(args.inbox, args.out):
-        gx_worker.start()
-
-    t0 = time.perf_counter()
-    try:
-        # By hand, a held data folder is refused at once (a Dagster run waits: sources/runlock.py).
-        settings = Settings.load(inbox=args.inbox, out=args.out, stichtag=args.stichtag, datenstand_bis=args.datenstand_bis,
-                                 schreibsperre_warten_sekunden=0)
-        # Dagster's console log only for what the summary below cannot say; failures are reported here.
-        summary = run_pipeline(settings, log_level="CRITICAL")
-    except (KeyMissing, RunRefused, RunOnlyOption) as exc:
-        gx_worker.stop()
-        print(f"Fehler: {exc}", file=sys.stderr)
-        return 2
-    elapsed = time.perf_counter() - t0
-    _write_step_times(summary)
-    if summary.refusal:
-        print(f"Fehler: {summary.refusal}", file=sys.stderr)
-        return 2
-    if summary.staged and not summary.has_registry:
-        if settings.datenstand_bis is not None:
-            print(f"Fehler: Bis zum Datenstand {formats.datum(settings.datenstand_bis)} gibt es keinen gültigen Stand der "
-                  "Teilnehmendenliste im Warehouse; ohne ihn kann die Reproduktion keinen Bericht erzeugen.", file=sys.stderr)
-        else:
-            print(
-                "Fehler: Es gibt keine gültige Teilnehmendenliste (asyl/teilnehmende_JJJJ-MM-TT.csv); ohne sie kann kein Bericht entstehen.",
-                file=sys.stderr,
-            )
-        print_summary(settings, summary, elapsed)  # the files and why they were rejected
-        return 3
-    print_summary(settings, summary, elapsed)
-    if not summary.success:
-        # One sentence per failed step; the full errors stay in Dagster's event log of the run.
-        print("Fehler: Der Lauf ist nicht vollständig durchgelaufen: " + "; ".join(summary.failures), file=sys.stderr)
-        if summary.details_file:
-            print(f"Einzelheiten (nur für die Betreuung): {summary.details_file}", file=sys.stderr)
-        return 1
-    return 0
-
-
 def inbox_may_be_new(inbox: Path, out: Path) -> bool:
     """A guess from file times alone (no warehouse is opened): some inbox file changed after the
     warehouse was last written, or there is no warehouse yet."""
@@ -197,19 +120,6 @@ def inbox_may_be_new(inbox: Path, out: Path) -> bool:
         return any(p.stat().st_mtime_ns >= written for p in inbox.rglob("*") if p.is_file())
     except OSError:
         return True
-
-
-STEP_TIMES_ENV = "PHASENMONITOR_SCHRITTZEITEN"
-
-
-def _write_step_times(summary) -> None:
-    """Seconds per Dagster step as JSON, if the environment names a file (bench/run_bench.py;
-    an operator asking where a night's time went). Step names and numbers only."""
-    target = os.environ.get(STEP_TIMES_ENV)
-    if not target:
-        return
-    with open(target, "w", encoding="utf-8") as fh:
-        json.dump({"success": summary.success, "step_seconds": summary.step_seconds, "failures": summary.failures}, fh)
 
 
 if __name__ == "__main__":

@@ -21,8 +21,12 @@ def test_run_bench_at_the_smallest_size(tmp_path):
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     r = json.loads((results / "n100.json").read_text(encoding="utf-8"))
     assert r["size"] == 100 and r["rows"] > 100
-    for phase in ("run", "rerun", "floor"):
-        assert r[phase]["wall_s"] > 0 and r[phase]["peak_rss_mb"] > 0
+    for phase in ("run", "rerun", "floor", "import_floor"):
+        assert r[phase]["wall_s"] > 0 and r[phase]["peak_rss_mb"] > 0 and "load_before" in r[phase]
+    # Issue 16: the import floor's CPU time, the four ratios (wall and CPU), and the machine.
+    assert r["import_floor"]["cpu_s"] > 0
+    assert {f"{k}{u}" for k in ("run_floor", "run_import_floor", "rerun_run", "rerun_import_floor") for u in ("", "_cpu")} <= set(r["ratios"])
+    assert r["machine"]["cpu"] and r["machine"]["cpus"] >= 1 and r["machine"]["mem_gb"] is not None
     # Dagster's step stats: every staging asset and the check steps are timed.
     steps = r["run"]["step_seconds"]
     assert {"raw__eingang", "staging__teilnehmende", "staging__kontakte", "bericht__reporting_db"} <= set(steps)
@@ -32,6 +36,7 @@ def test_run_bench_at_the_smallest_size(tmp_path):
     assert {"utf-8", "xlsx"} <= encodings and encodings & {"latin-1", "cp1252->utf-8"}
     text = docs.read_text(encoding="utf-8")
     assert "Hand-written text stays." in text and "| 100 |" in text and "staging/kontakte" in text
+    assert "Importboden" in text and f"Maschine: {r['machine']['cpu']}" in text
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # Again (the harness's own functions, no second benchmark): the inbox comes from the cache,
     # and the generated section of the docs is replaced, not appended.
