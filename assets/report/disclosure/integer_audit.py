@@ -4,10 +4,11 @@ changed. If there is none, the cell is determined."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, deque
 from typing import Iterable, Mapping
 
 from assets.report.disclosure.cells import Art, Beziehung, Ref, Zelle
+from assets.report.disclosure.merker import Merker
 
 # One count relation over the unknown counts, by index: ({index: coefficient}, right-hand side).
 Zaehlgleichung = tuple[dict[int, int], int]
@@ -22,45 +23,71 @@ _KNOTEN = 100
 # The integer programme's time limit per solve; a solve that does not finish counts as
 # "no other solution": the cell is withheld (more suppression at worst, never less).
 _MILP_SEKUNDEN = 20.0
+# The cap of a '*' count: this many times the largest count of the report, plus this much.
+_CAP_FAKTOR = 10
+_CAP_ZUSCHLAG = 10
 
 
 def _ceil_div(a: int, b: int) -> int:
     return -((-a) // b)
 
 
-def _propagate(rels: list[Zaehlgleichung], lo: list[int], hi: list[int]) -> bool:
-    """Narrow integer bounds until nothing changes; False if infeasible."""
-    changed = True
-    while changed:
-        changed = False
-        for koeff, rhs in rels:
-            # range of sum(a_i x_i) over the current bounds, then each term's share removed
-            smin = smax = 0
-            for i, ai in koeff.items():
-                if ai > 0:
-                    smin += ai * lo[i]
-                    smax += ai * hi[i]
-                else:
-                    smin += ai * hi[i]
-                    smax += ai * lo[i]
-            if smin > rhs or smax < rhs:
-                return False
-            for j, aj in koeff.items():
-                own_min, own_max = (aj * lo[j], aj * hi[j]) if aj > 0 else (aj * hi[j], aj * lo[j])
-                rlo = rhs - (smax - own_max)  # a_j x_j >= rlo
-                rhi = rhs - (smin - own_min)  # a_j x_j <= rhi
-                if aj > 0:
-                    nlo, nhi = _ceil_div(rlo, aj), rhi // aj
-                else:
-                    nlo, nhi = _ceil_div(rhi, aj), rlo // aj
-                if nlo > lo[j] or nhi < hi[j]:
-                    lo[j], hi[j] = max(lo[j], nlo), min(hi[j], nhi)
-                    if lo[j] > hi[j]:
-                        return False
-                    changed = True
-                    # keep the sums current
-                    smin += (aj * lo[j] if aj > 0 else aj * hi[j]) - own_min
-                    smax += (aj * hi[j] if aj > 0 else aj * lo[j]) - own_max
+def _vorkommen(rels: list[Zaehlgleichung]) -> dict[int, list[int]]:
+    """The relations each unknown occurs in, by index."""
+    rels_of: dict[int, list[int]] = defaultdict(list)
+    for n, (koeff, _) in enumerate(rels):
+        for i in koeff:
+            rels_of[i].append(n)
+    return rels_of
+
+
+def _propagate(rels: list[Zaehlgleichung], lo: list[int], hi: list[int], rels_of: Mapping[int, list[int]] | None = None,
+               geaendert: Iterable[int] | None = None) -> bool:
+    """Narrow integer bounds until nothing changes; False if infeasible.
+
+    A worklist: only relations with an unknown whose bounds moved are visited again (those of
+    ``geaendert`` first, all if None; the bounds must be narrowed already for every other
+    relation). Every relation only narrows, so the end is the same in any order: the widest
+    bounds that no relation narrows any more (or none)."""
+    if rels_of is None:
+        rels_of = _vorkommen(rels)
+    start = range(len(rels)) if geaendert is None else sorted({n for i in geaendert for n in rels_of.get(i, ())})
+    schlange = deque(start)
+    wartet = set(schlange)
+    while schlange:
+        n = schlange.popleft()
+        wartet.discard(n)
+        koeff, rhs = rels[n]
+        # range of sum(a_i x_i) over the current bounds, then each term's share removed
+        smin = smax = 0
+        for i, ai in koeff.items():
+            if ai > 0:
+                smin += ai * lo[i]
+                smax += ai * hi[i]
+            else:
+                smin += ai * hi[i]
+                smax += ai * lo[i]
+        if smin > rhs or smax < rhs:
+            return False
+        for j, aj in koeff.items():
+            own_min, own_max = (aj * lo[j], aj * hi[j]) if aj > 0 else (aj * hi[j], aj * lo[j])
+            rlo = rhs - (smax - own_max)  # a_j x_j >= rlo
+            rhi = rhs - (smin - own_min)  # a_j x_j <= rhi
+            if aj > 0:
+                nlo, nhi = _ceil_div(rlo, aj), rhi // aj
+            else:
+                nlo, nhi = _ceil_div(rhi, aj), rlo // aj
+            if nlo > lo[j] or nhi < hi[j]:
+                lo[j], hi[j] = max(lo[j], nlo), min(hi[j], nhi)
+                if lo[j] > hi[j]:
+                    return False
+                for m in rels_of[j]:  # this relation too: its other terms saw j's old bounds
+                    if m not in wartet:
+                        wartet.add(m)
+                        schlange.append(m)
+                # keep the sums current
+                smin += (aj * lo[j] if aj > 0 else aj * hi[j]) - own_min
+                smax += (aj * hi[j] if aj > 0 else aj * lo[j]) - own_max
     return True
 
 
@@ -79,15 +106,19 @@ def _nearest_first(mitte: int, lo: int, hi: int):
 
 
 def _solution_found(
-    rels, lo: list[int], hi: list[int], wahr: list[int], budget: list[int], nicht_null: frozenset[int] = frozenset()
+    rels, lo: list[int], hi: list[int], wahr: list[int], budget: list[int], nicht_null: frozenset[int] = frozenset(),
+    rels_of: Mapping[int, list[int]] | None = None, geaendert: Iterable[int] | None = None,
 ) -> bool | None:
     """Depth-first search for any integer point in the bounds satisfying ``rels``; the unknowns
-    in ``nicht_null`` (a printed '*' of a change, which is never 0) skip 0.
+    in ``nicht_null`` (a printed '*' of a change, which is never 0) skip 0. ``geaendert``: the
+    unknowns fixed since the bounds were last narrowed (None: all relations are narrowed).
     True: found; False: none exists; None: budget exhausted."""
     budget[0] -= 1
     if budget[0] < 0:
         return None
-    if not _propagate(rels, lo, hi):
+    if rels_of is None:
+        rels_of = _vorkommen(rels)
+    if not _propagate(rels, lo, hi, rels_of, geaendert):
         return False
     offen = [i for i in range(len(lo)) if lo[i] < hi[i]]
     if not offen:
@@ -99,7 +130,7 @@ def _solution_found(
             continue
         l2, h2 = lo[:], hi[:]
         l2[j] = h2[j] = v
-        r = _solution_found(rels, l2, h2, wahr, budget, nicht_null)
+        r = _solution_found(rels, l2, h2, wahr, budget, nicht_null, rels_of, (j,))
         if r:
             return True
         if r is None:
@@ -226,32 +257,72 @@ def _ohne_freie_differenzen(sub: list[Zaehlgleichung], j: int, frei: frozenset[i
         sub = [rel for n, rel in enumerate(sub) if n not in weg]
 
 
+def _obergrenze(zellen: Mapping[Ref, Zelle]) -> int:
+    """No '*' can exceed the largest printed count of the report by much; a cap only narrows the
+    search (more suppression at worst), it never hides a disclosure."""
+    return _CAP_FAKTOR * max([abs(int(round(z.wert or 0))) for z in zellen.values() if z.art is Art.ANZAHL] + [1]) + _CAP_ZUSCHLAG
+
+
+def _schranken(zellen: Mapping[Ref, Zelle], order: list[Ref], cap: int):
+    """True values, bounds, the '*' of changes (never 0) and the hidden changes of ``order``."""
+    wahr = [int(round(zellen[r].wert or 0)) for r in order]
+    lo = [-cap if zellen[r].vorzeichen else (1 if zellen[r].sichtbar else 0) for r in order]
+    hi = [cap] * len(order)
+    nicht_null = frozenset(i for i, r in enumerate(order) if zellen[r].vorzeichen and zellen[r].sichtbar)
+    frei = frozenset(i for i, r in enumerate(order) if zellen[r].vorzeichen and not zellen[r].sichtbar)
+    return wahr, lo, hi, nicht_null, frei
+
+
+def _komponente_bestimmt(merker: Merker, komp: frozenset[Ref], r: Ref) -> bool:
+    """``ganzzahlig_bestimmt`` for one cell on its count component alone, numbered in the same
+    order as the whole report's (the search's choices follow the order)."""
+    if merker.obergrenze is None:
+        merker.obergrenze = _obergrenze(merker.zellen)
+    order = sorted(komp)
+    idx = {x: i for i, x in enumerate(order)}
+    rels = _zaehlgleichungen(merker.zellen, merker.beziehungen_von(komp, nur_anzahl=True), idx)
+    j = idx[r]
+    if not any(j in k for k, _ in rels):
+        return False  # in no count relation: nothing to derive it from
+    wahr, lo, hi, nicht_null, frei = _schranken(merker.zellen, order, merker.obergrenze)
+    sub = _ohne_freie_differenzen(rels, j, frei)
+    return not _anders_moeglich(sub, j, set(range(len(order))), lo, hi, wahr, nicht_null)
+
+
+def _gemerkt(merker: Merker, unbekannt: set[Ref], pruefen: Iterable[Ref]) -> set[Ref]:
+    """``ganzzahlig_bestimmt`` with the results per (count component, cell) of the merker."""
+    out: set[Ref] = set()
+    for r in pruefen:
+        if r not in unbekannt or merker.zellen[r].art is not Art.ANZAHL:
+            continue
+        komp = merker.komponente(r, unbekannt, nur_anzahl=True)
+        if (komp, r) not in merker.ganz:
+            merker.ganz[komp, r] = _komponente_bestimmt(merker, komp, r)
+        if merker.ganz[komp, r]:
+            out.add(r)
+    return out
+
+
 def ganzzahlig_bestimmt(
-    zellen: Mapping[Ref, Zelle], beziehungen: Iterable[Beziehung], unbekannt: Iterable[Ref], pruefen: Iterable[Ref]
+    zellen: Mapping[Ref, Zelle], beziehungen: Iterable[Beziehung], unbekannt: Iterable[Ref], pruefen: Iterable[Ref],
+    merker: Merker | None = None,
 ) -> set[Ref]:
     """Which of the count cells ``pruefen`` does every integer solution of the count relations
     give the same value? (Complete for counts: finds what elimination and per-relation bounds
     miss, e.g. two totals whose difference leaves two '*' summing to 2.)
 
     For each cell, an alternative solution is searched with the cell's value changed; the
-    true values are a solution, so the search starts from them.
+    true values are a solution, so the search starts from them. ``merker``: the results per
+    component of earlier calls on the same model (``merker``); the result is the same as without.
     """
     unbekannt = set(unbekannt)
+    if merker is not None:
+        return _gemerkt(merker, unbekannt, pruefen)
     order = sorted(r for r in unbekannt if zellen[r].art is Art.ANZAHL)
     idx = {r: i for i, r in enumerate(order)}
     rels = _zaehlgleichungen(zellen, beziehungen, idx)
-    wahr = [int(round(zellen[r].wert or 0)) for r in order]
-    # No '*' can exceed the largest printed count of the report by much; a cap only narrows the
-    # search (more suppression at worst), it never hides a disclosure.
-    cap = 10 * max([abs(int(round(z.wert or 0))) for z in zellen.values() if z.art is Art.ANZAHL] + [1]) + 10
-    lo = [-cap if zellen[r].vorzeichen else (1 if zellen[r].sichtbar else 0) for r in order]
-    hi = [cap] * len(order)
-    nicht_null = frozenset(i for i, r in enumerate(order) if zellen[r].vorzeichen and zellen[r].sichtbar)
-    frei = frozenset(i for i, r in enumerate(order) if zellen[r].vorzeichen and not zellen[r].sichtbar)
-    rels_of: dict[int, list[int]] = defaultdict(list)
-    for n, (k, _) in enumerate(rels):
-        for i in k:
-            rels_of[i].append(n)
+    wahr, lo, hi, nicht_null, frei = _schranken(zellen, order, _obergrenze(zellen))
+    rels_of = _vorkommen(rels)
     out: set[Ref] = set()
     for r in pruefen:
         if r not in idx:
