@@ -273,31 +273,43 @@ def _schranken(zellen: Mapping[Ref, Zelle], order: list[Ref], cap: int):
     return wahr, lo, hi, nicht_null, frei
 
 
-def _komponente_bestimmt(merker: Merker, komp: frozenset[Ref], r: Ref) -> bool:
-    """``ganzzahlig_bestimmt`` for one cell on its count component alone, numbered in the same
-    order as the whole report's (the search's choices follow the order)."""
+def _komponente(merker: Merker, komp: frozenset[Ref]):
+    """The count relations of one component and its unknowns' bounds, numbered in the same order
+    as the whole report's (the search's choices follow the order)."""
     if merker.obergrenze is None:
         merker.obergrenze = _obergrenze(merker.zellen)
     order = sorted(komp)
     idx = {x: i for i, x in enumerate(order)}
     rels = _zaehlgleichungen(merker.zellen, merker.beziehungen_von(komp, nur_anzahl=True), idx)
+    return idx, rels, _schranken(merker.zellen, order, merker.obergrenze)
+
+
+def _komponente_bestimmt(problem, r: Ref) -> bool:
+    """``ganzzahlig_bestimmt`` for one cell on its count component alone (``_komponente``)."""
+    idx, rels, (wahr, lo, hi, nicht_null, frei) = problem
     j = idx[r]
     if not any(j in k for k, _ in rels):
         return False  # in no count relation: nothing to derive it from
-    wahr, lo, hi, nicht_null, frei = _schranken(merker.zellen, order, merker.obergrenze)
     sub = _ohne_freie_differenzen(rels, j, frei)
-    return not _anders_moeglich(sub, j, set(range(len(order))), lo, hi, wahr, nicht_null)
+    return not _anders_moeglich(sub, j, set(range(len(idx))), lo, hi, wahr, nicht_null)
 
 
 def _gemerkt(merker: Merker, unbekannt: set[Ref], pruefen: Iterable[Ref]) -> set[Ref]:
     """``ganzzahlig_bestimmt`` with the results per (count component, cell) of the merker."""
     out: set[Ref] = set()
+    komp_von: dict[Ref, frozenset[Ref]] = {}  # each component searched once, not once per cell
+    probleme: dict[frozenset[Ref], tuple] = {}
     for r in pruefen:
         if r not in unbekannt or merker.zellen[r].art is not Art.ANZAHL:
             continue
-        komp = merker.komponente(r, unbekannt, nur_anzahl=True)
+        if r not in komp_von:
+            k = merker.komponente(r, unbekannt, nur_anzahl=True)
+            komp_von.update(dict.fromkeys(k, k))
+        komp = komp_von[r]
         if (komp, r) not in merker.ganz:
-            merker.ganz[komp, r] = _komponente_bestimmt(merker, komp, r)
+            if komp not in probleme:
+                probleme[komp] = _komponente(merker, komp)
+            merker.ganz[komp, r] = _komponente_bestimmt(probleme[komp], r)
         if merker.ganz[komp, r]:
             out.add(r)
     return out
