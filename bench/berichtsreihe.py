@@ -2,7 +2,7 @@
 twice, with and without the protection against the released ones (docs/bericht.md, "Die
 Berichtsreihe"), counting the cells printed as ``*``.
 
-    python bench/berichtsreihe.py [--teilnehmende 60] [--json out.json] [--zellen cells.json]
+    python bench/berichtsreihe.py [--teilnehmende 60] [--json out.json] [--zellen cells.json] [--behalten DIR]
 
 Each quarter: ``phasenmonitor run --stichtag S`` on the series' OUT, the same on a copy of it with
 ``reihenschutz: false``, then ``phasenmonitor freigeben`` of the protected report. Prints one row
@@ -78,6 +78,7 @@ def main() -> int:
     ap.add_argument("--teilnehmende", default="60")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--zellen", type=Path, help="write every printed cell of both reports per quarter here")
+    ap.add_argument("--behalten", type=Path, help="copy each release and each unprotected report here")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="reihe-") as tmp:
         tmp = Path(tmp)
@@ -97,6 +98,9 @@ def main() -> int:
             _, st_ohne, v_ohne = _sterne(vergleich)
             zellen[s] = {"mit": _zellen(out), "ohne": _zellen(vergleich)}
             _cli("freigeben", "--out", str(out), "--stichtag", s, config=mit)
+            if args.behalten:
+                shutil.copytree(out / "veroeffentlicht" / s, args.behalten / "veroeffentlicht" / s)
+                shutil.copytree(vergleich, args.behalten / f"ohne_{s}", ignore=shutil.ignore_patterns("warehouse.duckdb*"))
             rows.append({"stichtag": s, "zellen": z, "sterne_mit": st_mit, "sterne_ohne": st_ohne, "veraenderung_mit": v_mit,
                          "veraenderung_ohne": v_ohne, "sekunden_mit": round(t_mit, 1), "sekunden_ohne": round(t_ohne, 1)})
             print(f"{s}: {z} Zellen; '*' mit Reihenschutz {st_mit} (+{v_mit} in veraenderung), ohne {st_ohne} "
