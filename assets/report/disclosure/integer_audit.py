@@ -5,6 +5,7 @@ changed. If there is none, the cell is determined."""
 from __future__ import annotations
 
 from collections import defaultdict, deque
+from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from assets.report.disclosure.cells import Art, Beziehung, Ref, Zelle
@@ -244,17 +245,22 @@ def _ohne_freie_differenzen(sub: list[Zaehlgleichung], j: int, frei: frozenset[i
     no other relation can always satisfy: such a relation says nothing about the other cells, and
     left in, its change's wide range of values makes the search of a series of reports explode
     (every released cell is tied to the new one through such a change). ``j`` itself stays."""
-    sub = list(sub)
+    return [sub[n] for n in _behaltene(sub, j, frei)]
+
+
+def _behaltene(sub: list[Zaehlgleichung], j: int, frei: frozenset[int]) -> list[int]:
+    """The positions in ``sub`` that ``_ohne_freie_differenzen`` keeps."""
+    bleiben = list(range(len(sub)))
     while True:
         vorkommen: dict[int, int] = defaultdict(int)
-        for koeff, _ in sub:
-            for i in koeff:
+        for n in bleiben:
+            for i in sub[n][0]:
                 vorkommen[i] += 1
-        weg = {n for n, (koeff, _) in enumerate(sub)
-               if any(i in frei and i != j and vorkommen[i] == 1 and abs(a) == 1 for i, a in koeff.items())}
+        weg = {n for n in bleiben
+               if any(i in frei and i != j and vorkommen[i] == 1 and abs(a) == 1 for i, a in sub[n][0].items())}
         if not weg:
-            return sub
-        sub = [rel for n, rel in enumerate(sub) if n not in weg]
+            return bleiben
+        bleiben = [n for n in bleiben if n not in weg]
 
 
 def _obergrenze(zellen: Mapping[Ref, Zelle]) -> int:
@@ -273,44 +279,88 @@ def _schranken(zellen: Mapping[Ref, Zelle], order: list[Ref], cap: int):
     return wahr, lo, hi, nicht_null, frei
 
 
-def _komponente(merker: Merker, komp: frozenset[Ref]):
-    """The count relations of one component and its unknowns' bounds, numbered in the same order
-    as the whole report's (the search's choices follow the order)."""
+@dataclass
+class _Komponente:
+    """The count relations of one count component (each with its number in the merker's model)
+    and its unknowns' bounds, numbered in the same order as the whole report's."""
+
+    order: list[Ref]
+    idx: dict[Ref, int]
+    rels: list[Zaehlgleichung]
+    nummern: list[int]
+    schranken: tuple
+    ohne_frei: list[int]  # positions of ``_ohne_freie_differenzen`` for a cell that is no hidden change
+    # unknowns whose true value lies outside what the search allows (a '*' of 0): where one is
+    # outside the searched part, only the whole component gives the full audit's answer
+    abseits: frozenset[int]
+
+
+def _komponente(merker: Merker, komp: frozenset[Ref]) -> _Komponente:
     if merker.obergrenze is None:
         merker.obergrenze = _obergrenze(merker.zellen)
     order = sorted(komp)
     idx = {x: i for i, x in enumerate(order)}
-    rels = _zaehlgleichungen(merker.zellen, merker.beziehungen_von(komp, nur_anzahl=True), idx)
-    return idx, rels, _schranken(merker.zellen, order, merker.obergrenze)
+    rels, nummern = [], []
+    for n in merker.nummern_von(komp, nur_anzahl=True):
+        for rel in _zaehlgleichungen(merker.zellen, [merker.beziehungen[n]], idx):
+            rels.append(rel)
+            nummern.append(n)
+    wahr, lo, hi, nicht_null, frei = schranken = _schranken(merker.zellen, order, merker.obergrenze)
+    abseits = frozenset(i for i in range(len(order)) if not lo[i] <= wahr[i] <= hi[i] or (i in nicht_null and wahr[i] == 0))
+    return _Komponente(order, idx, rels, nummern, schranken, _behaltene(rels, -1, frei), abseits)
 
 
-def _komponente_bestimmt(problem, r: Ref) -> bool:
-    """``ganzzahlig_bestimmt`` for one cell on its count component alone (``_komponente``)."""
-    idx, rels, (wahr, lo, hi, nicht_null, frei) = problem
-    j = idx[r]
-    if not any(j in k for k, _ in rels):
+def _teil(rels: list[Zaehlgleichung], j: int) -> tuple[list[int], list[int]]:
+    """The unknowns linked to ``j`` through ``rels`` (sorted), and the positions of their relations."""
+    rels_of = _vorkommen(rels)
+    gesehen, front = {j}, [j]
+    while front:
+        nxt = [x for i in front for n in rels_of[i] for x in rels[n][0] if x not in gesehen]
+        gesehen.update(nxt)
+        front = list(dict.fromkeys(nxt))
+    return sorted(gesehen), [n for n, (k, _) in enumerate(rels) if next(iter(k)) in gesehen]
+
+
+def _im_teil(k: _Komponente, r: Ref, merker: Merker) -> bool:
+    """``ganzzahlig_bestimmt`` for one cell: is there no other solution with its value changed?
+
+    Searched on the part of its count component that the relations left by
+    ``_ohne_freie_differenzen`` link to it: the rest of the component keeps its true values in
+    any solution (unless one lies outside the search's bounds, then the whole component is
+    searched, as the full audit does), so the answer is the same, and a part that no new '*'
+    touched is not searched again."""
+    wahr, lo, hi, nicht_null, frei = k.schranken
+    j = k.idx[r]
+    if not any(j in koeff for koeff, _ in k.rels):
         return False  # in no count relation: nothing to derive it from
-    sub = _ohne_freie_differenzen(rels, j, frei)
-    return not _anders_moeglich(sub, j, set(range(len(idx))), lo, hi, wahr, nicht_null)
+    pos = k.ohne_frei if j not in frei else _behaltene(k.rels, j, frei)
+    sub = [k.rels[p] for p in pos]
+    teil, teil_pos = _teil(sub, j)
+    if not k.abseits <= set(teil):
+        teil, teil_pos = list(range(len(k.order))), list(range(len(sub)))
+    key = (frozenset(k.order[i] for i in teil), tuple(k.nummern[pos[p]] for p in teil_pos), r)
+    if key not in merker.ganz:
+        neu = {i: n for n, i in enumerate(teil)}
+        rels = [({neu[i]: a for i, a in koeff.items()}, rhs) for koeff, rhs in (sub[p] for p in teil_pos)]
+        merker.ganz[key] = not _anders_moeglich(
+            rels, neu[j], set(range(len(teil))), [lo[i] for i in teil], [hi[i] for i in teil], [wahr[i] for i in teil],
+            frozenset(neu[i] for i in nicht_null if i in neu))
+    return merker.ganz[key]
 
 
 def _gemerkt(merker: Merker, unbekannt: set[Ref], pruefen: Iterable[Ref]) -> set[Ref]:
-    """``ganzzahlig_bestimmt`` with the results per (count component, cell) of the merker."""
+    """``ganzzahlig_bestimmt`` with the results of the merker (per searched part and cell)."""
     out: set[Ref] = set()
     komp_von: dict[Ref, frozenset[Ref]] = {}  # each component searched once, not once per cell
-    probleme: dict[frozenset[Ref], tuple] = {}
+    probleme: dict[frozenset[Ref], _Komponente] = {}
     for r in pruefen:
         if r not in unbekannt or merker.zellen[r].art is not Art.ANZAHL:
             continue
         if r not in komp_von:
-            k = merker.komponente(r, unbekannt, nur_anzahl=True)
-            komp_von.update(dict.fromkeys(k, k))
-        komp = komp_von[r]
-        if (komp, r) not in merker.ganz:
-            if komp not in probleme:
-                probleme[komp] = _komponente(merker, komp)
-            merker.ganz[komp, r] = _komponente_bestimmt(probleme[komp], r)
-        if merker.ganz[komp, r]:
+            komp = merker.komponente(r, unbekannt, nur_anzahl=True)
+            komp_von.update(dict.fromkeys(komp, komp))
+            probleme[komp] = _komponente(merker, komp)
+        if _im_teil(probleme[komp_von[r]], r, merker):
             out.add(r)
     return out
 

@@ -43,7 +43,8 @@ class Merker:
             for r in k:
                 self._rel_of[r].append(n)
         self.schnell: dict[frozenset[Ref], object] = {}  # component -> attack.angriff's result on it
-        self.ganz: dict[tuple[frozenset[Ref], Ref], bool] = {}  # (count component, cell) -> determined
+        # (searched unknowns, their relations' positions, cell) -> determined (integer_audit)
+        self.ganz: dict[tuple[frozenset[Ref], tuple[int, ...], Ref], bool] = {}
         self.obergrenze: int | None = None  # the integer audit's cap of a '*' count, once per model
 
     def passt(self, zellen: Mapping[Ref, Zelle], beziehungen: Iterable[Beziehung]) -> bool:
@@ -70,5 +71,8 @@ class Merker:
     def beziehungen_von(self, komp: frozenset[Ref], nur_anzahl: bool = False) -> list[Beziehung]:
         """The relations that link a cell of ``komp``, in the model's order (the order the
         attacker visits them in, which the bounds after a capped number of sweeps depend on)."""
-        nummern = sorted({n for r in komp for n in self._rel_of.get(r, ()) if not nur_anzahl or self._nur_anzahl[n]})
-        return [self.beziehungen[n] for n in nummern]
+        return [self.beziehungen[n] for n in self.nummern_von(komp, nur_anzahl)]
+
+    def nummern_von(self, komp: frozenset[Ref], nur_anzahl: bool = False) -> list[int]:
+        """``beziehungen_von`` as the relations' positions in the model."""
+        return sorted({n for r in komp for n in self._rel_of.get(r, ()) if not nur_anzahl or self._nur_anzahl[n]})
