@@ -109,11 +109,12 @@ def _nearest_first(mitte: int, lo: int, hi: int):
 def _solution_found(
     rels, lo: list[int], hi: list[int], wahr: list[int], budget: list[int], nicht_null: frozenset[int] = frozenset(),
     rels_of: Mapping[int, list[int]] | None = None, geaendert: Iterable[int] | None = None,
+    loesung: list[int] | None = None,
 ) -> bool | None:
     """Depth-first search for any integer point in the bounds satisfying ``rels``; the unknowns
     in ``nicht_null`` (a printed '*' of a change, which is never 0) skip 0. ``geaendert``: the
     unknowns fixed since the bounds were last narrowed (None: all relations are narrowed).
-    True: found; False: none exists; None: budget exhausted."""
+    True: found (then in ``loesung``, if given); False: none exists; None: budget exhausted."""
     budget[0] -= 1
     if budget[0] < 0:
         return None
@@ -123,7 +124,10 @@ def _solution_found(
         return False
     offen = [i for i in range(len(lo)) if lo[i] < hi[i]]
     if not offen:
-        return all(lo[i] != 0 for i in nicht_null) and all(sum(a * lo[i] for i, a in k.items()) == r for k, r in rels)
+        ok = all(lo[i] != 0 for i in nicht_null) and all(sum(a * lo[i] for i, a in k.items()) == r for k, r in rels)
+        if ok and loesung is not None:
+            loesung[:] = lo
+        return ok
     j = min(offen, key=lambda i: hi[i] - lo[i])
     unsicher = False
     for v in _nearest_first(wahr[j], lo[j], hi[j]):
@@ -131,7 +135,7 @@ def _solution_found(
             continue
         l2, h2 = lo[:], hi[:]
         l2[j] = h2[j] = v
-        r = _solution_found(rels, l2, h2, wahr, budget, nicht_null, rels_of, (j,))
+        r = _solution_found(rels, l2, h2, wahr, budget, nicht_null, rels_of, (j,), loesung)
         if r:
             return True
         if r is None:
@@ -179,10 +183,11 @@ def _connected(j: int, rels: list[Zaehlgleichung], rels_of: Mapping[int, list[in
 
 def _anders_moeglich(
     sub: list[Zaehlgleichung], j: int, gesehen: set[int], lo: list[int], hi: list[int], wahr: list[int],
-    nicht_null: frozenset[int] = frozenset(),
+    nicht_null: frozenset[int] = frozenset(), loesung: list[int] | None = None,
 ) -> bool:
     """Is there a solution of ``sub`` with unknown ``j`` below or above its true value? The
-    depth-first search first, the integer programme where its budget runs out."""
+    depth-first search first, the integer programme where its budget runs out. The solution
+    found goes to ``loesung``, if given."""
     for seite in ("unten", "oben"):
         l2, h2 = lo[:], hi[:]
         for i in range(len(lo)):
@@ -194,16 +199,16 @@ def _anders_moeglich(
             l2[j] = wahr[j] + 1
         if l2[j] > h2[j]:
             continue
-        gefunden = _solution_found(sub, l2[:], h2[:], wahr, [_KNOTEN], nicht_null)
+        gefunden = _solution_found(sub, l2[:], h2[:], wahr, [_KNOTEN], nicht_null, loesung=loesung)
         if gefunden is None:
-            gefunden = _milp_loesung(sub, sorted(gesehen), l2, h2, nicht_null)
+            gefunden = _milp_loesung(sub, sorted(gesehen), l2, h2, nicht_null, loesung)
         if gefunden:
             return True
     return False
 
 
 def _milp_loesung(sub: list[Zaehlgleichung], var: list[int], lo: list[int], hi: list[int],
-                  nicht_null: frozenset[int]) -> bool:
+                  nicht_null: frozenset[int], loesung: list[int] | None = None) -> bool:
     """Does ``sub`` have an integer solution within ``lo``..``hi`` (the unknowns in
     ``nicht_null`` not 0)? Exact integer programme (HiGHS through scipy, installed with GX);
     a solution is checked in whole numbers before it counts, and a solve that fails or runs out
@@ -236,8 +241,11 @@ def _milp_loesung(sub: list[Zaehlgleichung], var: list[int], lo: list[int], hi: 
     if res.status != 0 or res.x is None:
         return False
     x = {i: int(round(res.x[spalte[i]])) for i in var}
-    return (all(lo[i] <= x[i] <= hi[i] for i in var) and all(x[i] != 0 for i in var if i in nicht_null)
-            and all(sum(k * x[i] for i, k in koeff.items()) == rhs for koeff, rhs in sub))
+    ok = (all(lo[i] <= x[i] <= hi[i] for i in var) and all(x[i] != 0 for i in var if i in nicht_null)
+          and all(sum(k * x[i] for i, k in koeff.items()) == rhs for koeff, rhs in sub))
+    if ok and loesung is not None:
+        loesung[:] = [x.get(i, lo[i]) for i in range(len(lo))]
+    return ok
 
 
 def _ohne_freie_differenzen(sub: list[Zaehlgleichung], j: int, frei: frozenset[int]) -> list[Zaehlgleichung]:
@@ -342,10 +350,26 @@ def _im_teil(k: _Komponente, r: Ref, merker: Merker) -> bool:
     if key not in merker.ganz:
         neu = {i: n for n, i in enumerate(teil)}
         rels = [({neu[i]: a for i, a in koeff.items()}, rhs) for koeff, rhs in (sub[p] for p in teil_pos)]
-        merker.ganz[key] = not _anders_moeglich(
-            rels, neu[j], set(range(len(teil))), [lo[i] for i in teil], [hi[i] for i in teil], [wahr[i] for i in teil],
-            frozenset(neu[i] for i in nicht_null if i in neu))
+        t_lo, t_hi, t_wahr = [lo[i] for i in teil], [hi[i] for i in teil], [wahr[i] for i in teil]
+        t_nn = frozenset(neu[i] for i in nicht_null if i in neu)
+        # The solution that showed the cell open before, with the true values of the cells that
+        # are unknown since: if it solves the new part, the cell is still open, no search needed.
+        zeuge = merker.zeugen.get(r, {})
+        alt = [zeuge.get(k.order[i], wahr[i]) for i in teil]
+        if zeuge and _loest(rels, alt, t_lo, t_hi, t_nn) and alt[neu[j]] != t_wahr[neu[j]]:
+            merker.ganz[key] = False
+        else:
+            loesung: list[int] = []
+            merker.ganz[key] = not _anders_moeglich(rels, neu[j], set(range(len(teil))), t_lo, t_hi, t_wahr, t_nn, loesung)
+            if loesung:
+                merker.zeugen[r] = {k.order[i]: loesung[n] for n, i in enumerate(teil)}
     return merker.ganz[key]
+
+
+def _loest(rels: list[Zaehlgleichung], x: list[int], lo: list[int], hi: list[int], nicht_null: frozenset[int]) -> bool:
+    """Is ``x`` a solution of ``rels`` within the bounds (the unknowns of ``nicht_null`` not 0)?"""
+    return (all(lo[i] <= v <= hi[i] for i, v in enumerate(x)) and all(x[i] != 0 for i in nicht_null)
+            and all(sum(a * x[i] for i, a in koeff.items()) == rhs for koeff, rhs in rels))
 
 
 def _gemerkt(merker: Merker, unbekannt: set[Ref], pruefen: Iterable[Ref]) -> set[Ref]:

@@ -45,6 +45,9 @@ class Merker:
         self.schnell: dict[frozenset[Ref], object] = {}  # component -> attack.angriff's result on it
         # (searched unknowns, their relations' positions, cell) -> determined (integer_audit)
         self.ganz: dict[tuple[frozenset[Ref], tuple[int, ...], Ref], bool] = {}
+        # per cell the last solution of the integer audit with another value of it (cell -> value
+        # per unknown): one more '*' keeps it a solution, so the cell stays open without a search
+        self.zeugen: dict[Ref, dict[Ref, int]] = {}
         self.obergrenze: int | None = None  # the integer audit's cap of a '*' count, once per model
 
     def passt(self, zellen: Mapping[Ref, Zelle], beziehungen: Iterable[Beziehung]) -> bool:
