@@ -43,7 +43,7 @@ class Merker:
             for r in k:
                 self._rel_of[r].append(n)
         self.schnell: dict[frozenset[Ref], object] = {}  # component -> attack.angriff's result on it
-        # (searched unknowns, their relations' positions, cell) -> determined (integer_audit)
+        # (searched unknowns, their relations' positions, cell) -> determined (integer_parts)
         self.ganz: dict[tuple[frozenset[Ref], tuple[int, ...], Ref], bool] = {}
         # per cell the last solution of the integer audit with another value of it (cell -> value
         # per unknown): one more '*' keeps it a solution, so the cell stays open without a search

@@ -24,7 +24,7 @@ from assets.report.disclosure.cells import (
     ist_primaer,
     ist_schutzbeduerftig,
 )
-from assets.report.disclosure.integer_audit import ganzzahlig_bestimmt
+from assets.report.disclosure.integer_parts import ganzzahlig_bestimmt_gemerkt
 from assets.report.disclosure.merker import Merker
 
 # How many candidates per ring are tried before the smallest is taken anyway: bounds the work on
@@ -109,7 +109,7 @@ def ableitbar(zellen, beziehungen, unbekannt: set[Ref], schutz: set[Ref], merker
         merker = Merker(zellen, beziehungen)
     schnell = angriff(zellen, beziehungen, unbekannt, fokus=schutz, merker=merker).bestimmt & schutz
     rest = {r for r in schutz - schnell if zellen[r].art is Art.ANZAHL}
-    return schnell | (ganzzahlig_bestimmt(zellen, beziehungen, unbekannt, rest, merker) if rest else set())
+    return schnell | (ganzzahlig_bestimmt_gemerkt(merker, unbekannt, rest) if rest else set())
 
 
 def _choose(ziel, gueltig, rel_of, unbekannt, kandidaten, zellen, merker, reihenfolge) -> Ref | None:
