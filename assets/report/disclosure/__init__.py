@@ -30,7 +30,8 @@ the same decisions:
    next smallest printed non-zero cell of a relation that exposes it is suppressed as well (the
    BA's "next smallest" rule), and the attack is repeated (``suppression.sperren``). Every
    iteration suppresses one more cell, so the loop ends; the result is checked by the same
-   attacker before it is returned.
+   attacker before it is returned. The attacker's results are kept per connected component of
+   unknown cells (``merker``): a round attacks again only what the new '*' changed.
 
 Relations that a caller declares but that do not hold in the data (e.g. entries before the
 programme start make "sum of Eintritte = Teilnehmende gesamt" false) are dropped: an attacker

@@ -15,6 +15,7 @@ from fractions import Fraction
 from typing import Iterable, Mapping
 
 from assets.report.disclosure.cells import Art, Beziehung, Ref, Zelle
+from assets.report.disclosure.merker import Merker
 
 # One relation over the unknowns, by index: ({index: coefficient}, right-hand side).
 Gleichung = tuple[dict[int, Fraction], Fraction]
@@ -175,10 +176,10 @@ def _new_bounds(
     return new_lo, new_hi
 
 
-def _eingrenzen(koeff: dict[int, Fraction], rhs: Fraction, lo: list, hi: list, ganz: list[bool]) -> bool:
-    """Narrow the bounds of each unknown of one relation by the range of the others; True if
-    any bound moved."""
-    changed = False
+def _eingrenzen(koeff: dict[int, Fraction], rhs: Fraction, lo: list, hi: list, ganz: list[bool]) -> list[int]:
+    """Narrow the bounds of each unknown of one relation by the range of the others; the
+    unknowns whose bounds moved (empty: none)."""
+    changed: list[int] = []
     # sum of the finite parts and number of unbounded terms, for min and for max
     fmin = fmax = Fraction(0)
     nmin = nmax = 0
@@ -206,7 +207,7 @@ def _eingrenzen(koeff: dict[int, Fraction], rhs: Fraction, lo: list, hi: list, g
             hi[j] = new_hi
             moved = True
         if moved:
-            changed = True
+            changed.append(j)
             # keep the sums current: take the old term out, put the new one in
             nmin -= tmin is None
             nmax -= tmax is None
@@ -219,6 +220,11 @@ def _eingrenzen(koeff: dict[int, Fraction], rhs: Fraction, lo: list, hi: list, g
             fmax += tmax or 0
     return changed
 
+
+# Sweeps of the interval propagation at most: bounds that keep narrowing by a little (two '*' of
+# a change tied to each other) stop there; what is left open stays unknown (less is derived,
+# the integer audit completes it for counts).
+_DURCHLAEUFE = 200
 
 # What a reader may assume of a change between reports: any value, also below zero (a finite
 # stand-in for minus infinity keeps the interval arithmetic in exact fractions).
@@ -240,11 +246,24 @@ def _intervals(
     ganz = [zellen[r].art is Art.ANZAHL for r in order]
     lo = [_untergrenze(zellen[r]) for r in order]
     hi: list[Fraction | None] = [None] * len(order)
-    for _ in range(200):
+    rels_of: dict[int, list[int]] = defaultdict(list)
+    for n, (koeff, _) in enumerate(constraints):
+        for i in koeff:
+            rels_of[i].append(n)
+    # Sweeps in the constraints' order as before, but a relation none of whose unknowns moved
+    # since its last visit (its own changes included) is skipped: visiting it would change
+    # nothing, so the bounds after every sweep, and after the last one, are the same.
+    offen = [True] * len(constraints)
+    for _ in range(_DURCHLAEUFE):
         changed = False
-        for koeff, rhs in constraints:
-            if _eingrenzen(koeff, rhs, lo, hi, ganz):
+        for n, (koeff, rhs) in enumerate(constraints):
+            if not offen[n]:
+                continue
+            offen[n] = False
+            for j in _eingrenzen(koeff, rhs, lo, hi, ganz):
                 changed = True
+                for m in rels_of[j]:
+                    offen[m] = True
         if not changed:
             break
     return lo, hi
@@ -255,6 +274,7 @@ def angriff(
     beziehungen: Iterable[Beziehung],
     unbekannt: Iterable[Ref],
     fokus: Iterable[Ref] | None = None,
+    merker: Merker | None = None,
 ) -> Angriffsergebnis:
     """What can a reader work out about the unknown cells from the printed ones?
 
@@ -263,8 +283,12 @@ def angriff(
     suppressed, they show as '–'); hidden counts are whole numbers >= 0; amounts are >= 0.
     ``fokus``: if given, only the unknowns connected to these cells are attacked (the result
     for them is the same as for the whole report; other unknowns are left out of it).
+    ``merker``: the results per component of earlier calls on the same model (``merker``); the
+    result is the same as without it.
     """
     unbekannt = set(unbekannt)
+    if merker is not None:
+        return _gemerkt(merker, unbekannt, fokus)
     order = sorted(unbekannt)
     idx = {r: i for i, r in enumerate(order)}
     reduced = _equations(zellen, beziehungen, unbekannt, idx)
@@ -281,3 +305,22 @@ def angriff(
         if hi[i] is not None and lo[i] == hi[i]:
             bestimmt.add(r)
     return Angriffsergebnis(intervalle, bestimmt)
+
+
+def _gemerkt(merker: Merker, unbekannt: set[Ref], fokus: Iterable[Ref] | None) -> Angriffsergebnis:
+    """``angriff`` component by component, each attacked once per set of unknown cells: a
+    component's result depends on its own unknowns only (the model is the merker's)."""
+    ziele = unbekannt if fokus is None else {r for r in fokus if r in unbekannt}
+    out = Angriffsergebnis({}, set())
+    erledigt: set[Ref] = set()
+    for r in sorted(ziele):
+        if r in erledigt:
+            continue
+        komp = merker.komponente(r, unbekannt)
+        erledigt |= komp
+        erg = merker.schnell.get(komp)
+        if erg is None:
+            erg = merker.schnell[komp] = angriff(merker.zellen, merker.beziehungen_von(komp), komp)
+        out.intervalle.update(erg.intervalle)
+        out.bestimmt |= erg.bestimmt
+    return out

@@ -4,7 +4,7 @@ changed. If there is none, the cell is determined."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, deque
 from typing import Iterable, Mapping
 
 from assets.report.disclosure.cells import Art, Beziehung, Ref, Zelle
@@ -22,45 +22,71 @@ _KNOTEN = 100
 # The integer programme's time limit per solve; a solve that does not finish counts as
 # "no other solution": the cell is withheld (more suppression at worst, never less).
 _MILP_SEKUNDEN = 20.0
+# The cap of a '*' count: this many times the largest count of the report, plus this much.
+_CAP_FAKTOR = 10
+_CAP_ZUSCHLAG = 10
 
 
 def _ceil_div(a: int, b: int) -> int:
     return -((-a) // b)
 
 
-def _propagate(rels: list[Zaehlgleichung], lo: list[int], hi: list[int]) -> bool:
-    """Narrow integer bounds until nothing changes; False if infeasible."""
-    changed = True
-    while changed:
-        changed = False
-        for koeff, rhs in rels:
-            # range of sum(a_i x_i) over the current bounds, then each term's share removed
-            smin = smax = 0
-            for i, ai in koeff.items():
-                if ai > 0:
-                    smin += ai * lo[i]
-                    smax += ai * hi[i]
-                else:
-                    smin += ai * hi[i]
-                    smax += ai * lo[i]
-            if smin > rhs or smax < rhs:
-                return False
-            for j, aj in koeff.items():
-                own_min, own_max = (aj * lo[j], aj * hi[j]) if aj > 0 else (aj * hi[j], aj * lo[j])
-                rlo = rhs - (smax - own_max)  # a_j x_j >= rlo
-                rhi = rhs - (smin - own_min)  # a_j x_j <= rhi
-                if aj > 0:
-                    nlo, nhi = _ceil_div(rlo, aj), rhi // aj
-                else:
-                    nlo, nhi = _ceil_div(rhi, aj), rlo // aj
-                if nlo > lo[j] or nhi < hi[j]:
-                    lo[j], hi[j] = max(lo[j], nlo), min(hi[j], nhi)
-                    if lo[j] > hi[j]:
-                        return False
-                    changed = True
-                    # keep the sums current
-                    smin += (aj * lo[j] if aj > 0 else aj * hi[j]) - own_min
-                    smax += (aj * hi[j] if aj > 0 else aj * lo[j]) - own_max
+def _vorkommen(rels: list[Zaehlgleichung]) -> dict[int, list[int]]:
+    """The relations each unknown occurs in, by index."""
+    rels_of: dict[int, list[int]] = defaultdict(list)
+    for n, (koeff, _) in enumerate(rels):
+        for i in koeff:
+            rels_of[i].append(n)
+    return rels_of
+
+
+def _propagate(rels: list[Zaehlgleichung], lo: list[int], hi: list[int], rels_of: Mapping[int, list[int]] | None = None,
+               geaendert: Iterable[int] | None = None) -> bool:
+    """Narrow integer bounds until nothing changes; False if infeasible.
+
+    A worklist: only relations with an unknown whose bounds moved are visited again (those of
+    ``geaendert`` first, all if None; the bounds must be narrowed already for every other
+    relation). Every relation only narrows, so the end is the same in any order: the widest
+    bounds that no relation narrows any more (or none)."""
+    if rels_of is None:
+        rels_of = _vorkommen(rels)
+    start = range(len(rels)) if geaendert is None else sorted({n for i in geaendert for n in rels_of.get(i, ())})
+    schlange = deque(start)
+    wartet = set(schlange)
+    while schlange:
+        n = schlange.popleft()
+        wartet.discard(n)
+        koeff, rhs = rels[n]
+        # range of sum(a_i x_i) over the current bounds, then each term's share removed
+        smin = smax = 0
+        for i, ai in koeff.items():
+            if ai > 0:
+                smin += ai * lo[i]
+                smax += ai * hi[i]
+            else:
+                smin += ai * hi[i]
+                smax += ai * lo[i]
+        if smin > rhs or smax < rhs:
+            return False
+        for j, aj in koeff.items():
+            own_min, own_max = (aj * lo[j], aj * hi[j]) if aj > 0 else (aj * hi[j], aj * lo[j])
+            rlo = rhs - (smax - own_max)  # a_j x_j >= rlo
+            rhi = rhs - (smin - own_min)  # a_j x_j <= rhi
+            if aj > 0:
+                nlo, nhi = _ceil_div(rlo, aj), rhi // aj
+            else:
+                nlo, nhi = _ceil_div(rhi, aj), rlo // aj
+            if nlo > lo[j] or nhi < hi[j]:
+                lo[j], hi[j] = max(lo[j], nlo), min(hi[j], nhi)
+                if lo[j] > hi[j]:
+                    return False
+                for m in rels_of[j]:  # this relation too: its other terms saw j's old bounds
+                    if m not in wartet:
+                        wartet.add(m)
+                        schlange.append(m)
+                # keep the sums current
+                smin += (aj * lo[j] if aj > 0 else aj * hi[j]) - own_min
+                smax += (aj * hi[j] if aj > 0 else aj * lo[j]) - own_max
     return True
 
 
@@ -79,19 +105,27 @@ def _nearest_first(mitte: int, lo: int, hi: int):
 
 
 def _solution_found(
-    rels, lo: list[int], hi: list[int], wahr: list[int], budget: list[int], nicht_null: frozenset[int] = frozenset()
+    rels, lo: list[int], hi: list[int], wahr: list[int], budget: list[int], nicht_null: frozenset[int] = frozenset(),
+    rels_of: Mapping[int, list[int]] | None = None, geaendert: Iterable[int] | None = None,
+    loesung: list[int] | None = None,
 ) -> bool | None:
     """Depth-first search for any integer point in the bounds satisfying ``rels``; the unknowns
-    in ``nicht_null`` (a printed '*' of a change, which is never 0) skip 0.
-    True: found; False: none exists; None: budget exhausted."""
+    in ``nicht_null`` (a printed '*' of a change, which is never 0) skip 0. ``geaendert``: the
+    unknowns fixed since the bounds were last narrowed (None: all relations are narrowed).
+    True: found (then in ``loesung``, if given); False: none exists; None: budget exhausted."""
     budget[0] -= 1
     if budget[0] < 0:
         return None
-    if not _propagate(rels, lo, hi):
+    if rels_of is None:
+        rels_of = _vorkommen(rels)
+    if not _propagate(rels, lo, hi, rels_of, geaendert):
         return False
     offen = [i for i in range(len(lo)) if lo[i] < hi[i]]
     if not offen:
-        return all(lo[i] != 0 for i in nicht_null) and all(sum(a * lo[i] for i, a in k.items()) == r for k, r in rels)
+        ok = all(lo[i] != 0 for i in nicht_null) and all(sum(a * lo[i] for i, a in k.items()) == r for k, r in rels)
+        if ok and loesung is not None:
+            loesung[:] = lo
+        return ok
     j = min(offen, key=lambda i: hi[i] - lo[i])
     unsicher = False
     for v in _nearest_first(wahr[j], lo[j], hi[j]):
@@ -99,7 +133,7 @@ def _solution_found(
             continue
         l2, h2 = lo[:], hi[:]
         l2[j] = h2[j] = v
-        r = _solution_found(rels, l2, h2, wahr, budget, nicht_null)
+        r = _solution_found(rels, l2, h2, wahr, budget, nicht_null, rels_of, (j,), loesung)
         if r:
             return True
         if r is None:
@@ -147,10 +181,11 @@ def _connected(j: int, rels: list[Zaehlgleichung], rels_of: Mapping[int, list[in
 
 def _anders_moeglich(
     sub: list[Zaehlgleichung], j: int, gesehen: set[int], lo: list[int], hi: list[int], wahr: list[int],
-    nicht_null: frozenset[int] = frozenset(),
+    nicht_null: frozenset[int] = frozenset(), loesung: list[int] | None = None,
 ) -> bool:
     """Is there a solution of ``sub`` with unknown ``j`` below or above its true value? The
-    depth-first search first, the integer programme where its budget runs out."""
+    depth-first search first, the integer programme where its budget runs out. The solution
+    found goes to ``loesung``, if given."""
     for seite in ("unten", "oben"):
         l2, h2 = lo[:], hi[:]
         for i in range(len(lo)):
@@ -162,16 +197,16 @@ def _anders_moeglich(
             l2[j] = wahr[j] + 1
         if l2[j] > h2[j]:
             continue
-        gefunden = _solution_found(sub, l2[:], h2[:], wahr, [_KNOTEN], nicht_null)
+        gefunden = _solution_found(sub, l2[:], h2[:], wahr, [_KNOTEN], nicht_null, loesung=loesung)
         if gefunden is None:
-            gefunden = _milp_loesung(sub, sorted(gesehen), l2, h2, nicht_null)
+            gefunden = _milp_loesung(sub, sorted(gesehen), l2, h2, nicht_null, loesung)
         if gefunden:
             return True
     return False
 
 
 def _milp_loesung(sub: list[Zaehlgleichung], var: list[int], lo: list[int], hi: list[int],
-                  nicht_null: frozenset[int]) -> bool:
+                  nicht_null: frozenset[int], loesung: list[int] | None = None) -> bool:
     """Does ``sub`` have an integer solution within ``lo``..``hi`` (the unknowns in
     ``nicht_null`` not 0)? Exact integer programme (HiGHS through scipy, installed with GX);
     a solution is checked in whole numbers before it counts, and a solve that fails or runs out
@@ -204,8 +239,11 @@ def _milp_loesung(sub: list[Zaehlgleichung], var: list[int], lo: list[int], hi: 
     if res.status != 0 or res.x is None:
         return False
     x = {i: int(round(res.x[spalte[i]])) for i in var}
-    return (all(lo[i] <= x[i] <= hi[i] for i in var) and all(x[i] != 0 for i in var if i in nicht_null)
-            and all(sum(k * x[i] for i, k in koeff.items()) == rhs for koeff, rhs in sub))
+    ok = (all(lo[i] <= x[i] <= hi[i] for i in var) and all(x[i] != 0 for i in var if i in nicht_null)
+          and all(sum(k * x[i] for i, k in koeff.items()) == rhs for koeff, rhs in sub))
+    if ok and loesung is not None:
+        loesung[:] = [x.get(i, lo[i]) for i in range(len(lo))]
+    return ok
 
 
 def _ohne_freie_differenzen(sub: list[Zaehlgleichung], j: int, frei: frozenset[int]) -> list[Zaehlgleichung]:
@@ -213,17 +251,38 @@ def _ohne_freie_differenzen(sub: list[Zaehlgleichung], j: int, frei: frozenset[i
     no other relation can always satisfy: such a relation says nothing about the other cells, and
     left in, its change's wide range of values makes the search of a series of reports explode
     (every released cell is tied to the new one through such a change). ``j`` itself stays."""
-    sub = list(sub)
+    return [sub[n] for n in _behaltene(sub, j, frei)]
+
+
+def _behaltene(sub: list[Zaehlgleichung], j: int, frei: frozenset[int]) -> list[int]:
+    """The positions in ``sub`` that ``_ohne_freie_differenzen`` keeps."""
+    bleiben = list(range(len(sub)))
     while True:
         vorkommen: dict[int, int] = defaultdict(int)
-        for koeff, _ in sub:
-            for i in koeff:
+        for n in bleiben:
+            for i in sub[n][0]:
                 vorkommen[i] += 1
-        weg = {n for n, (koeff, _) in enumerate(sub)
-               if any(i in frei and i != j and vorkommen[i] == 1 and abs(a) == 1 for i, a in koeff.items())}
+        weg = {n for n in bleiben
+               if any(i in frei and i != j and vorkommen[i] == 1 and abs(a) == 1 for i, a in sub[n][0].items())}
         if not weg:
-            return sub
-        sub = [rel for n, rel in enumerate(sub) if n not in weg]
+            return bleiben
+        bleiben = [n for n in bleiben if n not in weg]
+
+
+def _obergrenze(zellen: Mapping[Ref, Zelle]) -> int:
+    """No '*' can exceed the largest printed count of the report by much; a cap only narrows the
+    search (more suppression at worst), it never hides a disclosure."""
+    return _CAP_FAKTOR * max([abs(int(round(z.wert or 0))) for z in zellen.values() if z.art is Art.ANZAHL] + [1]) + _CAP_ZUSCHLAG
+
+
+def _schranken(zellen: Mapping[Ref, Zelle], order: list[Ref], cap: int):
+    """True values, bounds, the '*' of changes (never 0) and the hidden changes of ``order``."""
+    wahr = [int(round(zellen[r].wert or 0)) for r in order]
+    lo = [-cap if zellen[r].vorzeichen else (1 if zellen[r].sichtbar else 0) for r in order]
+    hi = [cap] * len(order)
+    nicht_null = frozenset(i for i, r in enumerate(order) if zellen[r].vorzeichen and zellen[r].sichtbar)
+    frei = frozenset(i for i, r in enumerate(order) if zellen[r].vorzeichen and not zellen[r].sichtbar)
+    return wahr, lo, hi, nicht_null, frei
 
 
 def ganzzahlig_bestimmt(
@@ -234,24 +293,15 @@ def ganzzahlig_bestimmt(
     miss, e.g. two totals whose difference leaves two '*' summing to 2.)
 
     For each cell, an alternative solution is searched with the cell's value changed; the
-    true values are a solution, so the search starts from them.
+    true values are a solution, so the search starts from them. The full audit, on the whole
+    report; ``integer_parts.ganzzahlig_bestimmt_gemerkt`` gives the same with a merker.
     """
     unbekannt = set(unbekannt)
     order = sorted(r for r in unbekannt if zellen[r].art is Art.ANZAHL)
     idx = {r: i for i, r in enumerate(order)}
     rels = _zaehlgleichungen(zellen, beziehungen, idx)
-    wahr = [int(round(zellen[r].wert or 0)) for r in order]
-    # No '*' can exceed the largest printed count of the report by much; a cap only narrows the
-    # search (more suppression at worst), it never hides a disclosure.
-    cap = 10 * max([abs(int(round(z.wert or 0))) for z in zellen.values() if z.art is Art.ANZAHL] + [1]) + 10
-    lo = [-cap if zellen[r].vorzeichen else (1 if zellen[r].sichtbar else 0) for r in order]
-    hi = [cap] * len(order)
-    nicht_null = frozenset(i for i, r in enumerate(order) if zellen[r].vorzeichen and zellen[r].sichtbar)
-    frei = frozenset(i for i, r in enumerate(order) if zellen[r].vorzeichen and not zellen[r].sichtbar)
-    rels_of: dict[int, list[int]] = defaultdict(list)
-    for n, (k, _) in enumerate(rels):
-        for i in k:
-            rels_of[i].append(n)
+    wahr, lo, hi, nicht_null, frei = _schranken(zellen, order, _obergrenze(zellen))
+    rels_of = _vorkommen(rels)
     out: set[Ref] = set()
     for r in pruefen:
         if r not in idx:

@@ -10,7 +10,7 @@ loop ends.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from assets.report.disclosure.attack import angriff
@@ -24,7 +24,8 @@ from assets.report.disclosure.cells import (
     ist_primaer,
     ist_schutzbeduerftig,
 )
-from assets.report.disclosure.integer_audit import ganzzahlig_bestimmt
+from assets.report.disclosure.integer_parts import ganzzahlig_bestimmt_gemerkt
+from assets.report.disclosure.merker import Merker
 
 # How many candidates per ring are tried before the smallest is taken anyway: bounds the work on
 # large tables (every try is one attack) without changing the result on council-sized ones.
@@ -35,6 +36,8 @@ _LOOKAHEAD = 25
 class Sperrung:
     gesperrt: dict[Ref, str]  # ref -> reason: 'primär', 'sekundär', 'abhängig'
     beziehungen: list[Beziehung]  # the relations that hold and were protected against
+    # the attacker's results on this model, for the final check (``Bericht.pruefen``)
+    merker: Merker | None = field(default=None, compare=False, repr=False)
 
 
 def sperren(
@@ -59,6 +62,9 @@ def sperren(
         for r in b.refs:
             rel_of[r].append(i)
     reihenfolge = {r: i for i, r in enumerate(zellen)}
+    # one per call: every round and every try attacks the same model, and only the components
+    # around the newly suppressed cell are attacked again
+    merker = Merker(zellen, gueltig)
 
     def abhaengige_sperren() -> None:
         changed = True
@@ -84,26 +90,29 @@ def sperren(
         abhaengige_sperren()
         unbekannt = set(gesperrt) | verdeckt
         schutz = set(gesperrt) | {r for r in verdeckt if ist_schutzbeduerftig(zellen[r])}
-        offen = sorted(ableitbar(zellen, gueltig, unbekannt, schutz), key=lambda r: reihenfolge[r])
+        offen = sorted(ableitbar(zellen, gueltig, unbekannt, schutz, merker), key=lambda r: reihenfolge[r])
         if not offen:
-            return Sperrung(gesperrt, gueltig)
+            return Sperrung(gesperrt, gueltig, merker)
         ziel = offen[0]
-        wahl = _choose(ziel, gueltig, rel_of, unbekannt, kandidaten, zellen, schutz, reihenfolge)
+        wahl = _choose(ziel, gueltig, rel_of, unbekannt, kandidaten, zellen, merker, reihenfolge)
         if wahl is None:
             raise GeheimhaltungsFehler(f"Zelle {ziel} lässt sich nicht schützen", ziel)
         gesperrt[wahl] = "sekundär"
     raise GeheimhaltungsFehler("Sperrung konvergiert nicht")  # unreachable: one cell per round
 
 
-def ableitbar(zellen, beziehungen, unbekannt: set[Ref], schutz: set[Ref]) -> set[Ref]:
+def ableitbar(zellen, beziehungen, unbekannt: set[Ref], schutz: set[Ref], merker: Merker | None = None) -> set[Ref]:
     """Protected cells a reader can work out: fast attack first, then the complete integer
-    search for the protected counts it left open."""
-    schnell = angriff(zellen, beziehungen, unbekannt, fokus=schutz).bestimmt & schutz
+    search for the protected counts it left open. ``merker``: what was worked out before on the
+    same model (``zellen``, ``beziehungen``), per component; a new one if None."""
+    if merker is None:
+        merker = Merker(zellen, beziehungen)
+    schnell = angriff(zellen, beziehungen, unbekannt, fokus=schutz, merker=merker).bestimmt & schutz
     rest = {r for r in schutz - schnell if zellen[r].art is Art.ANZAHL}
-    return schnell | (ganzzahlig_bestimmt(zellen, beziehungen, unbekannt, rest) if rest else set())
+    return schnell | (ganzzahlig_bestimmt_gemerkt(merker, unbekannt, rest) if rest else set())
 
 
-def _choose(ziel, gueltig, rel_of, unbekannt, kandidaten, zellen, schutz, reihenfolge) -> Ref | None:
+def _choose(ziel, gueltig, rel_of, unbekannt, kandidaten, zellen, merker, reihenfolge) -> Ref | None:
     """The cell to suppress next so that ``ziel`` can no longer be worked out.
 
     Candidates are the printed non-zero cells of the relations around ``ziel``: first those of
@@ -130,7 +139,7 @@ def _choose(ziel, gueltig, rel_of, unbekannt, kandidaten, zellen, schutz, reihen
             geprueft.add(k)
             if erster is None:
                 erster = k
-            if ziel not in ableitbar(zellen, gueltig, unbekannt | {k}, {ziel}):
+            if ziel not in ableitbar(zellen, gueltig, unbekannt | {k}, {ziel}, merker):
                 return k
         gesehen.update(nxt)
         front = list(dict.fromkeys(nxt))

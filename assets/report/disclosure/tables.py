@@ -18,6 +18,7 @@ from assets.report.disclosure.cells import (
     ist_primaer,
     ist_schutzbeduerftig,
 )
+from assets.report.disclosure.merker import Merker
 from assets.report.disclosure.notation import GESPERRT, NICHT_SINNVOLL, format_wert, wert_wie_gedruckt
 from assets.report.disclosure.suppression import ableitbar, sperren
 
@@ -262,7 +263,7 @@ class Geheimhaltung:
         aufbau = {n: Aufbau(list(t.zeilen), {c: a if isinstance(a, Art) else None for c, a in t.spalten.items()})
                   for n, t in self._tabellen.items()}
         return Bericht(tabellen, sperrung.gesperrt, dict(self._cells), sperrung.beziehungen, dict(self._abh), frozenset(self._fremd),
-                       aufbau, frozenset(self._fest_text))
+                       aufbau, frozenset(self._fest_text), sperrung.merker)
 
 
 @dataclass(frozen=True)
@@ -286,6 +287,9 @@ class Bericht:
     fremd: frozenset[Ref] = frozenset()  # cells of earlier reports and the changes since
     aufbau: dict[str, Aufbau] = field(default_factory=dict)  # the registered tables
     texte: frozenset[Ref] = frozenset()  # cells printed as a fixed text, not as a number
+    # the suppression's results of the attacker: the final check attacks again only what they
+    # do not cover (used only while cells and relations are still those it was made for)
+    merker: Merker | None = field(default=None, compare=False, repr=False)
 
     def zahl(self, ref: Ref) -> int | float | None:
         """The number a printed cell shows, as the value it was formatted from rounded as printed:
@@ -308,7 +312,8 @@ class Bericht:
         """Re-run the attacker on the final state; raise if anything protected is derivable."""
         verdeckt = {r for r, z in self.zellen.items() if not z.sichtbar}
         schutz = set(self.gesperrt) | {r for r in verdeckt if ist_schutzbeduerftig(self.zellen[r])}
-        offen = ableitbar(self.zellen, self.beziehungen, set(self.gesperrt) | verdeckt, schutz)
+        merker = self.merker if self.merker is not None and self.merker.passt(self.zellen, self.beziehungen) else None
+        offen = ableitbar(self.zellen, self.beziehungen, set(self.gesperrt) | verdeckt, schutz, merker)
         if offen:
             raise GeheimhaltungsFehler(f"ableitbar: {sorted(offen)}")
         for r, z in self.zellen.items():
