@@ -13,6 +13,7 @@ import random
 import pytest
 
 from assets.report.disclosure import Art, Beziehung, Geheimhaltung, Zelle, angriff, sperren
+from assets.report.disclosure.attack import angriff_gemerkt
 from assets.report.disclosure.cells import ist_primaer
 from assets.report.disclosure.integer_audit import ganzzahlig_bestimmt
 from assets.report.disclosure.merker import Merker
@@ -77,7 +78,7 @@ def test_cached_attack_equals_full_audit_while_cells_are_added(seed):
         unbekannt = gesperrt | verdeckt
         schutz = gesperrt | {r for r in verdeckt if ist_primaer(zellen[r])}
         assert ableitbar(zellen, rels, unbekannt, schutz, merker) == _voll(zellen, rels, unbekannt, schutz)
-        mit = angriff(zellen, rels, unbekannt, merker=merker)
+        mit = angriff_gemerkt(merker, unbekannt)
         ohne = angriff(zellen, rels, unbekannt)
         assert (mit.bestimmt, mit.intervalle) == (ohne.bestimmt, ohne.intervalle)
         # a try as the suppression makes it: one more '*', asked about one cell

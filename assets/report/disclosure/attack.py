@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Iterable, Mapping
 
-from assets.report.disclosure.cells import Art, Beziehung, Ref, Zelle
+from assets.report.disclosure.cells import Art, Beziehung, Ref, Zelle, vorkommen
 from assets.report.disclosure.merker import Merker
 
 # One relation over the unknowns, by index: ({index: coefficient}, right-hand side).
@@ -246,10 +246,7 @@ def _intervals(
     ganz = [zellen[r].art is Art.ANZAHL for r in order]
     lo = [_untergrenze(zellen[r]) for r in order]
     hi: list[Fraction | None] = [None] * len(order)
-    rels_of: dict[int, list[int]] = defaultdict(list)
-    for n, (koeff, _) in enumerate(constraints):
-        for i in koeff:
-            rels_of[i].append(n)
+    rels_of = vorkommen(constraints)
     # Sweeps in the constraints' order as before, but a relation none of whose unknowns moved
     # since its last visit (its own changes included) is skipped: visiting it would change
     # nothing, so the bounds after every sweep, and after the last one, are the same.
@@ -274,7 +271,6 @@ def angriff(
     beziehungen: Iterable[Beziehung],
     unbekannt: Iterable[Ref],
     fokus: Iterable[Ref] | None = None,
-    merker: Merker | None = None,
 ) -> Angriffsergebnis:
     """What can a reader work out about the unknown cells from the printed ones?
 
@@ -283,12 +279,9 @@ def angriff(
     suppressed, they show as '–'); hidden counts are whole numbers >= 0; amounts are >= 0.
     ``fokus``: if given, only the unknowns connected to these cells are attacked (the result
     for them is the same as for the whole report; other unknowns are left out of it).
-    ``merker``: the results per component of earlier calls on the same model (``merker``); the
-    result is the same as without it.
+    ``angriff_gemerkt`` gives the same with the results of earlier calls on the same model.
     """
     unbekannt = set(unbekannt)
-    if merker is not None:
-        return _gemerkt(merker, unbekannt, fokus)
     order = sorted(unbekannt)
     idx = {r: i for i, r in enumerate(order)}
     reduced = _equations(zellen, beziehungen, unbekannt, idx)
@@ -307,9 +300,10 @@ def angriff(
     return Angriffsergebnis(intervalle, bestimmt)
 
 
-def _gemerkt(merker: Merker, unbekannt: set[Ref], fokus: Iterable[Ref] | None) -> Angriffsergebnis:
-    """``angriff`` component by component, each attacked once per set of unknown cells: a
-    component's result depends on its own unknowns only (the model is the merker's)."""
+def angriff_gemerkt(merker: Merker, unbekannt: Iterable[Ref], fokus: Iterable[Ref] | None = None) -> Angriffsergebnis:
+    """``angriff`` on the merker's model, component by component, each attacked once per set of
+    unknown cells: a component's result depends on its own unknowns only."""
+    unbekannt = set(unbekannt)
     ziele = unbekannt if fokus is None else {r for r in fokus if r in unbekannt}
     out = Angriffsergebnis({}, set())
     erledigt: set[Ref] = set()

@@ -3,9 +3,10 @@ them that every reader knows."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Mapping
+from typing import Iterable, Mapping
 
 Ref = tuple[str, str, str]  # (tabelle, zeile, spalte)
 
@@ -64,6 +65,17 @@ def haelt(b: Beziehung, werte: Mapping[Ref, float | None], toleranz: float = 1e-
         s += k * v
         scale = max(scale, abs(v))
     return abs(s - b.konstante) <= toleranz * max(1.0, scale) + 1e-9
+
+
+def vorkommen(gleichungen: Iterable[tuple[Mapping[int, object], object]]) -> dict[int, list[int]]:
+    """The positions of the relations each unknown occurs in, for relations over unknowns by
+    index (the fast attack's and the integer audit's): what a propagation visits again when the
+    unknown's bounds move."""
+    rels_of: dict[int, list[int]] = defaultdict(list)
+    for n, (koeff, _) in enumerate(gleichungen):
+        for i in koeff:
+            rels_of[i].append(n)
+    return rels_of
 
 
 def ist_primaer(zelle: Zelle) -> bool:

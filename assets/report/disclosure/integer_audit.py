@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from typing import Iterable, Mapping
 
-from assets.report.disclosure.cells import Art, Beziehung, Ref, Zelle
+from assets.report.disclosure.cells import Art, Beziehung, Ref, Zelle, vorkommen
 
 # One count relation over the unknown counts, by index: ({index: coefficient}, right-hand side).
 Zaehlgleichung = tuple[dict[int, int], int]
@@ -31,15 +31,6 @@ def _ceil_div(a: int, b: int) -> int:
     return -((-a) // b)
 
 
-def _vorkommen(rels: list[Zaehlgleichung]) -> dict[int, list[int]]:
-    """The relations each unknown occurs in, by index."""
-    rels_of: dict[int, list[int]] = defaultdict(list)
-    for n, (koeff, _) in enumerate(rels):
-        for i in koeff:
-            rels_of[i].append(n)
-    return rels_of
-
-
 def _propagate(rels: list[Zaehlgleichung], lo: list[int], hi: list[int], rels_of: Mapping[int, list[int]] | None = None,
                geaendert: Iterable[int] | None = None) -> bool:
     """Narrow integer bounds until nothing changes; False if infeasible.
@@ -49,7 +40,7 @@ def _propagate(rels: list[Zaehlgleichung], lo: list[int], hi: list[int], rels_of
     relation). Every relation only narrows, so the end is the same in any order: the widest
     bounds that no relation narrows any more (or none)."""
     if rels_of is None:
-        rels_of = _vorkommen(rels)
+        rels_of = vorkommen(rels)
     start = range(len(rels)) if geaendert is None else sorted({n for i in geaendert for n in rels_of.get(i, ())})
     schlange = deque(start)
     wartet = set(schlange)
@@ -117,7 +108,7 @@ def _solution_found(
     if budget[0] < 0:
         return None
     if rels_of is None:
-        rels_of = _vorkommen(rels)
+        rels_of = vorkommen(rels)
     if not _propagate(rels, lo, hi, rels_of, geaendert):
         return False
     offen = [i for i in range(len(lo)) if lo[i] < hi[i]]
@@ -258,12 +249,12 @@ def _behaltene(sub: list[Zaehlgleichung], j: int, frei: frozenset[int]) -> list[
     """The positions in ``sub`` that ``_ohne_freie_differenzen`` keeps."""
     bleiben = list(range(len(sub)))
     while True:
-        vorkommen: dict[int, int] = defaultdict(int)
+        anzahl: dict[int, int] = defaultdict(int)
         for n in bleiben:
             for i in sub[n][0]:
-                vorkommen[i] += 1
+                anzahl[i] += 1
         weg = {n for n in bleiben
-               if any(i in frei and i != j and vorkommen[i] == 1 and abs(a) == 1 for i, a in sub[n][0].items())}
+               if any(i in frei and i != j and anzahl[i] == 1 and abs(a) == 1 for i, a in sub[n][0].items())}
         if not weg:
             return bleiben
         bleiben = [n for n in bleiben if n not in weg]
@@ -301,7 +292,7 @@ def ganzzahlig_bestimmt(
     idx = {r: i for i, r in enumerate(order)}
     rels = _zaehlgleichungen(zellen, beziehungen, idx)
     wahr, lo, hi, nicht_null, frei = _schranken(zellen, order, _obergrenze(zellen))
-    rels_of = _vorkommen(rels)
+    rels_of = vorkommen(rels)
     out: set[Ref] = set()
     for r in pruefen:
         if r not in idx:

@@ -12,14 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from assets.report.disclosure.cells import Art, Ref
+from assets.report.disclosure.cells import Art, Ref, vorkommen
 from assets.report.disclosure.integer_audit import (
     Zaehlgleichung,
     _anders_moeglich,
     _behaltene,
+    _connected,
     _obergrenze,
     _schranken,
-    _vorkommen,
     _zaehlgleichungen,
 )
 from assets.report.disclosure.merker import Merker
@@ -58,13 +58,8 @@ def _komponente(merker: Merker, komp: frozenset[Ref]) -> _Komponente:
 
 def _teil(rels: list[Zaehlgleichung], j: int) -> tuple[list[int], list[int]]:
     """The unknowns linked to ``j`` through ``rels`` (sorted), and the positions of their relations."""
-    rels_of = _vorkommen(rels)
-    gesehen, front = {j}, [j]
-    while front:
-        nxt = [x for i in front for n in rels_of[i] for x in rels[n][0] if x not in gesehen]
-        gesehen.update(nxt)
-        front = list(dict.fromkeys(nxt))
-    return sorted(gesehen), [n for n, (k, _) in enumerate(rels) if next(iter(k)) in gesehen]
+    komp_rels, gesehen = _connected(j, rels, vorkommen(rels))
+    return sorted(gesehen), sorted(komp_rels)
 
 
 def _im_teil(k: _Komponente, r: Ref, merker: Merker) -> bool:

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from assets.report.disclosure.attack import angriff
+from assets.report.disclosure.attack import angriff_gemerkt
 from assets.report.disclosure.cells import (
     Art,
     Beziehung,
@@ -107,7 +107,7 @@ def ableitbar(zellen, beziehungen, unbekannt: set[Ref], schutz: set[Ref], merker
     same model (``zellen``, ``beziehungen``), per component; a new one if None."""
     if merker is None:
         merker = Merker(zellen, beziehungen)
-    schnell = angriff(zellen, beziehungen, unbekannt, fokus=schutz, merker=merker).bestimmt & schutz
+    schnell = angriff_gemerkt(merker, unbekannt, fokus=schutz).bestimmt & schutz
     rest = {r for r in schutz - schnell if zellen[r].art is Art.ANZAHL}
     return schnell | (ganzzahlig_bestimmt_gemerkt(merker, unbekannt, rest) if rest else set())
 
