@@ -58,18 +58,35 @@ def _repeat_header(row) -> None:
     tr_pr.append(el)
 
 
+# Width of a column from the characters it must hold side by side: bold 8.5-9 pt plus the cell's
+# margins, between a narrowest and a widest column.
+_CM_JE_ZEICHEN, _CM_RAND, _CM_MIN, _CM_MAX = 0.2, 0.45, 1.5, 9.0
+_FETT = 1.15  # a header is bold: its letters are this much wider (without, "begonnen" broke as "begonne-n")
+
+
+def _cm(zeichen: float) -> float:
+    return max(_CM_MIN, min(_CM_MAX, zeichen * _CM_JE_ZEICHEN + _CM_RAND))
+
+
 def _spaltenbreiten_cm(titel: list[str], werte: list[list[str]], verfuegbar_cm: float) -> list[float]:
-    """Widths from the content: a value never wraps, a header wraps only between words."""
-    breiten = []
+    """Widths from the content: a value never wraps, a header wraps only between words. Where the
+    table is wider than the page, text that may wrap between words (a label such as "Insgesamt
+    seit Projektbeginn") gives up width first, down to its longest word; only then do all columns
+    narrow alike (scaling every column broke headers inside words: "Kontaktstund-en")."""
+    wunsch, mindest = [], []
     for i, h in enumerate(titel):
         laengstes_wort = max((len(w) for w in h.split()), default=4)
         inhalt = max((len(r[i] or "") for r in werte), default=1)
-        zeichen = max(laengstes_wort, inhalt, min(len(h), 14) * 0.7)
-        breiten.append(max(1.5, min(9.0, zeichen * 0.2 + 0.45)))
-    summe = sum(breiten)
-    if summe > verfuegbar_cm:
-        breiten = [b * verfuegbar_cm / summe for b in breiten]
-    return breiten
+        inhalt_wort = max((len(w) for r in werte for w in (r[i] or "").split()), default=1)
+        wunsch.append(_cm(max(laengstes_wort * _FETT, inhalt, min(len(h), 14) * 0.7)))
+        mindest.append(min(wunsch[-1], _cm(max(laengstes_wort * _FETT, inhalt_wort))))
+    if sum(wunsch) <= verfuegbar_cm:
+        return wunsch
+    spielraum = sum(wunsch) - sum(mindest)
+    if sum(mindest) <= verfuegbar_cm and spielraum > 0:
+        anteil = (verfuegbar_cm - sum(mindest)) / spielraum
+        return [m + (w - m) * anteil for w, m in zip(wunsch, mindest)]
+    return [m * verfuegbar_cm / sum(mindest) for m in mindest]
 
 # Columns the DOCX leaves out: the overview's section (its rows are grouped anyway) and the change
 # table's Stichtag of the last report (the same in every row: it is in the caption).
@@ -91,7 +108,8 @@ def _docx_tabelle(doc, t: Tabellen, name: str, nr: int, verfuegbar_cm: float) ->
     zusatz = f" (zum {df['stichtag_vorbericht'][0]})" if name == "veraenderung" else ""
     cap.add_run(f"Tabelle {nr}: {spec.titel}{zusatz}")
     cap.paragraph_format.keep_with_next = True
-    klein = Pt(8.5) if len(spalten) > 6 else Pt(9)
+    # more columns, smaller print: ten bold headers fit a landscape page whole words only at 8 pt
+    klein = Pt(8) if len(spalten) > 8 else Pt(8.5) if len(spalten) > 6 else Pt(9)
     zeilen = [[row[s.name] for s in spalten] for row in df.iter_rows(named=True)]
     breiten = _spaltenbreiten_cm([s.titel for s in spalten], zeilen, verfuegbar_cm)
     tab = doc.add_table(rows=1, cols=len(spalten))
