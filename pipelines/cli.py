@@ -79,9 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "run" and args.datenstand_bis is not None and args.stichtag is None:
         parser.error(REPRODUKTION_OHNE_STICHTAG)  # exit 2, one sentence, before anything is opened
-    if args.command == "run":
-        # Everything the run writes (warehouse, archive, Dagster storage) is private by default.
+    if args.command in ("run", "freigeben"):
+        # Everything a run or a release writes (warehouse, archive, Dagster storage) is private by default.
         os.umask(0o077)
+    if args.command == "run":
         # GX takes seconds to import: its helper starts before polars, pydantic and Dagster are
         # imported (below) when the inbox may hold something new, so that the import runs on the
         # second core meanwhile; the run's first step stops it again if not (checks/gx_worker.py,

@@ -30,7 +30,6 @@ def demo(args) -> int:
 
 
 def freigeben(args) -> int:
-    os.umask(0o077)
     try:
         settings = Settings.load(out=args.out, schreibsperre_warten_sekunden=0)
         summary = run_release(settings, args.stichtag)

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, Iterator
 from sources.archive import open_private
 from sources.settings import Settings
 from sources.runlock import RunLocked, ensure_unlocked
-from sources.pseudonym import KEY_ENV, KEY_FILE_ENV, load_key
+from sources.key_names import KEY_ENV, KEY_FILE_ENV
+from sources.pseudonym import load_key
 
 if TYPE_CHECKING:  # dagster is imported only when a run starts: refusals answer at once
     import dagster as dg

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from sources.key_names import KEY_ENV, KEY_FILE_ENV  # noqa: F401 - also imported from here (runner, tests)
+from sources.key_names import KEY_ENV, KEY_FILE_ENV
 # 96 bits: collision-free in practice even for a state-wide warehouse (birthday bound ~1e-11 at 1e9 pairs).
 PSEUDONYM_HEX_CHARS = 24
 MIN_KEY_BYTES = 16

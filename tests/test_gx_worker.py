@@ -16,7 +16,7 @@ from checks import gx_validation as gv
 from checks import gx_worker
 from conftest import BIN, KEY, PIPELINE_ROOT, cli_env
 from sources.kinds import BY_NAME
-from sources.pseudonym import KEY_ENV
+from sources.key_names import KEY_ENV
 from test_contract_suites import break_frame, demo_frame
 
 
