@@ -121,13 +121,18 @@ def load() -> float:
     return round(os.getloadavg()[0], 2)
 
 
+def measured(res: dict) -> dict:
+    """What a result file keeps of one child's measurement."""
+    return {"wall_s": res["wall_s"], "cpu_s": res["cpu_s"], "peak_rss_mb": round(res["rss"] / 2**20, 1),
+            "load_before": res["load_before"], "load_after": res["load_after"]}
+
+
 def import_floor(python: str, env: dict[str, str], log: Path) -> dict:
     """A fresh interpreter importing the run's libraries one after another (the issue's command)."""
     res = child([python, "-c", IMPORT_FLOOR_CHILD], env=env, log=log)
     if res["rc"] != 0:
         raise SystemExit(f"import floor failed (exit {res['rc']}); see {log}")
-    return {"wall_s": res["wall_s"], "cpu_s": res["cpu_s"], "peak_rss_mb": round(res["rss"] / 2**20, 1),
-            "load_before": res["load_before"], "load_after": res["load_after"], "libraries": list(IMPORT_FLOOR_LIBRARIES)}
+    return {**measured(res), "libraries": list(IMPORT_FLOOR_LIBRARIES)}
 
 
 def machine() -> dict:

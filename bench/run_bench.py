@@ -79,11 +79,6 @@ def ensure_inbox(data_dir: Path, size: int, seed: int, datenstand: str, log: Pat
     return inbox, round(res["wall_s"], 2)
 
 
-def _measured(res: dict) -> dict:
-    return {"wall_s": res["wall_s"], "cpu_s": res["cpu_s"], "peak_rss_mb": round(res["rss"] / 2**20, 1),
-            "load_before": res["load_before"], "load_after": res["load_after"]}
-
-
 def _run(inbox: Path, out: Path, env: dict[str, str], work: Path, log: Path, tag: str) -> dict:
     res_json = work / f"{tag}.json"
     res_json.unlink(missing_ok=True)
@@ -94,7 +89,7 @@ def _run(inbox: Path, out: Path, env: dict[str, str], work: Path, log: Path, tag
     data = json.loads(res_json.read_text(encoding="utf-8")) if res_json.exists() else {"step_seconds": {}}
     if res["rc"] != 0 or not data.get("success"):
         raise SystemExit(f"{tag}: phasenmonitor run failed (exit {res['rc']}, {data.get('failures')}); see {log}")
-    return {**_measured(res), "step_seconds": data["step_seconds"]}
+    return {**messung.measured(res), "step_seconds": data["step_seconds"]}
 
 
 def _floor(inbox: Path, work: Path, env: dict[str, str], log: Path) -> dict:
@@ -107,7 +102,7 @@ def _floor(inbox: Path, work: Path, env: dict[str, str], log: Path) -> dict:
         raise SystemExit(f"floor failed (exit {res['rc']}); see {log}")
     data = json.loads(res_json.read_text(encoding="utf-8"))
     shutil.rmtree(fdir, ignore_errors=True)
-    return {**_measured(res), **data}
+    return {**messung.measured(res), **data}
 
 
 def _fastest(items: list[dict]) -> dict:
